@@ -1,0 +1,2 @@
+# bench/: benchmark programs, run by tools/bench.sh through bench/NN-*.sh.
+$(eval $(call add_prog,bus-bench,bench/bus_bench.c,bus))

@@ -1,0 +1,669 @@
+/* bus_broker - the labbus broker loop.
+ *
+ * Forwarding: XSUB -> XPUB in batches, each message checked to be exactly
+ * [topic][envelope that unpacks with a source]; anything else is counted as
+ * malformed and dropped here, so one broken publisher cannot poison every
+ * subscriber. state.* messages are kept (last value per topic) and sent again
+ * whenever a subscription that covers them arrives (XPUB_VERBOSE, so repeated
+ * subscriptions are seen too). Existing subscribers may get such a replay a
+ * second time; their client drops it as a duplicate by seq.
+ *
+ * High-water marks: XSUB rcvhwm and XPUB sndhwm 100 000 messages per peer, so
+ * bursts are absorbed, but a subscriber that stops reading for long cannot
+ * grow the broker without bound: past its mark libzmq drops for that one
+ * subscriber (others are unaffected) and the subscriber sees the loss as a seq
+ * gap. ZMTP heartbeats are on (1 s interval, 3 s timeout) so dead peers are
+ * noticed without traffic. */
+#include "bus/bus_broker.h"
+#include "bus/bus_recorder.h"
+#include "bus/bus_wire.h"
+#include <unistd.h>
+
+#define BATCH 256
+
+typedef struct {
+    zframe_t *topic;
+    zframe_t *body;
+} s_cached_t;
+
+typedef struct {
+    char *name;
+    char *source;
+    zframe_t *id;       /* routing id of the service's DEALER */
+    uint64_t seen_ms;
+} s_reg_t;
+
+struct _bus_broker_t {
+    bus_broker_opts_t opts;
+    zsock_t *xsub;
+    zsock_t *xpub;
+    zsock_t *router;
+    zhashx_t *cache;            /* topic -> s_cached_t */
+    zhashx_t *regs;             /* service name -> s_reg_t */
+    bus_recorder_t *recorder;
+    bool stop;
+    uint64_t epoch;
+    uint64_t seq_stats, seq_hb;
+    uint64_t start_ms;
+    uint64_t next_stats_ms;
+    uint64_t next_flush_ms;
+    /* counters */
+    uint64_t in_total, out_total, malformed, drops, requests, not_running;
+    uint64_t last_in, last_out, last_stats_ms;
+    bool malformed_logged;
+};
+
+static uint64_t
+s_ms (void)
+{
+    return bus_mono_ns () / 1000000ull;
+}
+
+void
+bus_broker_opts_defaults (bus_broker_opts_t *opts)
+{
+    memset (opts, 0, sizeof *opts);
+    opts->recorder_max = 16u << 20;
+    opts->recorder_files = 4;
+    opts->stats_interval_ms = 1000;
+    opts->reg_expiry_ms = BUS_REG_EXPIRY_MS;
+    opts->sndhwm = 100000;
+}
+
+int
+bus_broker_opts_from_config (bus_broker_opts_t *opts, lab_config_t *cfg, char *err, size_t errlen)
+{
+    bus_broker_opts_defaults (opts);
+    if (bus_endpoints_from_config (&opts->ep, cfg, err, errlen))
+        return -1;
+    if (!cfg)
+        return 0;
+    zconfig_t *bus = zconfig_locate (lab_config_root (cfg), "bus");
+    static const char *const bus_keys[] = { "pub", "sub", "req", "recorder", "heartbeat",
+                                            "service_expiry", "sndhwm", "curve", NULL };
+    if (bus && lab_config_known_keys (cfg, bus, bus_keys, err, errlen))
+        return -1;
+    long v;
+    if (lab_config_duration_ms (cfg, bus, "service_expiry", BUS_REG_EXPIRY_MS, &v, err, errlen))
+        return -1;
+    opts->reg_expiry_ms = (int) v;
+    if (lab_config_int (cfg, bus, "sndhwm", 100000, 1000, 10000000, &v, err, errlen))
+        return -1;
+    opts->sndhwm = (int) v;
+    zconfig_t *rec = bus ? zconfig_locate (bus, "recorder") : NULL;
+    if (rec) {
+        static const char *const rec_keys[] = { "path", "max_size", "files", NULL };
+        if (lab_config_known_keys (cfg, rec, rec_keys, err, errlen))
+            return -1;
+        const char *path = lab_config_get (cfg, "bus/recorder/path", NULL);
+        if (path)
+            snprintf (opts->recorder_path, sizeof opts->recorder_path, "%s", path);
+        if (lab_config_size (cfg, rec, "max_size", 16 << 20, &v, err, errlen))
+            return -1;
+        if (v < 4096)
+            return lab_config_error (cfg, zconfig_locate (rec, "max_size"), err, errlen,
+                                     "max_size: at least 4K");
+        opts->recorder_max = (size_t) v;
+        if (lab_config_int (cfg, rec, "files", 4, 1, 100, &v, err, errlen))
+            return -1;
+        opts->recorder_files = (int) v;
+    }
+    return 0;
+}
+
+static void
+s_cached_destroy (void **item)
+{
+    s_cached_t *c = (s_cached_t *) *item;
+    zframe_destroy (&c->topic);
+    zframe_destroy (&c->body);
+    free (c);
+    *item = NULL;
+}
+
+static void
+s_reg_destroy (void **item)
+{
+    s_reg_t *r = (s_reg_t *) *item;
+    free (r->name);
+    free (r->source);
+    zframe_destroy (&r->id);
+    free (r);
+    *item = NULL;
+}
+
+static zsock_t *
+s_bind (int type, const char *ep, int hwm, char *err, size_t errlen)
+{
+    zsock_t *s = zsock_new (type);
+    if (!s) {
+        snprintf (err, errlen, "cannot create socket");
+        return NULL;
+    }
+    zsock_set_linger (s, 0);
+    zsock_set_heartbeat_ivl (s, 1000);
+    zsock_set_heartbeat_timeout (s, 3000);
+    zsock_set_sndhwm (s, hwm);
+    zsock_set_rcvhwm (s, hwm);
+    if (zsock_bind (s, "%s", ep) < 0) {
+        snprintf (err, errlen, "cannot bind %s: %s", ep, zmq_strerror (zmq_errno ()));
+        zsock_destroy (&s);
+    }
+    return s;
+}
+
+bus_broker_t *
+bus_broker_new (const bus_broker_opts_t *opts, char *err, size_t errlen)
+{
+    bus_broker_t *self = (bus_broker_t *) zmalloc (sizeof (bus_broker_t));
+    self->opts = *opts;
+    self->cache = zhashx_new ();
+    zhashx_set_destructor (self->cache, s_cached_destroy);
+    self->regs = zhashx_new ();
+    zhashx_set_destructor (self->regs, s_reg_destroy);
+    self->start_ms = s_ms ();
+    self->last_stats_ms = self->start_ms;
+    self->epoch = bus_now_ns () ^ ((uint64_t) getpid () << 40);
+    self->xsub = s_bind (ZMQ_XSUB, opts->ep.pub, opts->sndhwm, err, errlen);
+    self->xpub = self->xsub ? s_bind (ZMQ_XPUB, opts->ep.sub, opts->sndhwm, err, errlen) : NULL;
+    self->router = self->xpub ? s_bind (ZMQ_ROUTER, opts->ep.req, 10000, err, errlen) : NULL;
+    if (!self->router) {
+        bus_broker_destroy (&self);
+        return NULL;
+    }
+    zsock_set_xpub_verbose (self->xpub, 1);
+    zsock_set_router_mandatory (self->router, 1);
+    /* Subscribe upstream to everything: each publisher's XPUB sees this and
+     * knows the path is open (bus_client.c relies on it). */
+    uint8_t all = 1;
+    zmq_send (zsock_resolve (self->xsub), &all, 1, 0);
+    if (opts->recorder_path[0]) {
+        self->recorder = bus_recorder_new (opts->recorder_path, opts->recorder_max,
+                                           opts->recorder_files, err, errlen);
+        if (!self->recorder) {
+            bus_broker_destroy (&self);
+            return NULL;
+        }
+    }
+    return self;
+}
+
+void
+bus_broker_destroy (bus_broker_t **self_p)
+{
+    assert (self_p);
+    bus_broker_t *self = *self_p;
+    if (!self)
+        return;
+    zsock_destroy (&self->router);
+    zsock_destroy (&self->xpub);
+    zsock_destroy (&self->xsub);
+    zhashx_destroy (&self->cache);
+    zhashx_destroy (&self->regs);
+    bus_recorder_destroy (&self->recorder);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+bus_broker_stop (bus_broker_t *self)
+{
+    assert (self);
+    self->stop = true;
+}
+
+/* ------------------------------------------------------------------ */
+
+static bool
+s_is_state (const void *topic, size_t len)
+{
+    return len > 6 && memcmp (topic, "state.", 6) == 0;
+}
+
+static void
+s_cache_put (bus_broker_t *self, zmq_msg_t *topic, zmq_msg_t *body)
+{
+    char key[1024];
+    size_t tlen = zmq_msg_size (topic);
+    if (tlen >= sizeof key)
+        return;
+    memcpy (key, zmq_msg_data (topic), tlen);
+    key[tlen] = '\0';
+    s_cached_t *c = (s_cached_t *) zhashx_lookup (self->cache, key);
+    if (!c) {
+        c = (s_cached_t *) zmalloc (sizeof (s_cached_t));
+        c->topic = zframe_new (zmq_msg_data (topic), tlen);
+        zhashx_insert (self->cache, key, c);
+    }
+    zframe_destroy (&c->body);
+    c->body = zframe_new (zmq_msg_data (body), zmq_msg_size (body));
+}
+
+/* Checks one message's shape; the envelope must unpack and name a source. */
+static bool
+s_valid (zmq_msg_t *topic, zmq_msg_t *body)
+{
+    size_t tlen = zmq_msg_size (topic);
+    if (tlen == 0 || tlen > 512)
+        return false;
+    Lab__Envelope *env = lab__envelope__unpack (NULL, zmq_msg_size (body), (const uint8_t *) zmq_msg_data (body));
+    bool ok = env && env->source && *env->source;
+    if (env)
+        lab__envelope__free_unpacked (env, NULL);
+    return ok;
+}
+
+static void
+s_note_malformed (bus_broker_t *self, const char *why, zmq_msg_t *topic)
+{
+    self->malformed++;
+    if (!self->malformed_logged) {
+        int tlen = topic ? (int) zmq_msg_size (topic) : 0;
+        zsys_warning ("labbus: dropped malformed message (%s) on topic '%.*s'; further ones are only counted",
+                      why, tlen > 80 ? 80 : tlen, topic ? (const char *) zmq_msg_data (topic) : "");
+        self->malformed_logged = true;
+    }
+}
+
+/* Sends TOPIC+BODY to subscribers (copies, so the caller keeps its msgs). */
+static void
+s_publish_raw (bus_broker_t *self, const void *topic, size_t tlen, const void *body, size_t blen)
+{
+    void *xpub = zsock_resolve (self->xpub);
+    if (zmq_send (xpub, topic, tlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
+        || zmq_send (xpub, body, blen, ZMQ_DONTWAIT) < 0)
+        self->drops++;
+    else
+        self->out_total++;
+}
+
+/* Forwards up to BATCH messages that are waiting on XSUB. */
+static void
+s_forward (bus_broker_t *self)
+{
+    void *xsub = zsock_resolve (self->xsub);
+    void *xpub = zsock_resolve (self->xpub);
+    for (int i = 0; i < BATCH; i++) {
+        zmq_msg_t topic, body;
+        zmq_msg_init (&topic);
+        if (zmq_msg_recv (&topic, xsub, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&topic);
+            return;
+        }
+        self->in_total++;
+        if (!zmq_msg_more (&topic)) {
+            s_note_malformed (self, "one frame", &topic);
+            zmq_msg_close (&topic);
+            continue;
+        }
+        zmq_msg_init (&body);
+        zmq_msg_recv (&body, xsub, 0);
+        bool extra = zmq_msg_more (&body);
+        while (zmq_msg_more (&body)) {      /* swallow any surplus frames */
+            zmq_msg_t junk;
+            zmq_msg_init (&junk);
+            zmq_msg_recv (&junk, xsub, 0);
+            bool more = zmq_msg_more (&junk);
+            zmq_msg_close (&junk);
+            if (!more)
+                break;
+        }
+        if (extra || !s_valid (&topic, &body)) {
+            s_note_malformed (self, extra ? "too many frames" : "bad envelope", &topic);
+            zmq_msg_close (&topic);
+            zmq_msg_close (&body);
+            continue;
+        }
+        if (self->recorder)
+            bus_recorder_write (self->recorder, bus_now_ns (), (const char *) zmq_msg_data (&topic),
+                                zmq_msg_size (&topic), zmq_msg_data (&body), zmq_msg_size (&body));
+        if (s_is_state (zmq_msg_data (&topic), zmq_msg_size (&topic)))
+            s_cache_put (self, &topic, &body);
+        if (zmq_msg_send (&topic, xpub, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
+            || zmq_msg_send (&body, xpub, ZMQ_DONTWAIT) < 0) {
+            self->drops++;
+            zmq_msg_close (&topic);
+            zmq_msg_close (&body);
+        }
+        else
+            self->out_total++;
+    }
+}
+
+/* A subscription arrived on XPUB: replay cached state.* values it covers. */
+static void
+s_on_subscription (bus_broker_t *self)
+{
+    zframe_t *frame = zframe_recv (self->xpub);
+    if (!frame)
+        return;
+    size_t size = zframe_size (frame);
+    const uint8_t *data = zframe_data (frame);
+    if (size >= 1 && data[0] == 1) {
+        const char *prefix = (const char *) data + 1;
+        size_t plen = size - 1;
+        for (s_cached_t *c = (s_cached_t *) zhashx_first (self->cache); c;
+             c = (s_cached_t *) zhashx_next (self->cache))
+            if (zframe_size (c->topic) >= plen && memcmp (zframe_data (c->topic), prefix, plen) == 0)
+                s_publish_raw (self, zframe_data (c->topic), zframe_size (c->topic),
+                               zframe_data (c->body), zframe_size (c->body));
+    }
+    zframe_destroy (&frame);
+}
+
+/* Publishes one of the broker's own messages (state.bus, hb.labbus). */
+static void
+s_publish_own (bus_broker_t *self, const char *topic, Lab__Envelope *env, uint64_t *seq)
+{
+    env->source = (char *) BUS_BROKER_SERVICE;
+    env->seq = ++*seq;
+    env->epoch = self->epoch;
+    env->ts_ns = bus_now_ns ();
+    size_t size = lab__envelope__get_packed_size (env);
+    uint8_t *buf = (uint8_t *) malloc (size ? size : 1);
+    lab__envelope__pack (env, buf);
+    size_t tlen = strlen (topic);
+    if (self->recorder)
+        bus_recorder_write (self->recorder, env->ts_ns, topic, tlen, buf, size);
+    if (s_is_state (topic, tlen)) {
+        zmq_msg_t t, b;
+        zmq_msg_init_data (&t, (void *) topic, tlen, NULL, NULL);
+        zmq_msg_init_data (&b, buf, size, NULL, NULL);
+        s_cache_put (self, &t, &b);
+        zmq_msg_close (&t);
+        zmq_msg_close (&b);
+    }
+    s_publish_raw (self, topic, tlen, buf, size);
+    free (buf);
+}
+
+static void
+s_expire (bus_broker_t *self)
+{
+    uint64_t now = s_ms ();
+    zlistx_t *dead = zlistx_new ();
+    zlistx_set_destructor (dead, (zlistx_destructor_fn *) zstr_free);
+    for (s_reg_t *r = (s_reg_t *) zhashx_first (self->regs); r; r = (s_reg_t *) zhashx_next (self->regs))
+        if (now - r->seen_ms > (uint64_t) self->opts.reg_expiry_ms)
+            zlistx_add_end (dead, strdup (r->name));
+    for (char *name = (char *) zlistx_first (dead); name; name = (char *) zlistx_next (dead)) {
+        zsys_info ("labbus: service '%s' expired (no heartbeat)", name);
+        zhashx_delete (self->regs, name);
+    }
+    zlistx_destroy (&dead);
+}
+
+static char *
+s_services_json (bus_broker_t *self)
+{
+    zlistx_t *names = zhashx_keys (self->regs);
+    zlistx_set_comparator (names, (zlistx_comparator_fn *) strcmp);
+    zlistx_sort (names);
+    char *out = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream (&out, &size);
+    fputc ('[', f);
+    bool first = true;
+    for (const char *n = (const char *) zlistx_first (names); n; n = (const char *) zlistx_next (names)) {
+        s_reg_t *r = (s_reg_t *) zhashx_lookup (self->regs, n);
+        fprintf (f, "%s{\"name\":\"%s\",\"source\":\"%s\",\"age_ms\":%" PRIu64 "}", first ? "" : ",",
+                 r->name, r->source, s_ms () - r->seen_ms);
+        first = false;
+    }
+    fputc (']', f);
+    fclose (f);
+    zlistx_destroy (&names);
+    return out;
+}
+
+static void
+s_publish_stats (bus_broker_t *self)
+{
+    s_expire (self);
+    uint64_t now = s_ms ();
+    double dt = (double) (now - self->last_stats_ms) / 1000.0;
+    Lab__Envelope env = LAB__ENVELOPE__INIT;
+    Lab__BusStats st = LAB__BUS_STATS__INIT;
+    st.msgs_in_total = self->in_total;
+    st.msgs_out_total = self->out_total;
+    st.msgs_in_per_s = dt > 0 ? (double) (self->in_total - self->last_in) / dt : 0;
+    st.msgs_out_per_s = dt > 0 ? (double) (self->out_total - self->last_out) / dt : 0;
+    st.drops_total = self->drops;
+    st.malformed_total = self->malformed;
+    st.requests_total = self->requests;
+    st.not_running_total = self->not_running;
+    st.uptime_s = (double) (now - self->start_ms) / 1000.0;
+    st.recorder_bytes = self->recorder ? bus_recorder_bytes (self->recorder) : 0;
+    zlistx_t *names = zhashx_keys (self->regs);
+    zlistx_set_comparator (names, (zlistx_comparator_fn *) strcmp);
+    zlistx_sort (names);
+    size_t n = zlistx_size (names), i = 0;
+    char **list = (char **) zmalloc ((n + 1) * sizeof (char *));
+    for (char *s = (char *) zlistx_first (names); s; s = (char *) zlistx_next (names))
+        list[i++] = s;
+    st.services = list;
+    st.n_services = n;
+    env.body_case = LAB__ENVELOPE__BODY_BUS_STATS;
+    env.bus_stats = &st;
+    s_publish_own (self, "state.bus", &env, &self->seq_stats);
+    free (list);
+    zlistx_destroy (&names);
+    self->last_in = self->in_total;
+    self->last_out = self->out_total;
+    self->last_stats_ms = now;
+
+    Lab__Envelope hbenv = LAB__ENVELOPE__INIT;
+    Lab__Heartbeat hb = LAB__HEARTBEAT__INIT;
+    hb.service = (char *) BUS_BROKER_SERVICE;
+    hb.pid = getpid ();
+    hb.uptime_s = st.uptime_s;
+    hb.interval_ms = (uint32_t) self->opts.stats_interval_ms;
+    hbenv.body_case = LAB__ENVELOPE__BODY_HEARTBEAT;
+    hbenv.heartbeat = &hb;
+    s_publish_own (self, "hb." BUS_BROKER_SERVICE, &hbenv, &self->seq_hb);
+}
+
+static void
+s_send_err (bus_broker_t *self, zframe_t *to, const char *corr, int status, const char *text)
+{
+    zmsg_t *m = zmsg_new ();
+    zmsg_append (m, &to);
+    zmsg_addstr (m, BUS_WIRE_ERR);
+    zmsg_addstr (m, corr);
+    zmsg_addstrf (m, "%d", status);
+    zmsg_addstr (m, text);
+    if (zmsg_send (&m, self->router))
+        zmsg_destroy (&m);
+}
+
+/* Answers requests addressed to the broker itself. */
+static void
+s_self_request (bus_broker_t *self, zframe_t *caller, const char *corr, zframe_t *body)
+{
+    Lab__Envelope *req = lab__envelope__unpack (NULL, zframe_size (body), zframe_data (body));
+    const char *cmd = req && req->body_case == LAB__ENVELOPE__BODY_REQUEST ? req->request->command : NULL;
+    Lab__Envelope env = LAB__ENVELOPE__INIT;
+    Lab__CommandReply rep = LAB__COMMAND_REPLY__INIT;
+    char text[256];
+    char *json = NULL;
+    if (cmd && (!strcmp (cmd, "status") || !strcmp (cmd, "services"))) {
+        char *services = s_services_json (self);
+        size_t len = strlen (services) + 512;
+        json = (char *) malloc (len);
+        snprintf (json, len,
+                  "{\"uptime_s\":%.1f,\"msgs_in\":%" PRIu64 ",\"msgs_out\":%" PRIu64 ",\"drops\":%" PRIu64
+                  ",\"malformed\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"not_running\":%" PRIu64
+                  ",\"recorder_bytes\":%" PRIu64 ",\"services\":%s}",
+                  (double) (s_ms () - self->start_ms) / 1000.0, self->in_total, self->out_total,
+                  self->drops, self->malformed, self->requests, self->not_running,
+                  self->recorder ? bus_recorder_bytes (self->recorder) : 0, services);
+        free (services);
+        snprintf (text, sizeof text, "%zu services registered", zhashx_size (self->regs));
+        rep.status = BUS_OK;
+    }
+    else {
+        snprintf (text, sizeof text, "labbus: unknown command '%s' (try status, services)", cmd ? cmd : "");
+        rep.status = BUS_EUSAGE;
+    }
+    rep.message = text;
+    rep.json = json ? json : (char *) "";
+    env.body_case = LAB__ENVELOPE__BODY_REPLY;
+    env.reply = &rep;
+    env.source = (char *) BUS_BROKER_SERVICE;
+    env.corr_id = req ? req->corr_id : 0;
+    env.ts_ns = bus_now_ns ();
+    env.epoch = self->epoch;
+    size_t size = lab__envelope__get_packed_size (&env);
+    zframe_t *out = zframe_new (NULL, size);
+    lab__envelope__pack (&env, zframe_data (out));
+    zmsg_t *m = zmsg_new ();
+    zmsg_append (m, &caller);
+    zmsg_addstr (m, BUS_WIRE_REP);
+    zmsg_addstr (m, corr);
+    zmsg_append (m, &out);
+    if (zmsg_send (&m, self->router))
+        zmsg_destroy (&m);
+    free (json);
+    if (req)
+        lab__envelope__free_unpacked (req, NULL);
+}
+
+static void
+s_on_router (bus_broker_t *self)
+{
+    zmsg_t *msg = zmsg_recv (self->router);
+    if (!msg)
+        return;
+    zframe_t *from = zmsg_pop (msg);
+    char *verb = zmsg_popstr (msg);
+    if (!from || !verb) {
+        self->malformed++;
+    }
+    else if (!strcmp (verb, BUS_WIRE_REG)) {
+        char *source = zmsg_popstr (msg);
+        char *name;
+        while (source && (name = zmsg_popstr (msg))) {
+            s_reg_t *r = (s_reg_t *) zhashx_lookup (self->regs, name);
+            if (!r) {
+                r = (s_reg_t *) zmalloc (sizeof (s_reg_t));
+                r->name = strdup (name);
+                zhashx_insert (self->regs, name, r);
+                zsys_info ("labbus: service '%s' registered by %s", name, source);
+            }
+            free (r->source);
+            r->source = strdup (source);
+            zframe_destroy (&r->id);
+            r->id = zframe_dup (from);
+            r->seen_ms = s_ms ();
+            free (name);
+        }
+        free (source);
+    }
+    else if (!strcmp (verb, BUS_WIRE_REQ) && zmsg_size (msg) == 3) {
+        char *service = zmsg_popstr (msg);
+        char *corr = zmsg_popstr (msg);
+        zframe_t *body = zmsg_pop (msg);
+        self->requests++;
+        s_reg_t *r = (s_reg_t *) zhashx_lookup (self->regs, service);
+        if (r && s_ms () - r->seen_ms > (uint64_t) self->opts.reg_expiry_ms) {
+            zhashx_delete (self->regs, service);
+            r = NULL;
+        }
+        if (!strcmp (service, BUS_BROKER_SERVICE)) {
+            s_self_request (self, from, corr, body);
+            from = NULL;
+        }
+        else if (!r) {
+            char text[300];
+            snprintf (text, sizeof text, "%s is not running", service);
+            self->not_running++;
+            s_send_err (self, from, corr, BUS_ENOTRUNNING, text);
+            from = NULL;
+        }
+        else {
+            zmsg_t *fwd = zmsg_new ();
+            zframe_t *to = zframe_dup (r->id);
+            zmsg_append (fwd, &to);
+            zmsg_addstr (fwd, BUS_WIRE_REQ);
+            zframe_t *caller = zframe_dup (from);
+            zmsg_append (fwd, &caller);
+            zmsg_addstr (fwd, corr);
+            zmsg_append (fwd, &body);
+            if (zmsg_send (&fwd, self->router)) {
+                /* ROUTER_MANDATORY: the service's connection is gone. */
+                zmsg_destroy (&fwd);
+                zhashx_delete (self->regs, service);
+                char text[300];
+                snprintf (text, sizeof text, "%s is not running (connection lost)", service);
+                self->not_running++;
+                s_send_err (self, from, corr, BUS_ENOTRUNNING, text);
+                from = NULL;
+            }
+        }
+        zframe_destroy (&body);
+        free (service);
+        free (corr);
+    }
+    else if (!strcmp (verb, BUS_WIRE_REP) && zmsg_size (msg) == 3) {
+        /* [to][corr][envelope] -> [to][REP][corr][envelope] */
+        zframe_t *to = zmsg_pop (msg);
+        zmsg_pushstr (msg, BUS_WIRE_REP);
+        zmsg_prepend (msg, &to);
+        if (zmsg_send (&msg, self->router))
+            zmsg_destroy (&msg);   /* caller gone: nothing to tell */
+    }
+    else
+        self->malformed++;
+    zframe_destroy (&from);
+    free (verb);
+    zmsg_destroy (&msg);
+}
+
+int
+bus_broker_run_once (bus_broker_t *self, int timeout_ms)
+{
+    assert (self);
+    zmq_pollitem_t items[] = {
+        { zsock_resolve (self->xsub), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (self->xpub), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (self->router), 0, ZMQ_POLLIN, 0 },
+    };
+    uint64_t now = s_ms ();
+    if (now >= self->next_stats_ms) {
+        s_publish_stats (self);
+        self->next_stats_ms = now + (uint64_t) self->opts.stats_interval_ms;
+    }
+    if (self->recorder && now >= self->next_flush_ms) {
+        bus_recorder_flush (self->recorder);
+        self->next_flush_ms = now + 200;
+    }
+    uint64_t next = self->next_stats_ms;
+    if (self->recorder && self->next_flush_ms < next)
+        next = self->next_flush_ms;
+    int wait = next > now ? (int) (next - now) : 0;
+    if (timeout_ms >= 0 && wait > timeout_ms)
+        wait = timeout_ms;
+    int rc = zmq_poll (items, 3, wait);
+    if (rc < 0)
+        return -1;
+    if (items[1].revents & ZMQ_POLLIN)
+        s_on_subscription (self);
+    if (items[0].revents & ZMQ_POLLIN)
+        s_forward (self);
+    if (items[2].revents & ZMQ_POLLIN)
+        for (int i = 0; i < 64 && (zsock_events (self->router) & ZMQ_POLLIN); i++)
+            s_on_router (self);
+    return 0;
+}
+
+int
+bus_broker_run (bus_broker_t *self)
+{
+    assert (self);
+    while (!self->stop && !zsys_interrupted)
+        if (bus_broker_run_once (self, 1000) < 0 && errno != EINTR)
+            break;
+    if (self->recorder)
+        bus_recorder_flush (self->recorder);
+    return 0;
+}

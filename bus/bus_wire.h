@@ -1,0 +1,29 @@
+/* bus_wire - the request/registration protocol between clients (DEALER) and
+ * the broker (ROUTER). Internal to bus/; documented in docs/bus.md.
+ *
+ *   client -> broker  REG  source name...          register / refresh names
+ *   client -> broker  REQ  service corr envelope   call a service
+ *   client -> broker  REP  client-id corr envelope a service's reply
+ *   broker -> service REQ  client-id corr envelope
+ *   broker -> client  REP  corr envelope
+ *   broker -> client  ERR  corr status message     e.g. 3 "not running"
+ *
+ * corr is the decimal correlation id; client-id is the broker's routing id of
+ * the caller, opaque to the service. */
+#ifndef BUS_WIRE_H
+#define BUS_WIRE_H
+
+#define BUS_WIRE_REG "REG"
+#define BUS_WIRE_REQ "REQ"
+#define BUS_WIRE_REP "REP"
+#define BUS_WIRE_ERR "ERR"
+
+/* The broker answers requests to this name itself. */
+#define BUS_BROKER_SERVICE "labbus"
+
+/* Registrations are refreshed every BUS_REG_INTERVAL_MS and expire after
+ * BUS_REG_EXPIRY_MS without a refresh. */
+#define BUS_REG_INTERVAL_MS 1000
+#define BUS_REG_EXPIRY_MS 3000
+
+#endif

@@ -1,0 +1,8 @@
+/* The labctl command table: LABCTL_COMMAND (name, function, one-line summary).
+ * Included twice (declarations in labctl.h, the table in main.c). Add one line
+ * per command; keep the list in the order `labctl --help` shows it. */
+LABCTL_COMMAND ("status", labctl_cmd_status, "services, boards and bus statistics")
+LABCTL_COMMAND ("sub", labctl_cmd_sub, "print live bus messages matching a topic prefix")
+LABCTL_COMMAND ("pub", labctl_cmd_pub, "publish a text message on a topic")
+LABCTL_COMMAND ("call", labctl_cmd_call, "send a command to a named service")
+LABCTL_COMMAND ("replay", labctl_cmd_replay, "read back the broker's flight recorder")

@@ -1,0 +1,76 @@
+/* labctl - entry point: global options, then one command from the table. */
+#include "services/labctl/labctl.h"
+#include <getopt.h>
+
+typedef struct {
+    const char *name;
+    int (*fn) (labctl_t *, int, char **);
+    const char *summary;
+} s_command_t;
+
+static const s_command_t s_commands[] = {
+#define LABCTL_COMMAND(name, fn, summary) { name, fn, summary },
+#include "services/labctl/labctl_commands.h"
+#undef LABCTL_COMMAND
+};
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out, "usage: labctl [-c CONFIG] [--json] [--timeout MS] COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
+        fprintf (out, "  %-10s %s\n", s_commands[i].name, s_commands[i].summary);
+    fprintf (out,
+             "\n`labctl COMMAND --help` describes one command.\n"
+             "options:\n"
+             "  -c CONFIG     lab config (default compose/lab.cfg when present)\n"
+             "  --json        JSON lines instead of text\n"
+             "  --timeout MS  how long a call waits for its reply (default 5000)\n"
+             "exit status: 0 ok, 1 error, 2 usage, 3 not running, 4 timeout, 5 busy,\n"
+             "             6 denied, 7 not found, 8 protocol error\n");
+}
+
+int
+main (int argc, char **argv)
+{
+    labctl_t ctx = { .timeout_ms = 5000 };
+    static struct option longopts[] = {
+        { "config", required_argument, 0, 'c' }, { "json", no_argument, 0, 'j' },
+        { "timeout", required_argument, 0, 't' }, { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 } };
+    int opt;
+    /* '+' stops at the command name so commands parse their own options. */
+    while ((opt = getopt_long (argc, argv, "+c:h", longopts, NULL)) != -1) {
+        switch (opt) {
+            case 'c': ctx.config_path = optarg; break;
+            case 'j': ctx.json = true; break;
+            case 't': ctx.timeout_ms = atoi (optarg); break;
+            case 'h': s_usage (stdout); return 0;
+            default: s_usage (stderr); return BUS_EUSAGE;
+        }
+    }
+    if (optind >= argc) {
+        s_usage (stderr);
+        return BUS_EUSAGE;
+    }
+    zsys_init ();
+    zsys_set_logident ("labctl");
+    const char *name = argv[optind];
+    int cmd_argc = argc - optind;
+    char **cmd_argv = argv + optind;
+    int rc = BUS_EUSAGE;
+    bool found = false;
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
+        if (!strcmp (s_commands[i].name, name)) {
+            optind = 0;   /* GNU getopt: full re-initialisation for the command */
+            rc = s_commands[i].fn (&ctx, cmd_argc, cmd_argv);
+            found = true;
+            break;
+        }
+    if (!found) {
+        fprintf (stderr, "labctl: unknown command '%s'\n", name);
+        s_usage (stderr);
+    }
+    bus_client_destroy (&ctx.bus);
+    return rc;
+}

@@ -1,0 +1,2 @@
+# tests/: shared test helpers (library "labtest").
+$(eval $(call add_lib,labtest,tests/lab_test.c))

@@ -1,0 +1,91 @@
+#!/bin/bash
+# Runs every test program under BUILD/tests, then every shell test under
+# tests/*.sh, then a short run of every fuzz target; prints one summary line
+# "tests: N passed, M failed" and exits non-zero when anything failed.
+# A test program that crashes or times out counts as one failure.
+set -u
+BUILD=${1:-build}
+PER_TEST_TIMEOUT=${PER_TEST_TIMEOUT:-300}
+FUZZ_SHORT_SECONDS=${FUZZ_SHORT_SECONDS:-5}
+passed=0
+failed=0
+failures=()
+export CMOCKA_MESSAGE_OUTPUT=stdout
+export LAB_BUILD="$BUILD"
+logdir="$BUILD/test-logs"
+mkdir -p "$logdir"
+
+run_cmocka() {
+    local t=$1 name log rc ok bad
+    name=$(basename "$t")
+    log="$logdir/$name.log"
+    timeout -k 5 "$PER_TEST_TIMEOUT" "$t" >"$log" 2>&1
+    rc=$?
+    ok=$(grep -c '^\[       OK \]' "$log")
+    bad=$(grep -c '^\[  FAILED  \] test' "$log")
+    # cmocka's "listed below" block repeats each failed name; count once.
+    bad=$(grep '^\[  FAILED  \] ' "$log" | grep -v 'test(s)' | sort -u | wc -l)
+    if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
+        bad=1
+        echo "$name: exited with status $rc (crash or timeout)" >>"$log"
+    fi
+    passed=$((passed + ok))
+    failed=$((failed + bad))
+    if [ "$bad" -gt 0 ]; then
+        failures+=("$name")
+        echo "FAIL $name ($ok passed, $bad failed) - log: $log"
+        tail -n 30 "$log" | sed 's/^/    /'
+    else
+        echo "ok   $name ($ok passed)"
+    fi
+}
+
+run_shell() {
+    local t=$1 name log rc
+    name=$(basename "$t" .sh)
+    log="$logdir/$name.log"
+    timeout -k 5 "$PER_TEST_TIMEOUT" bash "$t" "$BUILD" >"$log" 2>&1
+    rc=$?
+    if [ "$rc" -eq 0 ]; then
+        passed=$((passed + 1)); echo "ok   $name"
+    else
+        failed=$((failed + 1)); failures+=("$name")
+        echo "FAIL $name (status $rc) - log: $log"
+        tail -n 30 "$log" | sed 's/^/    /'
+    fi
+}
+
+run_fuzz_short() {
+    local f=$1 name corpus log rc
+    name=$(basename "$f")
+    corpus="fuzz/corpus/$name"
+    log="$logdir/fuzz-$name.log"
+    mkdir -p "$BUILD/fuzz-work/$name"
+    [ -d "$corpus" ] || corpus=""
+    timeout -k 5 $((FUZZ_SHORT_SECONDS + 60)) "$f" -max_total_time="$FUZZ_SHORT_SECONDS" \
+        -rss_limit_mb=2048 -artifact_prefix="$BUILD/fuzz-work/$name/" \
+        "$BUILD/fuzz-work/$name" $corpus >"$log" 2>&1
+    rc=$?
+    if [ "$rc" -eq 0 ]; then
+        passed=$((passed + 1))
+        echo "ok   fuzz/$name ($(grep -o 'Done [0-9]* runs' "$log" | tail -1))"
+    else
+        failed=$((failed + 1)); failures+=("fuzz/$name")
+        echo "FAIL fuzz/$name - log: $log"; tail -n 30 "$log" | sed 's/^/    /'
+    fi
+}
+
+for t in "$BUILD"/tests/*; do
+    [ -x "$t" ] && [ -f "$t" ] && run_cmocka "$t"
+done
+if [ -z "${LAB_SANITIZED:-}" ]; then
+    for t in tests/*.sh; do
+        [ -f "$t" ] && run_shell "$t"
+    done
+    for f in "$BUILD"/fuzz/*; do
+        [ -x "$f" ] && [ -f "$f" ] && run_fuzz_short "$f"
+    done
+fi
+[ "${#failures[@]}" -gt 0 ] && echo "failed: ${failures[*]}"
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
