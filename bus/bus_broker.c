@@ -559,6 +559,20 @@ s_on_router (bus_broker_t *self)
         }
         free (source);
     }
+    else if (!strcmp (verb, BUS_WIRE_UNREG)) {
+        /* Only the registrant itself can remove a name. */
+        char *source = zmsg_popstr (msg);
+        char *name;
+        while (source && (name = zmsg_popstr (msg))) {
+            s_reg_t *r = (s_reg_t *) zhashx_lookup (self->regs, name);
+            if (r && r->id && zframe_eq (r->id, from)) {
+                zsys_info ("labbus: service '%s' unregistered by %s", name, source);
+                zhashx_delete (self->regs, name);
+            }
+            free (name);
+        }
+        free (source);
+    }
     else if (!strcmp (verb, BUS_WIRE_REQ) && zmsg_size (msg) == 3) {
         char *service = zmsg_popstr (msg);
         char *corr = zmsg_popstr (msg);

@@ -261,6 +261,24 @@ bus_client_new (const char *source, const bus_endpoints_t *ep)
     return self;
 }
 
+/* Tell the broker our services are gone, so callers get "not running" at
+ * once instead of waiting for the registration to expire. The DEALER's
+ * linger gives this message time to leave. */
+static void
+s_unregister (bus_client_t *self)
+{
+    if (!zlistx_size (self->services))
+        return;
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, BUS_WIRE_UNREG);
+    zmsg_addstr (msg, self->source);
+    for (s_service_t *s = (s_service_t *) zlistx_first (self->services); s;
+         s = (s_service_t *) zlistx_next (self->services))
+        zmsg_addstr (msg, s->name);
+    if (zmsg_send (&msg, self->dealer))
+        zmsg_destroy (&msg);
+}
+
 void
 bus_client_destroy (bus_client_t **self_p)
 {
@@ -269,6 +287,7 @@ bus_client_destroy (bus_client_t **self_p)
     if (!self)
         return;
     zpoller_destroy (&self->poller);
+    s_unregister (self);
     zsock_destroy (&self->dealer);
     zsock_destroy (&self->sub);
     zsock_destroy (&self->pub);

@@ -2,6 +2,7 @@
  * the broker (ROUTER). Internal to bus/; documented in docs/bus.md.
  *
  *   client -> broker  REG  source name...          register / refresh names
+ *   client -> broker  UNREG source name...        the client is going away
  *   client -> broker  REQ  service corr envelope   call a service
  *   client -> broker  REP  client-id corr envelope a service's reply
  *   broker -> service REQ  client-id corr envelope
@@ -16,6 +17,7 @@
 #define BUS_WIRE_REG "REG"
 #define BUS_WIRE_REQ "REQ"
 #define BUS_WIRE_REP "REP"
+#define BUS_WIRE_UNREG "UNREG"
 #define BUS_WIRE_ERR "ERR"
 
 /* The broker answers requests to this name itself. */
