@@ -6,3 +6,13 @@ LABCTL_COMMAND ("sub", labctl_cmd_sub, "print live bus messages matching a topic
 LABCTL_COMMAND ("pub", labctl_cmd_pub, "publish a text message on a topic")
 LABCTL_COMMAND ("call", labctl_cmd_call, "send a command to a named service")
 LABCTL_COMMAND ("replay", labctl_cmd_replay, "read back the broker's flight recorder")
+/* Each area adds its commands directly below its own marker. */
+/* area:supervisor */
+/* area:boards */
+/* area:ota */
+/* area:rssi */
+/* area:eval */
+/* area:quality */
+/* area:chat */
+/* area:web */
+/* area:reliability */

@@ -1,6 +1,11 @@
 # labsim: simulated boards, LLM server and test images.
 LABSIM_SRC := services/labsim/labsim_boards.c services/labsim/labsim_llm.c \
               services/labsim/labsim_mkimage.c
+# Each area appends its own sources directly below its marker.
+# area:boards
+# area:ota
+# area:rssi
+# area:eval
 LABSIM_LIBS := labsim fwcore bus
 $(eval $(call add_lib,labsim,$(LABSIM_SRC)))
 $(eval $(call add_prog,labsim,services/labsim/main.c,$(LABSIM_LIBS)))
