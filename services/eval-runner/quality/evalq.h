@@ -1,0 +1,31 @@
+/* evalq - quality scoring of eval rows: format gate, deterministic verifier,
+ * action safety, LLM judge (through judge-client on the bus) and the
+ * composite score. eval-runner calls evalq_score_row on every row before it
+ * is written, so quality travels in the row itself.
+ *
+ * The scenario pack (eval/scenarios/<id>/scenario.cfg) is shared with
+ * eval-runner: eval-runner reads its `prompt` section, evalq its `verify`
+ * section. docs/eval-scenarios.md describes the format. */
+#ifndef EVALQ_H
+#define EVALQ_H
+
+#include <jansson.h>
+#include "bus/bus_client.h"
+
+typedef struct _evalq_t evalq_t;
+
+/* SCENARIOS_DIR is the scenario pack. BUS may be NULL (no judge: rows say
+ * judge_unavailable); JUDGE_SERVICE is the judge's bus name, NULL for
+ * "judge-client". Returns NULL with ERR filled on a bad pack. */
+evalq_t *evalq_new (const char *scenarios_dir, bus_client_t *bus, const char *judge_service,
+                    char *err, size_t errlen);
+void evalq_destroy (evalq_t **self_p);
+
+/* Scores ROW in place. Reads "scenario", "completion", "finish_reason" and
+ * "outcome"; adds the quality fields (format_ok, format_cause, verifier_pass,
+ * action_safe, judge_outcome, judge scores, composite, composite_version).
+ * A row whose outcome is not "ok" is left unscored and says so. Returns 0, or
+ * -1 when scoring itself failed (the row then carries "quality_error"). */
+int evalq_score_row (evalq_t *self, json_t *row);
+
+#endif
