@@ -73,7 +73,7 @@ $(BUILD)/fuzz/$(1): $(call fuzzobjs,$(2)) $(call libfiles,$(3))
 ALL_FUZZ += $(BUILD)/fuzz/$(1)
 endef
 
-.PHONY: all deps test test-asan demo bench fuzz clean gen check-deps
+.PHONY: all deps test test-asan test-valgrind demo bench fuzz clean gen check-deps
 all: gen
 
 GEN_H := $(BUILD)/gen/lab.pb-c.h
@@ -122,6 +122,11 @@ test-asan: deps
 	  CFLAGS_EXTRA="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	  LDFLAGS_EXTRA="-fsanitize=address,undefined" all
 	@LAB_SANITIZED=1 tools/run-tests.sh build-asan
+
+# Memcheck over the pure unit tests (programs named test_*_units): no leaks,
+# no invalid reads or writes. Integration tests run under ASan instead.
+test-valgrind: deps all
+	@tools/run-valgrind.sh $(BUILD)
 
 fuzz-build: $(ALL_FUZZ)
 .PHONY: fuzz-build
