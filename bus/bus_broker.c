@@ -15,6 +15,7 @@
  * gap. ZMTP heartbeats are on (1 s interval, 3 s timeout) so dead peers are
  * noticed without traffic. */
 #include "bus/bus_broker.h"
+#include "bus/bus_curve.h"
 #include "bus/bus_recorder.h"
 #include "bus/bus_wire.h"
 #include <unistd.h>
@@ -38,6 +39,8 @@ struct _bus_broker_t {
     zsock_t *xsub;
     zsock_t *xpub;
     zsock_t *router;
+    zcert_t *cert;              /* CURVE server certificate, or NULL */
+    zactor_t *auth;             /* ZAP handler when CURVE is on */
     zhashx_t *cache;            /* topic -> s_cached_t */
     zhashx_t *regs;             /* service name -> s_reg_t */
     bus_recorder_t *recorder;
@@ -90,6 +93,20 @@ bus_broker_opts_from_config (bus_broker_opts_t *opts, lab_config_t *cfg, char *e
     if (lab_config_int (cfg, bus, "sndhwm", 100000, 1000, 10000000, &v, err, errlen))
         return -1;
     opts->sndhwm = (int) v;
+    zconfig_t *curve = bus ? zconfig_locate (bus, "curve") : NULL;
+    if (curve) {
+        static const char *const curve_keys[] = { "server_cert", "server_public", "clients",
+                                                  "client_cert", NULL };
+        if (lab_config_known_keys (cfg, curve, curve_keys, err, errlen))
+            return -1;
+        const char *cert = lab_config_get (cfg, "bus/curve/server_cert", "");
+        const char *clients = lab_config_get (cfg, "bus/curve/clients", "");
+        if (!*cert != !*clients)
+            return lab_config_error (cfg, curve, err, errlen,
+                                     "curve: the broker needs both server_cert and clients");
+        snprintf (opts->curve_cert, sizeof opts->curve_cert, "%s", cert);
+        snprintf (opts->curve_clients, sizeof opts->curve_clients, "%s", clients);
+    }
     zconfig_t *rec = bus ? zconfig_locate (bus, "recorder") : NULL;
     if (rec) {
         static const char *const rec_keys[] = { "path", "max_size", "files", NULL };
@@ -133,7 +150,7 @@ s_reg_destroy (void **item)
 }
 
 static zsock_t *
-s_bind (int type, const char *ep, int hwm, char *err, size_t errlen)
+s_bind (int type, const char *ep, int hwm, zcert_t *cert, char *err, size_t errlen)
 {
     zsock_t *s = zsock_new (type);
     if (!s) {
@@ -145,11 +162,38 @@ s_bind (int type, const char *ep, int hwm, char *err, size_t errlen)
     zsock_set_heartbeat_timeout (s, 3000);
     zsock_set_sndhwm (s, hwm);
     zsock_set_rcvhwm (s, hwm);
+    if (cert)
+        bus_curve_apply_server (s, cert);
     if (zsock_bind (s, "%s", ep) < 0) {
         snprintf (err, errlen, "cannot bind %s: %s", ep, zmq_strerror (zmq_errno ()));
         zsock_destroy (&s);
     }
     return s;
+}
+
+/* A bus other hosts can reach must authenticate them: refuse to start
+ * otherwise. With CURVE configured, start the ZAP handler first so no
+ * connection is ever accepted unchecked. */
+static int
+s_security (bus_broker_t *self, char *err, size_t errlen)
+{
+    const char *eps[3] = { self->opts.ep.pub, self->opts.ep.sub, self->opts.ep.req };
+    if (!self->opts.curve_cert[0]) {
+        for (int i = 0; i < 3; i++)
+            if (!bus_curve_endpoint_is_local (eps[i])) {
+                snprintf (err, errlen,
+                          "%s is reachable from other hosts: configure bus/curve "
+                          "(server_cert, clients; keys from `labctl keygen`)",
+                          eps[i]);
+                return -1;
+            }
+        return 0;
+    }
+    self->cert = bus_curve_load_cert (self->opts.curve_cert, err, errlen);
+    if (!self->cert)
+        return -1;
+    self->auth = bus_curve_auth_new (self->opts.curve_clients, err, errlen);
+    return self->auth ? 0 : -1;
 }
 
 bus_broker_t *
@@ -164,9 +208,15 @@ bus_broker_new (const bus_broker_opts_t *opts, char *err, size_t errlen)
     self->start_ms = s_ms ();
     self->last_stats_ms = self->start_ms;
     self->epoch = bus_now_ns () ^ ((uint64_t) getpid () << 40);
-    self->xsub = s_bind (ZMQ_XSUB, opts->ep.pub, opts->sndhwm, err, errlen);
-    self->xpub = self->xsub ? s_bind (ZMQ_XPUB, opts->ep.sub, opts->sndhwm, err, errlen) : NULL;
-    self->router = self->xpub ? s_bind (ZMQ_ROUTER, opts->ep.req, 10000, err, errlen) : NULL;
+    if (s_security (self, err, errlen)) {
+        bus_broker_destroy (&self);
+        return NULL;
+    }
+    self->xsub = s_bind (ZMQ_XSUB, opts->ep.pub, opts->sndhwm, self->cert, err, errlen);
+    self->xpub = self->xsub ? s_bind (ZMQ_XPUB, opts->ep.sub, opts->sndhwm, self->cert, err, errlen)
+                            : NULL;
+    self->router
+        = self->xpub ? s_bind (ZMQ_ROUTER, opts->ep.req, 10000, self->cert, err, errlen) : NULL;
     if (!self->router) {
         bus_broker_destroy (&self);
         return NULL;
@@ -198,6 +248,8 @@ bus_broker_destroy (bus_broker_t **self_p)
     zsock_destroy (&self->router);
     zsock_destroy (&self->xpub);
     zsock_destroy (&self->xsub);
+    zactor_destroy (&self->auth);
+    zcert_destroy (&self->cert);
     zhashx_destroy (&self->cache);
     zhashx_destroy (&self->regs);
     bus_recorder_destroy (&self->recorder);

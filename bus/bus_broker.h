@@ -18,6 +18,8 @@ typedef struct {
     int stats_interval_ms;       /* state.bus period (default 1000) */
     int reg_expiry_ms;           /* registration lifetime (default 3000) */
     int sndhwm;                  /* per-subscriber queue in the broker */
+    char curve_cert[512];        /* broker's secret certificate; empty: plain */
+    char curve_clients[512];     /* directory of allowed client public certs */
 } bus_broker_opts_t;
 
 /* Defaults for everything but the endpoints. */
@@ -27,7 +29,8 @@ int bus_broker_opts_from_config (bus_broker_opts_t *opts, lab_config_t *cfg, cha
 
 typedef struct _bus_broker_t bus_broker_t;
 
-/* Binds all sockets; NULL with ERR set when a bind fails. */
+/* Binds all sockets; NULL with ERR set when a bind fails, or when an
+ * endpoint is reachable from other hosts and CURVE is not configured. */
 bus_broker_t *bus_broker_new (const bus_broker_opts_t *opts, char *err, size_t errlen);
 void bus_broker_destroy (bus_broker_t **self_p);
 /* Runs until interrupted (SIGINT/SIGTERM via zsys) or bus_broker_stop(). */

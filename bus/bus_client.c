@@ -9,6 +9,7 @@
  * - Gap tracking keys on (source, topic) and resets when a source's epoch
  *   changes (the process restarted and its seq began again at 1). */
 #include "bus/bus_client.h"
+#include "bus/bus_curve.h"
 #include "bus/bus_wire.h"
 #include <stdarg.h>
 #include <time.h>
@@ -53,6 +54,7 @@ struct _bus_client_t {
     zhashx_t *source_gaps;     /* source -> uint64_t* */
     zhashx_t *malformed_seen;  /* source or topic -> logged once */
     zlistx_t *services;        /* s_service_t* */
+    zcert_t *cert;             /* CURVE client certificate, or NULL */
     uint64_t next_reg_ms;
     int hb_interval_ms;
     uint64_t next_hb_ms;
@@ -101,6 +103,27 @@ bus_endpoints_in_dir (bus_endpoints_t *ep, const char *dir)
     snprintf (ep->req, sizeof ep->req, "ipc://%s/req.sock", dir);
 }
 
+/* Client side of bus/curve: client_cert (secret file) and the broker's public
+ * key from server_public (or server_cert when this host has it). */
+static int
+s_curve_from_config (bus_endpoints_t *ep, lab_config_t *cfg, char *err, size_t errlen)
+{
+    const char *cert = lab_config_get (cfg, "bus/curve/client_cert", NULL);
+    const char *server = lab_config_get (cfg, "bus/curve/server_public",
+                                         lab_config_get (cfg, "bus/curve/server_cert", NULL));
+    if (!cert && !server)
+        return 0;
+    zconfig_t *node = zconfig_locate (lab_config_root (cfg), "bus/curve");
+    if (!cert || !server)
+        return lab_config_error (cfg, node, err, errlen,
+                                 "curve: a client needs both client_cert and server_public");
+    snprintf (ep->curve_cert, sizeof ep->curve_cert, "%s", cert);
+    char why[256];
+    if (bus_curve_load_public (server, ep->curve_server, why, sizeof why))
+        return lab_config_error (cfg, node, err, errlen, "curve: %s", why);
+    return 0;
+}
+
 int
 bus_endpoints_from_config (bus_endpoints_t *ep, lab_config_t *cfg, char *err, size_t errlen)
 {
@@ -126,6 +149,8 @@ bus_endpoints_from_config (bus_endpoints_t *ep, lab_config_t *cfg, char *err, si
             if (v)
                 snprintf (dst[i], BUS_ENDPOINT_MAX, "%s", v);
         }
+        if (s_curve_from_config (ep, cfg, err, errlen))
+            return -1;
     }
     return 0;
 }
@@ -208,6 +233,8 @@ s_connect (bus_client_t *self, int type, const char *endpoint)
         zsock_set_rcvhwm (sock, 10000);
     else
         zsock_set_sndhwm (sock, 10000);
+    if (self->cert)
+        bus_curve_apply_client (sock, self->cert, self->ep.curve_server);
     if (zsock_connect (sock, "%s", endpoint)) {
         s_set_error (self, "cannot connect to %s: %s", endpoint, zmq_strerror (zmq_errno ()));
         zsock_destroy (&sock);
@@ -238,6 +265,15 @@ bus_client_new (const char *source, const bus_endpoints_t *ep)
     zlistx_set_destructor (self->pending, s_zmsg_destroy);
     self->services = zlistx_new ();
     zlistx_set_destructor (self->services, s_service_destroy);
+    if (ep->curve_cert[0]) {
+        char why[256];
+        self->cert = bus_curve_load_cert (ep->curve_cert, why, sizeof why);
+        if (!self->cert) {
+            zsys_error ("bus: %s", why);
+            bus_client_destroy (&self);
+            return NULL;
+        }
+    }
     self->pub = s_connect (self, ZMQ_XPUB, ep->pub);
     self->sub = self->pub ? s_connect (self, ZMQ_SUB, ep->sub) : NULL;
     self->dealer = self->sub ? s_connect (self, ZMQ_DEALER, ep->req) : NULL;
@@ -291,6 +327,7 @@ bus_client_destroy (bus_client_t **self_p)
     zsock_destroy (&self->dealer);
     zsock_destroy (&self->sub);
     zsock_destroy (&self->pub);
+    zcert_destroy (&self->cert);
     zlistx_destroy (&self->pending);
     zlistx_destroy (&self->services);
     zhashx_destroy (&self->out_seq);

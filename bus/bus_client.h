@@ -30,6 +30,9 @@ typedef struct {
     char pub[BUS_ENDPOINT_MAX];  /* broker XSUB: clients publish here */
     char sub[BUS_ENDPOINT_MAX];  /* broker XPUB: clients subscribe here */
     char req[BUS_ENDPOINT_MAX];  /* broker ROUTER: requests, registration */
+    /* CURVE (bus/curve in the config; empty: plain). */
+    char curve_cert[BUS_ENDPOINT_MAX];  /* this client's secret certificate file */
+    char curve_server[41];              /* the broker's public key, Z85 */
 } bus_endpoints_t;
 
 /* ipc:// endpoints under RUNTIME_DIR (pub.sock, sub.sock, req.sock). */

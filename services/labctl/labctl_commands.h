@@ -6,6 +6,7 @@ LABCTL_COMMAND ("sub", labctl_cmd_sub, "print live bus messages matching a topic
 LABCTL_COMMAND ("pub", labctl_cmd_pub, "publish a text message on a topic")
 LABCTL_COMMAND ("call", labctl_cmd_call, "send a command to a named service")
 LABCTL_COMMAND ("replay", labctl_cmd_replay, "read back the broker's flight recorder")
+LABCTL_COMMAND ("keygen", labctl_cmd_keygen, "make a CURVE key pair for a bus shared between hosts")
 /* Each area adds its commands directly below its own marker. */
 /* area:supervisor */
 /* area:boards */
