@@ -1,0 +1,2 @@
+#pragma once
+void uart_vfs_dev_use_driver(int uart_num);

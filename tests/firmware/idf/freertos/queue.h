@@ -1,0 +1,6 @@
+#pragma once
+#include "freertos/FreeRTOS.h"
+QueueHandle_t xQueueCreateStatic(const UBaseType_t uxQueueLength, const UBaseType_t uxItemSize,
+                                 uint8_t *pucQueueStorage, StaticQueue_t *pxQueueBuffer);
+BaseType_t xQueueSend(QueueHandle_t xQueue, const void *const pvItemToQueue, TickType_t xTicksToWait);
+BaseType_t xQueueReceive(QueueHandle_t xQueue, void *const pvBuffer, TickType_t xTicksToWait);
