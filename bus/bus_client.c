@@ -98,6 +98,7 @@ s_set_error (bus_client_t *self, const char *fmt, ...)
 void
 bus_endpoints_in_dir (bus_endpoints_t *ep, const char *dir)
 {
+    memset (ep, 0, sizeof *ep);
     snprintf (ep->pub, sizeof ep->pub, "ipc://%s/pub.sock", dir);
     snprintf (ep->sub, sizeof ep->sub, "ipc://%s/sub.sock", dir);
     snprintf (ep->req, sizeof ep->req, "ipc://%s/req.sock", dir);

@@ -21,10 +21,11 @@ run_cmocka() {
     log="$logdir/$name.log"
     timeout -k 5 "$PER_TEST_TIMEOUT" "$t" >"$log" 2>&1
     rc=$?
-    ok=$(grep -c '^\[       OK \]' "$log")
-    bad=$(grep -c '^\[  FAILED  \] test' "$log")
-    # cmocka's "listed below" block repeats each failed name; count once.
-    bad=$(grep '^\[  FAILED  \] ' "$log" | grep -v 'test(s)' | sort -u | wc -l)
+    ok=$(grep -a -c '^\[       OK \]' "$log")
+    # A test fails (assertion) or errors (setup, crash); cmocka's "listed
+    # below" block repeats each name, so count distinct names.
+    bad=$(grep -a -E '^\[  (FAILED|ERROR) +\] ' "$log" | grep -av 'test(s)' \
+          | sed -E 's/^\[[^]]*\] //' | sort -u | wc -l)
     if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
         bad=1
         echo "$name: exited with status $rc (crash or timeout)" >>"$log"
