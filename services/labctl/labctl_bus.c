@@ -3,6 +3,7 @@
 #include "services/labctl/labctl.h"
 #include "bus/bus_json.h"
 #include "bus/bus_recorder.h"
+#include <fnmatch.h>
 #include <getopt.h>
 #include <time.h>
 #include <unistd.h>
@@ -111,6 +112,30 @@ s_print (labctl_t *ctx, const char *topic, const Lab__Envelope *env)
     fflush (stdout);
 }
 
+/* ZeroMQ filters by prefix: subscribe to the literal part of a glob and
+ * match the rest here. */
+static void
+s_subscribe_pattern (bus_client_t *bus, const char *pattern)
+{
+    size_t literal = strcspn (pattern, "*?[");
+    char *prefix = strndup (pattern, literal);
+    bus_client_subscribe (bus, prefix);
+    free (prefix);
+}
+
+static bool
+s_topic_wanted (int npatterns, char **patterns, const char *topic)
+{
+    if (npatterns == 0)
+        return true;
+    for (int i = 0; i < npatterns; i++) {
+        const char *p = patterns[i];
+        if (strpbrk (p, "*?[") ? fnmatch (p, topic, 0) == 0 : strncmp (topic, p, strlen (p)) == 0)
+            return true;
+    }
+    return false;
+}
+
 int
 labctl_cmd_sub (labctl_t *ctx, int argc, char **argv)
 {
@@ -126,9 +151,10 @@ labctl_cmd_sub (labctl_t *ctx, int argc, char **argv)
             case 't': timeout = atof (optarg); break;
             case 'j': ctx->json = true; break;
             case 'h':
-                printf ("usage: labctl sub [PREFIX...] [--count N] [--timeout SECONDS] [--json]\n"
-                        "Prints live messages whose topic starts with PREFIX (all when none),\n"
-                        "including the current value of matching state.* topics first.\n"
+                printf ("usage: labctl sub [PATTERN...] [--count N] [--timeout SECONDS] [--json]\n"
+                        "Prints live messages whose topic starts with PATTERN (all when none);\n"
+                        "a pattern with * ? [ is matched as a glob against the whole topic\n"
+                        "(tel.*.board-a). The current value of matching state.* topics comes first.\n"
                         "Exits after N messages or SECONDS (status 4 when the time ran out\n"
                         "before N messages arrived), or on Ctrl-C.\n");
                 return 0;
@@ -141,7 +167,7 @@ labctl_cmd_sub (labctl_t *ctx, int argc, char **argv)
     if (optind >= argc)
         bus_client_subscribe (bus, "");
     for (int i = optind; i < argc; i++)
-        bus_client_subscribe (bus, argv[i]);
+        s_subscribe_pattern (bus, argv[i]);
     uint64_t deadline = timeout >= 0 ? bus_mono_ns () + (uint64_t) (timeout * 1e9) : UINT64_MAX;
     long seen = 0;
     while (!zsys_interrupted && (count < 0 || seen < count)) {
@@ -154,6 +180,10 @@ labctl_cmd_sub (labctl_t *ctx, int argc, char **argv)
         bus_msg_t *msg = bus_client_recv (bus, wait);
         if (!msg)
             continue;
+        if (!s_topic_wanted (argc - optind, argv + optind, msg->topic)) {
+            bus_msg_destroy (&msg);
+            continue;
+        }
         s_print (ctx, msg->topic, msg->env);
         bus_msg_destroy (&msg);
         seen++;
