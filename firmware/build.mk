@@ -4,6 +4,8 @@ FWCORE_SRC := firmware/core/lab_crc32.c firmware/core/espnow_hdr.c
 # Each area appends its core sources (FWCORE_SRC += ...) directly below its
 # own marker.
 # area:boards
+FWCORE_SRC += firmware/core/link_frame.c firmware/core/board_core.c
+$(eval $(call add_fuzz,fuzz_link_frame,fuzz/fuzz_link_frame.c firmware/core/link_frame.c firmware/core/lab_crc32.c,))
 # area:ota
 # area:rssi
 
