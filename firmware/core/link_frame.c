@@ -252,3 +252,44 @@ link_boot_decode (const uint8_t *p, size_t len, link_boot_t *boot)
         return -1;
     return o == len ? 0 : -1;
 }
+
+/* --- MAC text -------------------------------------------------------- */
+
+static int
+s_hex (char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int
+link_mac_parse (const char *text, uint8_t mac[LINK_MAC_LEN])
+{
+    for (size_t i = 0; i < LINK_MAC_LEN; i++) {
+        const char *p = text + i * 3;
+        int hi = s_hex (p[0]), lo = hi < 0 ? -1 : s_hex (p[1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        char sep = p[2];
+        if (i < LINK_MAC_LEN - 1 ? (sep != ':' && sep != '-') : sep != 0)
+            return -1;
+        mac[i] = (uint8_t) (hi << 4 | lo);
+    }
+    return 0;
+}
+
+void
+link_mac_format (const uint8_t mac[LINK_MAC_LEN], char out[18])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < LINK_MAC_LEN; i++) {
+        out[i * 3] = digits[mac[i] >> 4];
+        out[i * 3 + 1] = digits[mac[i] & 15];
+        out[i * 3 + 2] = i < LINK_MAC_LEN - 1 ? ':' : 0;
+    }
+}

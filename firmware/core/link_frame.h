@@ -118,6 +118,10 @@ static inline uint32_t link_get32 (const uint8_t *p)
     return (uint32_t) p[0] | ((uint32_t) p[1] << 8) | ((uint32_t) p[2] << 16) | ((uint32_t) p[3] << 24);
 }
 
+/* "24:6f:28:00:00:a1" <-> bytes. parse returns 0 or -1; format writes 18 bytes. */
+int link_mac_parse (const char *text, uint8_t mac[LINK_MAC_LEN]);
+void link_mac_format (const uint8_t mac[LINK_MAC_LEN], char out[18]);
+
 /* Boot report payload (LINK_T_BOOT). Strings are at most 32 bytes each. */
 #define LINK_BOOT_STR_MAX 32u
 typedef struct {

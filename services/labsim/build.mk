@@ -3,6 +3,8 @@ LABSIM_SRC := services/labsim/labsim_boards.c services/labsim/labsim_llm.c \
               services/labsim/labsim_mkimage.c
 # Each area appends its own sources directly below its marker.
 # area:boards
+LABSIM_SRC += services/labsim/labsim_board.c services/labsim/labsim_radio.c \
+              services/labsim/labsim_board_ext.c
 # area:ota
 # area:rssi
 # area:eval

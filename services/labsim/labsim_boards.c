@@ -1,12 +1,393 @@
-/* labsim boards - placeholder until the subcommand lands. */
+/* labsim boards - runs every board of the config whose port is `sim:NAME`
+ * (labsim_board.c), the simulated radio between them (labsim_radio.c), and
+ * the bus service `labsim` that moves boards, changes the radio and injects
+ * faults:
+ *   boards                          list boards (json)
+ *   move A B DIST_M                 distance between two boards
+ *   env A_DBM N NOISE_DB            log-distance model
+ *   loss P                          loss probability 0..1
+ *   latency MS                      radio latency
+ *   fault BOARD tx-silent|corrupt|reboot|panic|vanish|restore
+ *   reset BOARD [bootloader]        what the auto-reset circuit does
+ *   flash BOARD IMAGE               write IMAGE and boot it
+ *   radio                           radio statistics (json) */
 #include "services/labsim/labsim.h"
+#include "services/labsim/labsim_board.h"
+#include "services/labsim/labsim_radio.h"
+#include "services/serial-bridge/board_keys.h"
+#include "bus/bus_client.h"
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_BOARDS LABSIM_RADIO_MAX_NODES
+
+typedef struct {
+    lab_config_t *cfg;
+    labsim_radio_t *radio;
+    labsim_board_t *boards[MAX_BOARDS];
+    int nboards;
+    bus_client_t *bus;
+} sim_t;
+
+static labsim_board_t *
+s_board (sim_t *sim, const char *name)
+{
+    for (int i = 0; i < sim->nboards; i++)
+        if (!strcmp (labsim_board_name (sim->boards[i]), name))
+            return sim->boards[i];
+    return NULL;
+}
+
+static int
+s_load_radio (lab_config_t *cfg, labsim_radio_opts_t *o, char *err, size_t errlen)
+{
+    zconfig_t *r = zconfig_locate (lab_config_root (cfg), "labsim/radio");
+    static const char *const keys[] = { "a_dbm", "n", "noise_db", "loss", "latency", "air_rate",
+                                        "distance", "seed", NULL };
+    long latency_ms = 2, seed = 1;
+    if (r && lab_config_known_keys (cfg, r, keys, err, errlen))
+        return -1;
+    if (lab_config_double (cfg, r, "a_dbm", -45, -120, 20, &o->a_dbm, err, errlen)
+        || lab_config_double (cfg, r, "n", 2.5, 1.0, 6.0, &o->n, err, errlen)
+        || lab_config_double (cfg, r, "noise_db", 2.0, 0, 30, &o->noise_db, err, errlen)
+        || lab_config_double (cfg, r, "loss", 0, 0, 1, &o->loss, err, errlen)
+        || lab_config_duration_ms (cfg, r, "latency", 2, &latency_ms, err, errlen)
+        || lab_config_double (cfg, r, "air_rate", 1e6, 1e3, 1e8, &o->air_bps, err, errlen)
+        || lab_config_double (cfg, r, "distance", 2.0, 0.01, 10000, &o->distance_m, err, errlen)
+        || lab_config_int (cfg, r, "seed", 1, 0, 1L << 30, &seed, err, errlen))
+        return -1;
+    o->latency_ms = (double) latency_ms;
+    o->seed = (unsigned) seed;
+    return 0;
+}
+
+static int
+s_load_boards (sim_t *sim, const char *runtime, char *err, size_t errlen)
+{
+    zconfig_t *root = lab_config_root (sim->cfg);
+    static const char *const keys[] = { BOARD_KEYS };
+    for (zconfig_t *sec = zconfig_child (root); sec; sec = zconfig_next (sec)) {
+        if (strcmp (zconfig_name (sec), "boards"))
+            continue;
+        for (zconfig_t *b = zconfig_child (sec); b; b = zconfig_next (b)) {
+            if (lab_config_known_keys (sim->cfg, b, keys, err, errlen))
+                return -1;
+            const char *port = zconfig_get (b, "port", "");
+            if (strncmp (port, "sim:", 4))
+                continue;
+            if (sim->nboards >= MAX_BOARDS)
+                return lab_config_error (sim->cfg, b, err, errlen, "more than %d simulated boards", MAX_BOARDS);
+            labsim_board_opts_t o = { .name = zconfig_name (b), .runtime_dir = runtime,
+                                      .version = zconfig_get (b, "version", "1.0.0") };
+            long baud, tcp;
+            if (lab_config_int (sim->cfg, b, "baud", 921600, 300, 8000000, &baud, err, errlen)
+                || lab_config_int (sim->cfg, b, "tcp_port", 0, 0, 65535, &tcp, err, errlen))
+                return -1;
+            o.baud = baud;
+            o.tcp_port = (int) tcp;
+            const char *mac = zconfig_get (b, "mac", NULL);
+            if (mac && link_mac_parse (mac, o.mac))
+                return lab_config_error (sim->cfg, b, err, errlen, "bad mac '%s' (want aa:bb:cc:dd:ee:ff)", mac);
+            if (!mac) {
+                const uint8_t dflt[6] = { 0x24, 0x6f, 0x28, 0x00, 0x00, (uint8_t) (0xa0 + sim->nboards) };
+                memcpy (o.mac, dflt, 6);
+            }
+            char berr[512];
+            labsim_board_t *board = labsim_board_new (&o, sim->radio, berr, sizeof berr);
+            if (!board)
+                return lab_config_error (sim->cfg, b, err, errlen, "%s", berr);
+            sim->boards[sim->nboards++] = board;
+            if (labsim_board_ext_attach (board, sim->cfg, b, berr, sizeof berr))
+                return lab_config_error (sim->cfg, b, err, errlen, "%s", berr);
+        }
+    }
+    if (!sim->nboards) {
+        snprintf (err, errlen, "%s: no board with port = \"sim:...\" in a boards section",
+                  lab_config_path (sim->cfg));
+        return -1;
+    }
+    return 0;
+}
+
+/* --- bus service `labsim` -------------------------------------------- */
+
+static void
+s_reply_boards (sim_t *sim, bus_request_t *rq)
+{
+    char json[4096], text[1024];
+    size_t o = 0, t = 0;
+    o += (size_t) snprintf (json + o, sizeof json - o, "{\"boards\":[");
+    for (int i = 0; i < sim->nboards; i++) {
+        labsim_board_t *b = sim->boards[i];
+        char mac[18];
+        link_mac_format (labsim_board_mac (b), mac);
+        board_core_t *core = labsim_board_core (b);
+        o += (size_t) snprintf (json + o, sizeof json - o,
+                                "%s{\"name\":\"%s\",\"mac\":\"%s\",\"pty\":\"%s\",\"tcp_port\":%d,"
+                                "\"up\":%s,\"version\":\"%s\",\"partition\":\"%s\"}",
+                                i ? "," : "", labsim_board_name (b), mac, labsim_board_pty_link (b),
+                                labsim_board_tcp_port (b), labsim_board_up (b) ? "true" : "false",
+                                core->version, core->partition);
+        t += (size_t) snprintf (text + t, sizeof text - t, "%s%s %s %s", i ? "\n" : "",
+                                labsim_board_name (b), mac, labsim_board_up (b) ? "up" : "down");
+        if (o >= sizeof json || t >= sizeof text)
+            break;
+    }
+    snprintf (json + o, sizeof json - o, "]}");
+    bus_request_reply (rq, BUS_OK, json, "%s", text);
+}
+
+static void
+s_fault (sim_t *sim, bus_request_t *rq, labsim_board_t *b, const char *what)
+{
+    char err[512];
+    if (!strcmp (what, "tx-silent"))
+        labsim_board_set_fault (b, LABSIM_FAULT_TX_SILENT);
+    else if (!strcmp (what, "corrupt"))
+        labsim_board_set_fault (b, LABSIM_FAULT_CORRUPT);
+    else if (!strcmp (what, "reboot"))
+        labsim_board_reboot (b, "sw");
+    else if (!strcmp (what, "panic"))
+        labsim_board_panic (b);
+    else if (!strcmp (what, "vanish"))
+        labsim_board_vanish (b);
+    else if (!strcmp (what, "restore")) {
+        if (labsim_board_restore (b, err, sizeof err)) {
+            bus_request_reply (rq, BUS_ERROR, NULL, "%s", err);
+            return;
+        }
+    } else {
+        bus_request_reply (rq, BUS_EUSAGE, NULL,
+                           "fault BOARD tx-silent|corrupt|reboot|panic|vanish|restore");
+        return;
+    }
+    (void) sim;
+    bus_request_reply (rq, BUS_OK, NULL, "%s: %s", labsim_board_name (b), what);
+}
+
+static bool
+s_number (const char *s, double *out)
+{
+    char *end;
+    *out = strtod (s, &end);
+    return end != s && !*end && isfinite (*out);
+}
+
+static void
+s_handle (bus_request_t *rq, void *arg)
+{
+    sim_t *sim = arg;
+    const Lab__CommandRequest *cmd = bus_request_command (rq);
+    if (!cmd) {
+        bus_request_reply (rq, BUS_EPROTO, NULL, "expected a CommandRequest");
+        return;
+    }
+    const char *c = cmd->command;
+    int argc = (int) cmd->n_args;
+    char *const *argv = cmd->args;
+    double x, y, z;
+    if (!strcmp (c, "boards")) {
+        s_reply_boards (sim, rq);
+    } else if (!strcmp (c, "move")) {
+        labsim_board_t *a = argc == 3 ? s_board (sim, argv[0]) : NULL;
+        labsim_board_t *b = argc == 3 ? s_board (sim, argv[1]) : NULL;
+        if (argc != 3 || !s_number (argv[2], &x) || !(x > 0))
+            bus_request_reply (rq, BUS_EUSAGE, NULL, "move A B DIST_M");
+        else if (!a || !b || a == b)
+            bus_request_reply (rq, BUS_ENOTFOUND, NULL, "no such pair of boards");
+        else {
+            labsim_radio_move (sim->radio, labsim_board_node (a), labsim_board_node (b), x);
+            bus_request_reply (rq, BUS_OK, NULL, "%s <-> %s: %.2f m (mean RSSI %.1f dBm)", argv[0],
+                               argv[1], x, labsim_radio_mean_rssi (sim->radio, x));
+        }
+    } else if (!strcmp (c, "env")) {
+        if (argc != 3 || !s_number (argv[0], &x) || !s_number (argv[1], &y) || !s_number (argv[2], &z)
+            || y <= 0 || z < 0)
+            bus_request_reply (rq, BUS_EUSAGE, NULL, "env A_DBM N NOISE_DB");
+        else {
+            labsim_radio_env (sim->radio, x, y, z);
+            bus_request_reply (rq, BUS_OK, NULL, "radio: A %.1f dBm, n %.2f, noise %.1f dB", x, y, z);
+        }
+    } else if (!strcmp (c, "loss")) {
+        if (argc != 1 || !s_number (argv[0], &x) || x < 0 || x > 1)
+            bus_request_reply (rq, BUS_EUSAGE, NULL, "loss P (0..1)");
+        else {
+            labsim_radio_loss (sim->radio, x);
+            bus_request_reply (rq, BUS_OK, NULL, "radio: loss %.3f", x);
+        }
+    } else if (!strcmp (c, "radio")) {
+        labsim_radio_stats_t st;
+        labsim_radio_stats (sim->radio, &st);
+        const labsim_radio_opts_t *o = labsim_radio_opts (sim->radio);
+        char json[512];
+        snprintf (json, sizeof json,
+                  "{\"a_dbm\":%.2f,\"n\":%.3f,\"noise_db\":%.2f,\"loss\":%.3f,\"latency_ms\":%.2f,"
+                  "\"sent\":%lu,\"delivered\":%lu,\"lost\":%lu,\"to_self\":%lu}",
+                  o->a_dbm, o->n, o->noise_db, o->loss, o->latency_ms, (unsigned long) st.sent,
+                  (unsigned long) st.delivered, (unsigned long) st.lost, (unsigned long) st.to_self);
+        bus_request_reply (rq, BUS_OK, json, "sent %lu, delivered %lu, lost %lu, to self %lu",
+                           (unsigned long) st.sent, (unsigned long) st.delivered,
+                           (unsigned long) st.lost, (unsigned long) st.to_self);
+    } else if (!strcmp (c, "fault") || !strcmp (c, "reset") || !strcmp (c, "flash")) {
+        labsim_board_t *b = argc >= 1 ? s_board (sim, argv[0]) : NULL;
+        if (argc < 1 || (!strcmp (c, "fault") && argc != 2) || (!strcmp (c, "flash") && argc != 2))
+            bus_request_reply (rq, BUS_EUSAGE, NULL, "%s BOARD ...", c);
+        else if (!b)
+            bus_request_reply (rq, BUS_ENOTFOUND, NULL, "no simulated board '%s'", argv[0]);
+        else if (!strcmp (c, "fault"))
+            s_fault (sim, rq, b, argv[1]);
+        else if (!strcmp (c, "reset")) {
+            /* Download mode would stop the app; a simulated board has no ROM
+             * loader, so it only reboots. */
+            labsim_board_reboot (b, "poweron");
+            bus_request_reply (rq, BUS_OK, NULL, "%s: reset", argv[0]);
+        } else {
+            char err[512];
+            if (labsim_board_flash (b, argv[1], err, sizeof err))
+                bus_request_reply (rq, BUS_ERROR, NULL, "%s: %s", argv[0], err);
+            else
+                bus_request_reply (rq, BUS_OK, NULL, "%s: flashed %s", argv[0], argv[1]);
+        }
+    } else {
+        bus_request_reply (rq, BUS_EUSAGE, NULL,
+                           "labsim: boards | move A B M | env A N NOISE | loss P | radio | "
+                           "fault BOARD KIND | reset BOARD | flash BOARD IMAGE");
+    }
+}
+
+/* --- loop ------------------------------------------------------------ */
+
+static void
+s_deliver (sim_t *sim)
+{
+    labsim_radio_frame_t f;
+    uint64_t now = bus_mono_ns () / 1000u;
+    while (labsim_radio_due (sim->radio, now, &f)) {
+        labsim_board_t *from = NULL, *to = NULL;
+        for (int i = 0; i < sim->nboards; i++) {
+            if (labsim_board_node (sim->boards[i]) == f.from)
+                from = sim->boards[i];
+            if (labsim_board_node (sim->boards[i]) == f.to)
+                to = sim->boards[i];
+        }
+        if (from && to)
+            labsim_board_radio_in (to, labsim_board_mac (from), f.rssi, f.data, f.len);
+    }
+}
+
+static void
+s_run (sim_t *sim)
+{
+    zmq_pollitem_t items[2 + MAX_BOARDS * 3];
+    long wait_us = 0;
+    while (!zsys_interrupted) {
+        int n = 0;
+        if (sim->bus) {
+            items[n++] = (zmq_pollitem_t) { .socket = zsock_resolve (bus_client_req_sock (sim->bus)),
+                                            .events = ZMQ_POLLIN };
+        }
+        for (int i = 0; i < sim->nboards; i++)
+            n += labsim_board_pollitems (sim->boards[i], items + n);
+        long radio_us = labsim_radio_next_us (sim->radio, bus_mono_ns () / 1000u);
+        if (radio_us >= 0 && radio_us < wait_us)
+            wait_us = radio_us;
+        int timeout_ms = (int) ((wait_us + 999) / 1000);
+        zmq_poll (items, n, timeout_ms);
+        if (sim->bus)
+            bus_client_tick (sim->bus);
+        s_deliver (sim);
+        wait_us = 10000;
+        for (int i = 0; i < sim->nboards; i++) {
+            long w = labsim_board_tick (sim->boards[i]);
+            if (w < wait_us)
+                wait_us = w;
+        }
+    }
+}
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out, "usage: labsim boards -c CONFIG [--no-bus]\n"
+                  "  Runs the boards whose port is \"sim:NAME\"; each UART is a pty linked at\n"
+                  "  <runtime>/boards/NAME and a TCP port (<runtime>/boards/NAME.port).\n"
+                  "  Serves `labsim` on the bus (boards, move, env, loss, fault, reset, flash).\n");
+}
 
 int
 labsim_boards_main (int argc, char **argv)
 {
-    (void) argc;
-    (void) argv;
-    fprintf (stderr, "labsim boards: not built yet\n");
-    return 1;
+    const char *config = NULL;
+    bool no_bus = false;
+    static struct option longopts[] = { { "config", required_argument, 0, 'c' },
+                                        { "no-bus", no_argument, 0, 'n' },
+                                        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long (argc, argv, "c:h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c': config = optarg; break;
+        case 'n': no_bus = true; break;
+        case 'h': s_usage (stdout); return 0;
+        default: s_usage (stderr); return 2;
+        }
+    }
+    if (!config || optind != argc) {
+        s_usage (stderr);
+        return 2;
+    }
+    zsys_init ();
+    zsys_set_logident ("labsim-boards");
+    char err[1024] = "", runtime[512];
+    sim_t sim = { 0 };
+    int rc = 1;
+    sim.cfg = lab_config_load (config, err, sizeof err);
+    labsim_radio_opts_t ropts = { 0 };
+    if (!sim.cfg || s_load_radio (sim.cfg, &ropts, err, sizeof err)
+        || lab_config_runtime_dir (sim.cfg, runtime, sizeof runtime)) {
+        fprintf (stderr, "labsim boards: %s\n", *err ? err : "cannot make the runtime directory");
+        goto done;
+    }
+    sim.radio = labsim_radio_new (&ropts);
+    if (s_load_boards (&sim, runtime, err, sizeof err)) {
+        fprintf (stderr, "labsim boards: %s\n", err);
+        goto done;
+    }
+    if (!no_bus) {
+        bus_endpoints_t ep;
+        if (bus_endpoints_resolve (&ep, config, err, sizeof err)) {
+            fprintf (stderr, "labsim boards: %s\n", err);
+            goto done;
+        }
+        const char *source = getenv ("LAB_SERVICE_NAME");
+        sim.bus = bus_client_new (source && *source ? source : "labsim-boards", &ep);
+        if (!sim.bus) {
+            fprintf (stderr, "labsim boards: cannot connect to the bus at %s\n", ep.req);
+            goto done;
+        }
+        bus_client_set_heartbeat (sim.bus, 1000);
+        bus_client_serve (sim.bus, "labsim", s_handle, &sim);
+    }
+    for (int i = 0; i < sim.nboards; i++) {
+        labsim_board_start (sim.boards[i], "poweron");
+        char mac[18];
+        link_mac_format (labsim_board_mac (sim.boards[i]), mac);
+        printf ("labsim boards: %s %s on %s and 127.0.0.1:%d\n", labsim_board_name (sim.boards[i]),
+                mac, labsim_board_pty_link (sim.boards[i]), labsim_board_tcp_port (sim.boards[i]));
+    }
+    fflush (stdout);
+    s_run (&sim);
+    rc = 0;
+done:
+    for (int i = 0; i < sim.nboards; i++) {
+        labsim_board_ext_detach (sim.boards[i]);
+        labsim_board_destroy (&sim.boards[i]);
+    }
+    bus_client_destroy (&sim.bus);
+    labsim_radio_destroy (&sim.radio);
+    lab_config_destroy (&sim.cfg);
+    return rc;
 }

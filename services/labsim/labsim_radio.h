@@ -1,0 +1,74 @@
+/* labsim_radio - the simulated 2.4 GHz medium between simulated boards.
+ *
+ * Per-link distance (symmetric, default from the config), RSSI from the
+ * log-distance model RSSI = A - 10 n log10(d) + N(0, noise), a loss
+ * probability, a fixed latency and an air rate that makes a frame take
+ * len*8/rate on the air. Frames are queued with their delivery time; the
+ * owner drains the queue with labsim_radio_due. Broadcast (ff:ff:...) goes to
+ * every other board; unicast to the board with that MAC; a board never hears
+ * its own transmission, so sending to your own MAC delivers nothing. */
+#ifndef LABSIM_RADIO_H
+#define LABSIM_RADIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LABSIM_RADIO_MAX_NODES 16
+#define LABSIM_RADIO_FRAME_MAX 250
+
+typedef struct {
+    double a_dbm;        /* RSSI at 1 m */
+    double n;            /* path-loss exponent */
+    double noise_db;     /* standard deviation of the gaussian noise */
+    double loss;         /* probability a frame is lost */
+    double latency_ms;   /* fixed delay on top of the air time */
+    double air_bps;      /* air rate in bits per second */
+    double distance_m;   /* default distance between any two boards */
+    unsigned seed;
+} labsim_radio_opts_t;
+
+typedef struct {
+    int from, to;        /* node indices */
+    int8_t rssi;
+    uint64_t due_us;
+    size_t len;
+    uint8_t data[LABSIM_RADIO_FRAME_MAX];
+} labsim_radio_frame_t;
+
+typedef struct _labsim_radio_t labsim_radio_t;
+
+labsim_radio_t *labsim_radio_new (const labsim_radio_opts_t *opts);
+void labsim_radio_destroy (labsim_radio_t **self_p);
+
+/* Adds a node with MAC; returns its index or -1. */
+int labsim_radio_add (labsim_radio_t *self, const uint8_t mac[6]);
+/* Node index of MAC, -1 when unknown. */
+int labsim_radio_find (labsim_radio_t *self, const uint8_t mac[6]);
+/* A node that is off (rebooting, vanished) neither sends nor hears. */
+void labsim_radio_set_up (labsim_radio_t *self, int node, bool up);
+
+int labsim_radio_move (labsim_radio_t *self, int a, int b, double distance_m);
+double labsim_radio_distance (labsim_radio_t *self, int a, int b);
+void labsim_radio_env (labsim_radio_t *self, double a_dbm, double n, double noise_db);
+void labsim_radio_loss (labsim_radio_t *self, double p);
+const labsim_radio_opts_t *labsim_radio_opts (labsim_radio_t *self);
+
+/* The model without noise, for tests: A - 10 n log10(d). */
+double labsim_radio_mean_rssi (labsim_radio_t *self, double distance_m);
+
+/* Queues FROM's transmission to DST (broadcast or a MAC). Returns the number
+ * of receivers queued (0 for your own MAC or an unknown one). */
+int labsim_radio_send (labsim_radio_t *self, int from, const uint8_t dst[6], const uint8_t *data,
+                       size_t len, uint64_t now_us);
+/* Pops the next frame due at NOW_US into *out; false when none is due. */
+bool labsim_radio_due (labsim_radio_t *self, uint64_t now_us, labsim_radio_frame_t *out);
+/* Microseconds until the next frame is due (-1 when the queue is empty). */
+long labsim_radio_next_us (labsim_radio_t *self, uint64_t now_us);
+
+typedef struct {
+    uint64_t sent, delivered, lost, to_self;
+} labsim_radio_stats_t;
+void labsim_radio_stats (labsim_radio_t *self, labsim_radio_stats_t *out);
+
+#endif
