@@ -1,0 +1,5 @@
+# serial-bridge: boards' serial ports <-> the bus.
+SERIAL_SRC := services/serial-bridge/serial_bridge.c services/serial-bridge/sb_board.c \
+              services/serial-bridge/sb_port.c
+$(eval $(call add_lib,serial,$(SERIAL_SRC)))
+$(eval $(call add_prog,serial-bridge,services/serial-bridge/main.c,serial fwcore bus))
