@@ -10,6 +10,11 @@ LABCTL_COMMAND ("keygen", labctl_cmd_keygen, "make a CURVE key pair for a bus sh
 /* Each area adds its commands directly below its own marker. */
 /* area:supervisor */
 /* area:boards */
+LABCTL_COMMAND ("pingpong", labctl_cmd_pingpong, "ESP-NOW ping-pong between two boards (sent/lost/RTT)")
+LABCTL_COMMAND ("tail", labctl_cmd_tail, "a board's live serial output with timestamps")
+LABCTL_COMMAND ("reset", labctl_cmd_reset, "reset a board (DTR/RTS), optionally into the bootloader")
+LABCTL_COMMAND ("flash", labctl_cmd_flash, "flash an image onto a board and show what it booted")
+LABCTL_COMMAND ("board", labctl_cmd_board, "state of the boards, or of one board")
 /* area:ota */
 /* area:rssi */
 /* area:eval */

@@ -3,3 +3,4 @@ SERIAL_SRC := services/serial-bridge/serial_bridge.c services/serial-bridge/sb_b
               services/serial-bridge/sb_port.c
 $(eval $(call add_lib,serial,$(SERIAL_SRC)))
 $(eval $(call add_prog,serial-bridge,services/serial-bridge/main.c,serial fwcore bus))
+LABCTL_SRC += services/labctl/labctl_boards.c
