@@ -1,2 +1,7 @@
-# tests/firmware: host checks of the ESP-IDF projects.
+# tests/firmware: host checks of the ESP-IDF projects. The glue compiles
+# against the ESP-IDF stand-in headers in tests/firmware/idf and runs on the
+# fake in idf_fake.c.
 $(eval $(call add_test,test_partitions,tests/firmware/test_partitions.c,))
+$(BUILD)/obj/tests/firmware/%.o: CFLAGS += -Itests/firmware/idf
+$(BUILD)/obj/firmware/bench/main/%.o: CFLAGS += -Itests/firmware/idf
+$(eval $(call add_test,test_bench_glue,tests/firmware/test_bench_glue.c tests/firmware/idf_fake.c firmware/bench/main/bench_port.c,fwcore))

@@ -1,0 +1,55 @@
+/* bench - the ESP-IDF side of the bench firmware: the board_core's port
+ * (UART0, ESP-NOW, clock, log, reboot) and the loop that feeds it.
+ *
+ * The core does the work; this file only moves bytes. ESP-NOW callbacks run
+ * in the Wi-Fi task, so received frames go through a static queue to the
+ * bench task, which alone calls into the core (the core is not thread-safe).
+ * Sends go one at a time, each waiting for its send callback: ESP-NOW has a
+ * small internal queue and bursts fail with ESP_ERR_ESPNOW_NO_MEM. */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "board_core.h"
+#include "esp_err.h"
+#include "freertos/FreeRTOS.h"
+#include "freertos/queue.h"
+#include "freertos/semphr.h"
+
+#define BENCH_UART_BAUD 921600
+#define BENCH_WIFI_CHANNEL 1
+#define BENCH_RX_QUEUE_LEN 16
+/* The new image proves itself (and cancels the bootloader's rollback) once it
+ * has heard a peer on the radio and stayed up this long. */
+#define BENCH_CONFIRM_AFTER_MS 5000u
+
+typedef struct {
+    uint8_t src[6];
+    int8_t rssi;
+    uint8_t len;
+    uint8_t data[250];
+} bench_rx_t;
+
+typedef struct {
+    board_core_t core;
+    QueueHandle_t rx_queue;
+    StaticQueue_t rx_queue_buf;
+    uint8_t rx_storage[BENCH_RX_QUEUE_LEN * sizeof (bench_rx_t)];
+    SemaphoreHandle_t sent;            /* given by the send callback */
+    StaticSemaphore_t sent_buf;
+    volatile bool last_send_ok;
+    uint32_t rx_dropped;               /* queue full in the Wi-Fi task */
+    uint32_t send_timeouts;
+    bool confirmed;                    /* rollback cancelled (or not needed) */
+    uint8_t uart_buf[256];
+} bench_t;
+
+/* Brings up NVS, Wi-Fi (station, not connected), ESP-NOW, UART0 and the core,
+ * then sends the boot report. */
+esp_err_t bench_init (bench_t *self);
+/* One turn of the loop: UART bytes in (waiting up to WAIT_MS), radio frames
+ * in, core timers, rollback confirmation. */
+void bench_step (bench_t *self, uint32_t wait_ms);
+
+#endif

@@ -1,0 +1,280 @@
+/* idf_fake - see idf_fake.h. Queues and semaphores are real (a ring buffer
+ * and a counter) because the glue's correctness depends on them. */
+#include "tests/firmware/idf_fake.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "driver/uart.h"
+#include "driver/uart_vfs.h"
+#include "esp_app_desc.h"
+#include "esp_event.h"
+#include "esp_log.h"
+#include "esp_mac.h"
+#include "esp_netif.h"
+#include "esp_system.h"
+#include "esp_timer.h"
+#include "esp_wifi.h"
+#include "freertos/semphr.h"
+#include "freertos/task.h"
+#include "nvs_flash.h"
+
+idf_fake_t idf_fake;
+
+void
+idf_fake_reset (void)
+{
+    memset (&idf_fake, 0, sizeof idf_fake);
+    idf_fake.now_us = 1000;
+    idf_fake.ota_state = ESP_OTA_IMG_VALID;
+}
+
+void
+idf_fake_uart_push (const void *data, size_t len)
+{
+    memcpy (idf_fake.uart_in + idf_fake.uart_in_len, data, len);
+    idf_fake.uart_in_len += len;
+}
+
+const char *esp_err_to_name (esp_err_t code) { return code == ESP_OK ? "ESP_OK" : "ESP_FAIL"; }
+void
+_esp_error_check_failed (esp_err_t rc, const char *file, int line, const char *function, const char *expression)
+{
+    fprintf (stderr, "ESP_ERROR_CHECK failed: %d at %s:%d %s %s\n", rc, file, line, function, expression);
+    abort ();
+}
+
+/* --- FreeRTOS ---------------------------------------------------------- */
+struct QueueDefinition {
+    uint8_t *storage;
+    UBaseType_t len, item, head, count;
+};
+
+QueueHandle_t
+xQueueCreateStatic (const UBaseType_t uxQueueLength, const UBaseType_t uxItemSize, uint8_t *pucQueueStorage,
+                    StaticQueue_t *pxQueueBuffer)
+{
+    struct QueueDefinition *q = (struct QueueDefinition *) pxQueueBuffer;
+    _Static_assert (sizeof (struct QueueDefinition) <= sizeof (StaticQueue_t), "queue fits");
+    *q = (struct QueueDefinition) { pucQueueStorage, uxQueueLength, uxItemSize, 0, 0 };
+    return q;
+}
+
+BaseType_t
+xQueueSend (QueueHandle_t q, const void *const item, TickType_t wait)
+{
+    (void) wait;
+    if (q->count == q->len)
+        return pdFALSE;
+    memcpy (q->storage + ((q->head + q->count) % q->len) * q->item, item, q->item);
+    q->count++;
+    return pdTRUE;
+}
+
+BaseType_t
+xQueueReceive (QueueHandle_t q, void *const out, TickType_t wait)
+{
+    (void) wait;
+    if (!q->count)
+        return pdFALSE;
+    memcpy (out, q->storage + q->head * q->item, q->item);
+    q->head = (q->head + 1) % q->len;
+    q->count--;
+    return pdTRUE;
+}
+
+SemaphoreHandle_t
+xSemaphoreCreateBinaryStatic (StaticSemaphore_t *buf)
+{
+    struct QueueDefinition *q = (struct QueueDefinition *) buf;
+    *q = (struct QueueDefinition) { NULL, 1, 0, 0, 0 };
+    return q;
+}
+
+BaseType_t
+xSemaphoreGive (SemaphoreHandle_t s)
+{
+    if (s->count)
+        return pdFALSE;
+    s->count = 1;
+    return pdTRUE;
+}
+
+BaseType_t
+xSemaphoreTake (SemaphoreHandle_t s, TickType_t wait)
+{
+    if (!s->count) {
+        idf_fake.now_us += (int64_t) wait * 1000 * portTICK_PERIOD_MS;
+        return pdFALSE;
+    }
+    s->count = 0;
+    return pdTRUE;
+}
+
+BaseType_t
+xTaskCreate (TaskFunction_t fn, const char *const name, const uint32_t stack, void *const arg,
+             UBaseType_t prio, TaskHandle_t *const out)
+{
+    (void) fn; (void) name; (void) stack; (void) arg; (void) prio; (void) out;
+    return pdPASS;
+}
+
+void vTaskDelay (const TickType_t ticks) { idf_fake.now_us += (int64_t) ticks * 1000 * portTICK_PERIOD_MS; }
+TickType_t xTaskGetTickCount (void) { return (TickType_t) (idf_fake.now_us / 1000 / portTICK_PERIOD_MS); }
+
+/* --- system ------------------------------------------------------------ */
+void
+esp_log_write (esp_log_level_t level, const char *tag, const char *format, ...)
+{
+    (void) level;
+    char line[300];
+    int n = snprintf (line, sizeof line, "%s: ", tag);
+    va_list ap;
+    va_start (ap, format);
+    vsnprintf (line + n, sizeof line - (size_t) n, format, ap);
+    va_end (ap);
+    size_t len = strlen (line);
+    if (idf_fake.uart_out_len + len < sizeof idf_fake.uart_out) {
+        memcpy (idf_fake.uart_out + idf_fake.uart_out_len, line, len);
+        idf_fake.uart_out_len += len;
+    }
+}
+
+int64_t esp_timer_get_time (void) { return idf_fake.now_us; }
+void esp_restart (void) { idf_fake.restarts++; abort (); }
+esp_reset_reason_t esp_reset_reason (void) { return ESP_RST_SW; }
+esp_err_t
+esp_read_mac (uint8_t *mac, esp_mac_type_t type)
+{
+    (void) type;
+    static const uint8_t m[6] = { 0x24, 0x6f, 0x28, 0x01, 0x02, 0x03 };
+    memcpy (mac, m, 6);
+    return ESP_OK;
+}
+esp_err_t esp_event_loop_create_default (void) { return ESP_OK; }
+esp_err_t esp_netif_init (void) { return ESP_OK; }
+esp_err_t nvs_flash_init (void) { return ESP_OK; }
+esp_err_t nvs_flash_erase (void) { return ESP_OK; }
+
+const esp_app_desc_t *
+esp_app_get_description (void)
+{
+    static esp_app_desc_t desc = { .magic_word = ESP_APP_DESC_MAGIC_WORD, .version = "1.4.2",
+                                   .project_name = "labbench" };
+    return &desc;
+}
+
+/* --- Wi-Fi and ESP-NOW ------------------------------------------------- */
+esp_err_t esp_wifi_init (const wifi_init_config_t *config) { return config->magic == WIFI_INIT_CONFIG_MAGIC ? ESP_OK : ESP_FAIL; }
+esp_err_t esp_wifi_set_mode (wifi_mode_t mode) { return mode == WIFI_MODE_STA ? ESP_OK : ESP_FAIL; }
+esp_err_t esp_wifi_set_storage (wifi_storage_t storage) { (void) storage; return ESP_OK; }
+esp_err_t esp_wifi_start (void) { return ESP_OK; }
+esp_err_t esp_wifi_set_ps (wifi_ps_type_t type) { (void) type; return ESP_OK; }
+esp_err_t esp_wifi_set_channel (uint8_t primary, wifi_second_chan_t second) { (void) second; return primary >= 1 && primary <= 14 ? ESP_OK : ESP_FAIL; }
+esp_err_t esp_now_init (void) { return ESP_OK; }
+esp_err_t esp_now_deinit (void) { return ESP_OK; }
+esp_err_t esp_now_register_recv_cb (esp_now_recv_cb_t cb) { idf_fake.recv_cb = cb; return ESP_OK; }
+esp_err_t esp_now_register_send_cb (esp_now_send_cb_t cb) { idf_fake.send_cb = cb; return ESP_OK; }
+
+bool
+esp_now_is_peer_exist (const uint8_t *mac)
+{
+    for (int i = 0; i < idf_fake.peers_added; i++)
+        if (!memcmp (idf_fake.peers[i], mac, 6))
+            return true;
+    return false;
+}
+
+esp_err_t
+esp_now_add_peer (const esp_now_peer_info_t *peer)
+{
+    if (idf_fake.peers_added == 8 || esp_now_is_peer_exist (peer->peer_addr))
+        return ESP_ERR_ESPNOW_EXIST;
+    memcpy (idf_fake.peers[idf_fake.peers_added++], peer->peer_addr, 6);
+    return ESP_OK;
+}
+
+/* Like the real one, the send callback comes later, from the Wi-Fi task;
+ * here it comes before esp_now_send returns, which the glue must handle. */
+esp_err_t
+esp_now_send (const uint8_t *mac, const uint8_t *data, size_t len)
+{
+    if (len > ESP_NOW_MAX_DATA_LEN)
+        return ESP_ERR_ESPNOW_ARG;
+    if (!esp_now_is_peer_exist (mac))
+        return ESP_ERR_ESPNOW_NOT_FOUND;
+    if (idf_fake.no_mem_left > 0) {
+        idf_fake.no_mem_left--;
+        return ESP_ERR_ESPNOW_NO_MEM;
+    }
+    idf_fake.sends++;
+    memcpy (idf_fake.last_mac, mac, 6);
+    memcpy (idf_fake.last_data, data, len);
+    idf_fake.last_len = len;
+    esp_now_send_info_t info = { .des_addr = (uint8_t *) mac };
+    if (idf_fake.send_cb)
+        idf_fake.send_cb (&info, ESP_NOW_SEND_SUCCESS);
+    return ESP_OK;
+}
+
+/* --- UART -------------------------------------------------------------- */
+esp_err_t
+uart_driver_install (uart_port_t uart_num, int rx, int tx, int queue_size, QueueHandle_t *q, int flags)
+{
+    (void) rx; (void) tx; (void) queue_size; (void) q; (void) flags;
+    return uart_num == UART_NUM_0 ? ESP_OK : ESP_FAIL;
+}
+esp_err_t uart_param_config (uart_port_t uart_num, const uart_config_t *cfg) { (void) uart_num; return cfg->baud_rate > 0 ? ESP_OK : ESP_FAIL; }
+void uart_vfs_dev_use_driver (int uart_num) { (void) uart_num; }
+
+int
+uart_write_bytes (uart_port_t uart_num, const void *src, size_t size)
+{
+    (void) uart_num;
+    if (idf_fake.uart_out_len + size > sizeof idf_fake.uart_out)
+        return -1;
+    memcpy (idf_fake.uart_out + idf_fake.uart_out_len, src, size);
+    idf_fake.uart_out_len += size;
+    return (int) size;
+}
+
+int
+uart_read_bytes (uart_port_t uart_num, void *buf, uint32_t length, uint32_t ticks)
+{
+    (void) uart_num;
+    size_t avail = idf_fake.uart_in_len - idf_fake.uart_in_pos;
+    if (!avail) {
+        idf_fake.now_us += (int64_t) ticks * 1000 * portTICK_PERIOD_MS;
+        return 0;
+    }
+    size_t n = avail < length ? avail : length;
+    memcpy (buf, idf_fake.uart_in + idf_fake.uart_in_pos, n);
+    idf_fake.uart_in_pos += n;
+    return (int) n;
+}
+
+/* --- OTA state --------------------------------------------------------- */
+const esp_partition_t *
+esp_ota_get_running_partition (void)
+{
+    static const esp_partition_t ota0 = { .type = ESP_PARTITION_TYPE_APP,
+                                          .subtype = ESP_PARTITION_SUBTYPE_APP_OTA_0,
+                                          .address = 0x100000, .size = 0x180000, .label = "ota_0" };
+    return &ota0;
+}
+
+esp_err_t
+esp_ota_get_state_partition (const esp_partition_t *partition, esp_ota_img_states_t *state)
+{
+    (void) partition;
+    *state = idf_fake.ota_state;
+    return ESP_OK;
+}
+
+esp_err_t
+esp_ota_mark_app_valid_cancel_rollback (void)
+{
+    idf_fake.marked_valid++;
+    idf_fake.ota_state = ESP_OTA_IMG_VALID;
+    return ESP_OK;
+}

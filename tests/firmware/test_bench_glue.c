@@ -1,0 +1,184 @@
+/* test_bench_glue - runs the ESP-IDF glue of the bench firmware on the host
+ * against idf_fake: boot report, host frame -> ESP-NOW send, ESP-NOW receive
+ * -> host frame with RSSI, send retries on NO_MEM, rollback confirmation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <string.h>
+#include "firmware/bench/main/bench.h"
+#include "tests/firmware/idf_fake.h"
+
+typedef struct {
+    int n;
+    uint8_t type[32];
+    uint8_t payload[32][LINK_MAX_PAYLOAD];
+    size_t len[32];
+} frames_t;
+
+static void
+s_on_frame (void *ctx, uint8_t type, uint16_t seq, const uint8_t *payload, size_t len)
+{
+    (void) seq;
+    frames_t *f = (frames_t *) ctx;
+    if (f->n < 32) {
+        f->type[f->n] = type;
+        memcpy (f->payload[f->n], payload, len);
+        f->len[f->n++] = len;
+    }
+}
+
+static void s_on_text (void *ctx, const uint8_t *t, size_t n) { (void) ctx; (void) t; (void) n; }
+static void s_on_error (void *ctx, link_err_t e, const uint8_t *r, size_t n) { (void) ctx; (void) e; (void) r; (void) n; fail_msg ("damaged frame from the glue"); }
+
+/* Every frame the board wrote to the UART so far. */
+static void
+s_frames (frames_t *f)
+{
+    static link_reader_t reader;
+    memset (f, 0, sizeof *f);
+    link_reader_cb_t cb = { s_on_frame, s_on_text, s_on_error, f };
+    link_reader_init (&reader, &cb);
+    link_reader_feed (&reader, idf_fake.uart_out, idf_fake.uart_out_len);
+}
+
+static int
+s_find (frames_t *f, uint8_t type)
+{
+    for (int i = f->n - 1; i >= 0; i--)
+        if (f->type[i] == type)
+            return i;
+    return -1;
+}
+
+static bench_t s_bench;
+
+static int
+s_setup (void **state)
+{
+    (void) state;
+    idf_fake_reset ();
+    assert_int_equal (bench_init (&s_bench), ESP_OK);
+    board_core_set_beacon (&s_bench.core, 0);
+    return 0;
+}
+
+static void
+test_boot_report_carries_version_partition_and_reset_reason (void **state)
+{
+    (void) state;
+    frames_t f;
+    s_frames (&f);
+    int i = s_find (&f, LINK_T_BOOT);
+    assert_true (i >= 0);
+    link_boot_t boot;
+    assert_int_equal (link_boot_decode (f.payload[i], f.len[i], &boot), 0);
+    assert_string_equal (boot.version, "1.4.2");
+    assert_string_equal (boot.partition, "ota_0");
+    assert_string_equal (boot.reset_reason, "sw");
+    assert_int_equal (boot.channel, BENCH_WIFI_CHANNEL);
+    assert_int_equal (boot.mac[0], 0x24);
+}
+
+static void
+test_host_frame_becomes_espnow_send (void **state)
+{
+    (void) state;
+    uint8_t air[ESPNOW_MAX_FRAME];
+    size_t air_len = espnow_frame_encode (air, sizeof air, ESPNOW_T_APP, 7, "hello", 5);
+    assert_true (air_len > 0);
+    uint8_t body[6 + ESPNOW_MAX_FRAME];
+    const uint8_t peer[6] = { 0x24, 0x6f, 0x28, 0xaa, 0xbb, 0xcc };
+    memcpy (body, peer, 6);
+    memcpy (body + 6, air, air_len);
+    uint8_t wire[LINK_MAX_WIRE];
+    size_t n = link_frame_encode (wire, sizeof wire, LINK_T_ESPNOW_SEND, 42, body, 6 + air_len);
+    idf_fake_uart_push (wire, n);
+    idf_fake.no_mem_left = 2;   /* the radio's queue is busy at first */
+    bench_step (&s_bench, 2);
+    assert_int_equal (idf_fake.sends, 1);
+    assert_memory_equal (idf_fake.last_mac, peer, 6);
+    assert_int_equal (idf_fake.last_len, air_len);
+    assert_memory_equal (idf_fake.last_data, air, air_len);
+    assert_int_equal (idf_fake.peers_added, 1);
+    frames_t f;
+    s_frames (&f);
+    int i = s_find (&f, LINK_T_SEND_STATUS);
+    assert_true (i >= 0);
+    assert_int_equal (link_get16 (f.payload[i]), 42);
+    assert_int_equal (f.payload[i][2], LINK_SEND_OK);
+}
+
+static void
+test_espnow_receive_reaches_host_with_rssi (void **state)
+{
+    (void) state;
+    uint8_t air[ESPNOW_MAX_FRAME];
+    size_t air_len = espnow_frame_encode (air, sizeof air, ESPNOW_T_APP, 9, "abc", 3);
+    uint8_t src[6] = { 0x24, 0x6f, 0x28, 0x11, 0x22, 0x33 };
+    uint8_t dst[6] = { 0x24, 0x6f, 0x28, 0x01, 0x02, 0x03 };
+    wifi_pkt_rx_ctrl_t ctrl = { 0 };
+    ctrl.rssi = -67;
+    ctrl.channel = 1;
+    esp_now_recv_info_t info = { .src_addr = src, .des_addr = dst, .rx_ctrl = &ctrl };
+    assert_non_null (idf_fake.recv_cb);
+    idf_fake.recv_cb (&info, air, (int) air_len);
+    bench_step (&s_bench, 2);
+    frames_t f;
+    s_frames (&f);
+    int i = s_find (&f, LINK_T_ESPNOW_RX);
+    assert_true (i >= 0);
+    assert_memory_equal (f.payload[i], src, 6);
+    assert_int_equal ((int8_t) f.payload[i][6], -67);
+    assert_memory_equal (f.payload[i] + 8, air, air_len);
+}
+
+static void
+test_receive_queue_overflow_drops_and_counts (void **state)
+{
+    (void) state;
+    uint8_t air[ESPNOW_MAX_FRAME];
+    size_t air_len = espnow_frame_encode (air, sizeof air, ESPNOW_T_APP, 1, "x", 1);
+    uint8_t src[6] = { 1, 2, 3, 4, 5, 6 };
+    wifi_pkt_rx_ctrl_t ctrl = { 0 };
+    esp_now_recv_info_t info = { .src_addr = src, .des_addr = src, .rx_ctrl = &ctrl };
+    for (int i = 0; i < BENCH_RX_QUEUE_LEN + 5; i++)
+        idf_fake.recv_cb (&info, air, (int) air_len);
+    assert_int_equal (s_bench.rx_dropped, 5);
+    /* Oversized frames never reach the queue. */
+    idf_fake.recv_cb (&info, air, 251);
+    assert_int_equal (s_bench.rx_dropped, 5);
+}
+
+static void
+test_new_image_confirms_only_after_hearing_a_peer (void **state)
+{
+    (void) state;
+    idf_fake.ota_state = ESP_OTA_IMG_PENDING_VERIFY;
+    idf_fake.now_us += 10 * 1000000;
+    bench_step (&s_bench, 2);
+    assert_int_equal (idf_fake.marked_valid, 0);     /* heard nobody yet */
+    uint8_t air[ESPNOW_MAX_FRAME];
+    size_t air_len = espnow_frame_encode (air, sizeof air, ESPNOW_T_BEACON, 1, NULL, 0);
+    uint8_t src[6] = { 0x24, 0x6f, 0x28, 0x11, 0x22, 0x33 };
+    wifi_pkt_rx_ctrl_t ctrl = { 0 };
+    esp_now_recv_info_t info = { .src_addr = src, .des_addr = src, .rx_ctrl = &ctrl };
+    idf_fake.recv_cb (&info, air, (int) air_len);
+    bench_step (&s_bench, 2);
+    bench_step (&s_bench, 2);
+    assert_int_equal (idf_fake.marked_valid, 1);
+    assert_int_equal (idf_fake.ota_state, ESP_OTA_IMG_VALID);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup (test_boot_report_carries_version_partition_and_reset_reason, s_setup),
+        cmocka_unit_test_setup (test_host_frame_becomes_espnow_send, s_setup),
+        cmocka_unit_test_setup (test_espnow_receive_reaches_host_with_rssi, s_setup),
+        cmocka_unit_test_setup (test_receive_queue_overflow_drops_and_counts, s_setup),
+        cmocka_unit_test_setup (test_new_image_confirms_only_after_hearing_a_peer, s_setup),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
