@@ -1,0 +1,253 @@
+/* serial_bench - serial-bridge throughput, latency and CPU at 921600 baud.
+ *
+ * A pty stands in for the board: we write link frames into its master side
+ * paced at the line rate (8N1: 92160 bytes/s), serial-bridge reads the slave
+ * side, and a bus subscriber in this process receives tel.frame.bench.
+ *   serial.mbps_ratio      payload bytes delivered per second / line rate
+ *   serial.latency_p99_us  last byte of a frame written -> subscriber has it
+ *                          (frames sent at 200/s so queueing does not count)
+ *   serial.bridge_cpu_pct  bridge CPU time / wall time during the throughput run
+ * Usage: serial-bench BIN_DIR [SECONDS] */
+#include "bus/bus_client.h"
+#include "link_frame.h"
+#include <fcntl.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BAUD 921600.0
+#define PAYLOAD 240
+
+static pid_t
+s_spawn (const char *bin_dir, const char *prog, char *const argv[], const char *log)
+{
+    pid_t pid = fork ();
+    if (pid == 0) {
+        prctl (PR_SET_PDEATHSIG, SIGTERM);
+        int fd = open (log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            dup2 (fd, 1);
+            dup2 (fd, 2);
+        }
+        char path[1024];
+        snprintf (path, sizeof path, "%s/%s", bin_dir, prog);
+        execv (path, argv);
+        _exit (127);
+    }
+    return pid;
+}
+
+static void
+s_stop (pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    kill (pid, SIGTERM);
+    for (int i = 0; i < 50; i++) {
+        if (waitpid (pid, NULL, WNOHANG) == pid)
+            return;
+        usleep (20000);
+    }
+    kill (pid, SIGKILL);
+    waitpid (pid, NULL, 0);
+}
+
+static double
+s_cpu_s (pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *f = fopen (path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread (buf, 1, sizeof buf - 1, f);
+    fclose (f);
+    buf[n] = 0;
+    char *p = strrchr (buf, ')');
+    unsigned long ut = 0, st = 0;
+    /* Fields after the command: state(3) ... utime(14) stime(15). */
+    if (p && sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2)
+        return (double) (ut + st) / (double) sysconf (_SC_CLK_TCK);
+    return 0;
+}
+
+static void
+s_sleep_until (uint64_t t_ns)
+{
+    struct timespec ts = { .tv_sec = (time_t) (t_ns / 1000000000u), .tv_nsec = (long) (t_ns % 1000000000u) };
+    clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+static int
+s_cmp (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return x < y ? -1 : x > y;
+}
+
+/* Drains subscribed frames; returns payload bytes, records latencies. */
+static size_t
+s_drain (bus_client_t *bus, int wait_ms, uint64_t *sent_at, size_t nsent, double *lat, size_t *nlat)
+{
+    size_t bytes = 0;
+    bus_msg_t *msg;
+    while ((msg = bus_client_recv (bus, wait_ms))) {
+        uint64_t now = bus_mono_ns ();
+        wait_ms = 0;
+        if (msg->env->body_case == LAB__ENVELOPE__BODY_BOARD_FRAME && msg->env->board_frame->direction == 0
+            && msg->env->board_frame->type == LINK_T_APP) {
+            const Lab__BoardFrame *f = msg->env->board_frame;
+            bytes += f->payload.len;
+            if (sent_at && f->payload.len >= 4) {
+                uint32_t i = link_get32 (f->payload.data);
+                if (i < nsent && sent_at[i])
+                    lat[(*nlat)++] = (double) (now - sent_at[i]) / 1000.0;
+            }
+        }
+        bus_msg_destroy (&msg);
+    }
+    return bytes;
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf (stderr, "usage: serial-bench BIN_DIR [SECONDS]\n");
+        return 2;
+    }
+    const char *bin = argv[1];
+    double seconds = argc > 2 ? atof (argv[2]) : 4.0;
+    zsys_init ();
+    zsys_set_logsystem (false);
+    char dir[] = "/tmp/serial-bench-XXXXXX";
+    if (!mkdtemp (dir))
+        return 1;
+    setenv ("LAB_BUS_DIR", dir, 1);
+    setenv ("LAB_RUNTIME_DIR", dir, 1);
+    int master, slave;
+    char slave_name[256];
+    if (openpty (&master, &slave, slave_name, NULL, NULL)) {
+        perror ("openpty");
+        return 1;
+    }
+    struct termios tio;
+    tcgetattr (slave, &tio);
+    cfmakeraw (&tio);
+    tcsetattr (slave, TCSANOW, &tio);
+    char cfg[512], log[512];
+    snprintf (cfg, sizeof cfg, "%s/lab.cfg", dir);
+    FILE *f = fopen (cfg, "w");
+    fprintf (f, "lab\n    logs = \"%s/log\"\nboards\n    bench\n        port = \"pty:%s\"\n"
+                "        baud = 921600\n        silent_after = \"60s\"\n", dir, slave_name);
+    fclose (f);
+    snprintf (log, sizeof log, "%s/labbus.log", dir);
+    char *broker_argv[] = { "labbus", "--dir", dir, "--recorder", "", NULL };
+    pid_t broker = s_spawn (bin, "labbus", broker_argv, log);
+    usleep (300000);
+    snprintf (log, sizeof log, "%s/bridge.log", dir);
+    char *bridge_argv[] = { "serial-bridge", "-c", cfg, NULL };
+    pid_t bridge = s_spawn (bin, "serial-bridge", bridge_argv, log);
+    bus_endpoints_t ep;
+    bus_endpoints_in_dir (&ep, dir);
+    bus_client_t *bus = bus_client_new ("serial-bench", &ep);
+    bus_client_subscribe (bus, "tel.frame.bench");
+    int rc = 1;
+    /* The bridge asks for a boot report when it opens the port: that QUERY
+     * frame on our side means it is listening. */
+    uint8_t buf[512];
+    bool ready = false;
+    for (int i = 0; i < 100 && !ready; i++) {
+        usleep (50000);
+        ssize_t n = read (master, buf, sizeof buf);
+        ready = n > 0;
+    }
+    if (!ready) {
+        fprintf (stderr, "serial-bench: serial-bridge did not open the pty (see %s)\n", log);
+        goto done;
+    }
+    fcntl (master, F_SETFL, O_NONBLOCK);
+    usleep (300000);   /* subscription settles */
+    s_drain (bus, 100, NULL, 0, NULL, NULL);
+
+    /* --- throughput and CPU ----------------------------------------- */
+    uint8_t payload[PAYLOAD], wire[LINK_MAX_WIRE];
+    memset (payload, 0x61, sizeof payload);
+    size_t frame_len = link_frame_encode (wire, sizeof wire, LINK_T_APP, 0, payload, PAYLOAD);
+    double line_Bps = BAUD / 10.0;
+    size_t frames = (size_t) (seconds * line_Bps / (double) frame_len);
+    uint64_t frame_ns = (uint64_t) ((double) frame_len / line_Bps * 1e9);
+    double cpu0 = s_cpu_s (bridge);
+    uint64_t t0 = bus_mono_ns ();
+    size_t got = 0;
+    for (size_t i = 0; i < frames; i++) {
+        link_put32 (payload, (uint32_t) i);
+        size_t n = link_frame_encode (wire, sizeof wire, LINK_T_APP, (uint16_t) i, payload, PAYLOAD);
+        s_sleep_until (t0 + (uint64_t) (i + 1) * frame_ns);
+        size_t off = 0;
+        while (off < n) {
+            ssize_t w = write (master, wire + off, n - off);
+            if (w > 0)
+                off += (size_t) w;
+            else
+                usleep (200);
+        }
+        got += s_drain (bus, 0, NULL, 0, NULL, NULL);
+    }
+    uint64_t t_end_write = bus_mono_ns ();
+    got += s_drain (bus, 500, NULL, 0, NULL, NULL);
+    double cpu1 = s_cpu_s (bridge);
+    double elapsed = (double) (t_end_write - t0) / 1e9;
+    double ratio = ((double) got / elapsed) / line_Bps;
+    double cpu_pct = (cpu1 - cpu0) / elapsed * 100.0;
+
+    /* --- latency ------------------------------------------------------ */
+    size_t nlat_frames = 600, nlat = 0;
+    uint64_t *sent_at = calloc (nlat_frames, sizeof (uint64_t));
+    double *lat = calloc (nlat_frames, sizeof (double));
+    for (size_t i = 0; i < nlat_frames; i++) {
+        link_put32 (payload, (uint32_t) i);
+        size_t n = link_frame_encode (wire, sizeof wire, LINK_T_APP, (uint16_t) i, payload, 32);
+        if (write (master, wire, n) != (ssize_t) n)
+            continue;
+        sent_at[i] = bus_mono_ns ();
+        s_drain (bus, 5, sent_at, nlat_frames, lat, &nlat);
+    }
+    s_drain (bus, 500, sent_at, nlat_frames, lat, &nlat);
+    qsort (lat, nlat, sizeof (double), s_cmp);
+    double p99 = nlat ? lat[(size_t) ((double) nlat * 0.99) < nlat ? (size_t) ((double) nlat * 0.99) : nlat - 1] : -1;
+    double p50 = nlat ? lat[nlat / 2] : -1;
+    fprintf (stderr, "serial-bench: %zu frames of %d payload bytes (%zu on the wire) in %.2f s, %zu payload bytes "
+                     "delivered; latency %zu samples, median %.0f us\n",
+             frames, PAYLOAD, frame_len, elapsed, got, nlat, p50);
+    printf ("BENCH serial.mbps_ratio %.3f ratio\n", ratio);
+    printf ("BENCH serial.latency_p99_us %.0f us\n", p99);
+    printf ("BENCH serial.bridge_cpu_pct %.1f pct\n", cpu_pct);
+    free (sent_at);
+    free (lat);
+    rc = 0;
+done:
+    bus_client_destroy (&bus);
+    s_stop (bridge);
+    s_stop (broker);
+    close (master);
+    close (slave);
+    char cmd_dir[64];
+    snprintf (cmd_dir, sizeof cmd_dir, "%s", dir);
+    /* Remove the temporary directory (sockets, config, logs). */
+    pid_t rm = fork ();
+    if (rm == 0) {
+        char *rm_argv[] = { "rm", "-rf", cmd_dir, NULL };
+        execvp ("rm", rm_argv);
+        _exit (127);
+    }
+    waitpid (rm, NULL, 0);
+    return rc;
+}
