@@ -1,0 +1,4 @@
+# labd: the supervisor.
+LABD_SRC := services/labd/labd.c services/labd/labd_config.c services/labd/labd_proc.c
+$(eval $(call add_lib,labd,$(LABD_SRC)))
+$(eval $(call add_prog,labd,services/labd/main.c,labd bus))
