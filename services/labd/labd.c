@@ -43,6 +43,14 @@ s_now_ms (void)
     return bus_mono_ns () / 1000000ull;
 }
 
+/* Milliseconds from T to NOW, 0 when T is later (it was stamped after NOW
+ * was read, within the same pass). */
+static uint64_t
+s_since (uint64_t now, uint64_t t)
+{
+    return now > t ? now - t : 0;
+}
+
 static labd_unit_t *
 s_unit (labd_t *self, const char *name)
 {
@@ -63,7 +71,7 @@ s_publish_state (labd_t *self, labd_unit_t *u)
     char topic[128];
     Lab__Envelope env = LAB__ENVELOPE__INIT;
     uint64_t now = s_now_ms ();
-    double uptime = u->state == LABD_UP ? (double) (now - u->up_ms) / 1000.0 : 0;
+    double uptime = u->state == LABD_UP ? (double) s_since (now, u->up_ms) / 1000.0 : 0;
     if (u->backend) {
         Lab__BackendState bs = LAB__BACKEND_STATE__INIT;
         bs.name = u->name;
@@ -390,7 +398,7 @@ s_on_exit (labd_t *self, labd_unit_t *u, int status)
         return;
     }
     /* A run that lasted starts the backoff from the bottom again. */
-    if (was_up && now - u->up_ms >= (uint64_t) u->reset_after_ms)
+    if (was_up && s_since (now, u->up_ms) >= (uint64_t) u->reset_after_ms)
         u->backoff_ms = u->backoff_min_ms;
     u->restart_at[u->restart_head] = now;
     u->restart_head = (u->restart_head + 1) % LABD_HISTORY;
@@ -446,7 +454,7 @@ s_backend_tick (labd_t *self, labd_unit_t *u, uint64_t now)
         long code = labd_http_status (u->health_url, 300);
         if (code == 200) {
             u->up_ms = now;
-            double waited = (double) (now - u->health_wait_start_ms) / 1000.0;
+            double waited = (double) s_since (now, u->health_wait_start_ms) / 1000.0;
             char json[512];
             snprintf (json, sizeof json,
                       "{\"name\":\"%s\",\"base_url\":\"%s\",\"pid\":%d,\"health_wait_s\":%.3f}", u->name,
@@ -456,7 +464,7 @@ s_backend_tick (labd_t *self, labd_unit_t *u, uint64_t now)
             s_reply_pending (u, BUS_OK, json, msg);
             s_set_state (self, u, LABD_UP);
         }
-        else if (now - u->health_wait_start_ms > (uint64_t) u->start_timeout_ms) {
+        else if (s_since (now, u->health_wait_start_ms) > (uint64_t) u->start_timeout_ms) {
             char msg[300];
             snprintf (msg, sizeof msg, "%s: %s did not answer 200 within %.1f s (last: %ld); stopped",
                       u->name, u->health_url, u->start_timeout_ms / 1000.0, code);
@@ -499,7 +507,7 @@ s_tick (labd_t *self)
                 s_start (self, u);
                 break;
             case LABD_STARTING:
-                if (!u->backend && now - u->started_ms > (uint64_t) u->start_timeout_ms) {
+                if (!u->backend && s_since (now, u->started_ms) > (uint64_t) u->start_timeout_ms) {
                     snprintf (u->reason, sizeof u->reason, "not ready (no heartbeat) after %.1f s",
                               u->start_timeout_ms / 1000.0);
                     labd_signal (u->pid, SIGKILL);
@@ -507,11 +515,11 @@ s_tick (labd_t *self)
                 break;
             case LABD_UP:
                 if (!u->backend && u->heartbeat_ms > 0 && u->last_hb_ms
-                    && now - u->last_hb_ms > (uint64_t) u->heartbeat_ms * (uint64_t) u->misses) {
+                    && s_since (now, u->last_hb_ms) > (uint64_t) u->heartbeat_ms * (uint64_t) u->misses) {
                     snprintf (u->reason, sizeof u->reason, "hung: no heartbeat for %.1f s",
-                              (double) (now - u->last_hb_ms) / 1000.0);
+                              (double) s_since (now, u->last_hb_ms) / 1000.0);
                     s_alert (self, u, "warning", "service_hung", "%s is hung (no heartbeat for %.1f s); killing it",
-                             u->name, (double) (now - u->last_hb_ms) / 1000.0);
+                             u->name, (double) s_since (now, u->last_hb_ms) / 1000.0);
                     labd_signal (u->pid, SIGKILL);
                 }
                 break;
@@ -573,7 +581,7 @@ s_status (labd_t *self, bus_request_t *rq)
     int up = 0, total = 0;
     for (int i = 0; i < self->n; i++) {
         labd_unit_t *u = &self->units[i];
-        double uptime = u->state == LABD_UP ? (double) (now - u->up_ms) / 1000.0 : 0;
+        double uptime = u->state == LABD_UP ? (double) s_since (now, u->up_ms) / 1000.0 : 0;
         if (!u->backend) {
             total++;
             up += u->state == LABD_UP;
