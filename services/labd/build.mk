@@ -2,3 +2,4 @@
 LABD_SRC := services/labd/labd.c services/labd/labd_config.c services/labd/labd_proc.c
 $(eval $(call add_lib,labd,$(LABD_SRC)))
 $(eval $(call add_prog,labd,services/labd/main.c,labd bus))
+LABCTL_SRC += services/labctl/labctl_labd.c
