@@ -20,7 +20,7 @@
 
 #define LOG_ROTATE_BYTES (1L << 20)
 #define LOG_KEEP 3
-#define TICK_MS 50
+#define TICK_MS 100
 #define PERMANENT_FAILURE_EXIT 100   /* as s6: "do not restart me" */
 
 struct _labd_t {
@@ -310,10 +310,22 @@ s_start (labd_t *self, labd_unit_t *u)
 }
 
 static void
+s_sample (labd_unit_t *u)
+{
+    uint64_t rss, hwm;
+    if (u->pid > 0 && labd_proc_memory (u->pid, &rss, &hwm) == 0) {
+        u->rss_kb = rss;
+        if (hwm > u->peak_rss_kb)
+            u->peak_rss_kb = hwm;
+    }
+}
+
+static void
 s_stop (labd_t *self, labd_unit_t *u, const char *why)
 {
     if (u->pid <= 0 || u->state == LABD_STOPPING)
         return;
+    s_sample (u);        /* the last look at its memory before it goes */
     snprintf (u->reason, sizeof u->reason, "%s", why);
     labd_signal (u->pid, SIGTERM);
     u->stop_deadline_ms = s_now_ms () + (uint64_t) u->grace_ms;
@@ -532,20 +544,17 @@ s_tick (labd_t *self)
             default:
                 break;
         }
-        if (u->backend)
+        if (u->backend) {
+            /* A backend's peak RSS is an eval figure: sample it every pass. */
+            s_sample (u);
             s_backend_tick (self, u, now);
+        }
     }
     if (now >= self->next_state_ms) {
         self->next_state_ms = now + 1000;
         for (int i = 0; i < self->n; i++) {
-            labd_unit_t *u = &self->units[i];
-            uint64_t rss, hwm;
-            if (u->pid > 0 && labd_proc_memory (u->pid, &rss, &hwm) == 0) {
-                u->rss_kb = rss;
-                if (hwm > u->peak_rss_kb)
-                    u->peak_rss_kb = hwm;
-            }
-            s_publish_state (self, u);
+            s_sample (&self->units[i]);
+            s_publish_state (self, &self->units[i]);
         }
     }
 }
@@ -743,6 +752,26 @@ s_connect_bus (labd_t *self)
     bus_client_serve (self->bus, "labd", s_handle, self);
 }
 
+/* Sleep until the next tick, or sooner when a restart is due before it. */
+static long
+s_poll_timeout (labd_t *self)
+{
+    uint64_t now = s_now_ms ();
+    long timeout = TICK_MS;
+    for (int i = 0; i < self->n; i++) {
+        labd_unit_t *u = &self->units[i];
+        /* Only starts that can happen: one waiting on a dependency or on its
+         * group would otherwise spin the loop. */
+        if ((u->state == LABD_BACKOFF || u->state == LABD_STOPPED) && u->wanted && !self->shutting_down
+            && s_deps_up (self, u) && !(u->backend && s_group_busy (self, u))) {
+            long due = u->next_start_ms > now ? (long) (u->next_start_ms - now) : 0;
+            if (due < timeout)
+                timeout = due;
+        }
+    }
+    return timeout;
+}
+
 int
 labd_run (labd_t *self)
 {
@@ -771,7 +800,7 @@ labd_run (labd_t *self)
                 items[n++] = (zmq_pollitem_t) { NULL, u->err.fd, ZMQ_POLLIN, 0 };
             }
         }
-        int rc = zmq_poll (items, n, TICK_MS);
+        int rc = zmq_poll (items, n, s_poll_timeout (self));
         if (rc < 0 && errno != EINTR)
             break;
         if (items[0].revents & ZMQ_POLLIN) {
