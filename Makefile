@@ -38,7 +38,7 @@ define add_lib
 $(BUILD)/lib/lib$(1).a: $(call objs,$(2))
 	@mkdir -p $$(@D)
 	@echo "  LD      $$@"
-	@$$(AR) rcs $$@ $$^
+	@rm -f $$@ && $$(AR) rcs $$@ $$^
 ALL_LIBS += $(BUILD)/lib/lib$(1).a
 LIBSRC_$(1) := $(2)
 endef

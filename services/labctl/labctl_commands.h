@@ -20,6 +20,7 @@ LABCTL_COMMAND ("reset", labctl_cmd_reset, "reset a board (DTR/RTS), optionally 
 LABCTL_COMMAND ("flash", labctl_cmd_flash, "flash an image onto a board and show what it booted")
 LABCTL_COMMAND ("board", labctl_cmd_board, "state of the boards, or of one board")
 /* area:ota */
+LABCTL_COMMAND ("ota", labctl_cmd_ota, "push firmware over ESP-NOW with progress; ota status")
 /* area:rssi */
 /* area:eval */
 /* area:quality */

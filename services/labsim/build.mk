@@ -6,6 +6,7 @@ LABSIM_SRC := services/labsim/labsim_boards.c services/labsim/labsim_llm.c \
 LABSIM_SRC += services/labsim/labsim_board.c services/labsim/labsim_radio.c \
               services/labsim/labsim_board_ext.c
 # area:ota
+LABSIM_SRC := $(filter-out services/labsim/labsim_board_ext.c,$(LABSIM_SRC)) services/labsim/labsim_ota.c
 # area:rssi
 # area:eval
 LABSIM_SRC += services/labsim/labsim_llm_model.c services/eval-runner/eval_scenario.c

@@ -1,12 +1,107 @@
-/* labsim mkimage - placeholder until the subcommand lands. */
+/* labsim mkimage - writes a well-formed ESP32 application image for tests and
+ * the demo: the 24-byte image header (magic 0xE9), one segment whose data
+ * starts with an esp_app_desc_t (magic 0xABCD5432, version, project name,
+ * IDF version), the OTA responder marker (docs/ota-protocol.md) unless
+ * --no-responder, and deterministic filler up to --size. */
 #include "services/labsim/labsim.h"
+#include "ota_image_marker.h"
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+put32 (uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t) v; p[1] = (uint8_t) (v >> 8); p[2] = (uint8_t) (v >> 16); p[3] = (uint8_t) (v >> 24);
+}
+
+/* "742K", "1M", "100" -> bytes; 0 when malformed. */
+static long
+s_size (const char *s)
+{
+    char *end;
+    double v = strtod (s, &end);
+    if (end == s || v <= 0)
+        return 0;
+    if (*end == 'K' || *end == 'k')
+        v *= 1024, end++;
+    else if (*end == 'M' || *end == 'm')
+        v *= 1024 * 1024, end++;
+    return *end ? 0 : (long) v;
+}
 
 int
 labsim_mkimage_main (int argc, char **argv)
 {
-    (void) argc;
-    (void) argv;
-    fprintf (stderr, "labsim mkimage: not built yet\n");
-    return 1;
+    const char *out = NULL, *version = NULL, *project = "labbench";
+    long size = 0;
+    int responder = 1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp (argv[i], "--size") && i + 1 < argc)
+            size = s_size (argv[++i]);
+        else if (!strcmp (argv[i], "--version") && i + 1 < argc)
+            version = argv[++i];
+        else if (!strcmp (argv[i], "--project") && i + 1 < argc)
+            project = argv[++i];
+        else if (!strcmp (argv[i], "-o") && i + 1 < argc)
+            out = argv[++i];
+        else if (!strcmp (argv[i], "--no-responder"))
+            responder = 0;
+        else {
+            fprintf (stderr,
+                     "usage: labsim mkimage --size SIZE --version V -o FILE [--project NAME] [--no-responder]\n"
+                     "  SIZE like 742K or 1M; the image carries the OTA responder marker unless\n"
+                     "  --no-responder (such an image is refused by ota-initiator without force).\n");
+            return strcmp (argv[i], "--help") ? 2 : 0;
+        }
+    }
+    size_t minimum = 24 + 8 + 256 + sizeof (OTA_RESPONDER_MARKER);
+    if (!out || !version || !size || strlen (version) > 31 || strlen (project) > 31) {
+        fprintf (stderr, "labsim mkimage: need --size, --version (at most 31 chars) and -o\n");
+        return 2;
+    }
+    if ((size_t) size < minimum) {
+        fprintf (stderr, "labsim mkimage: the smallest well-formed image is %zu bytes\n", minimum);
+        return 2;
+    }
+    uint8_t *img = (uint8_t *) calloc (1, (size_t) size);
+    /* esp_image_header_t */
+    img[0] = 0xE9;          /* ESP_IMAGE_HEADER_MAGIC */
+    img[1] = 1;             /* segments */
+    img[2] = 2;             /* SPI mode DIO */
+    img[3] = 0x20;          /* 4 MB, 40 MHz */
+    put32 (img + 4, 0x400d0000u);   /* entry */
+    img[8] = 0xEE;          /* WP pin: none */
+    /* segment header: load address, length (the rest of the image) */
+    put32 (img + 24, 0x3f400020u);
+    put32 (img + 28, (uint32_t) (size - 32));
+    /* esp_app_desc_t */
+    uint8_t *d = img + 32;
+    put32 (d, 0xABCD5432u);
+    memcpy (d + 16, version, strlen (version));
+    memcpy (d + 48, project, strlen (project));
+    memcpy (d + 80, "00:00:00", 8);
+    memcpy (d + 96, "Nov 24 2026", 11);
+    memcpy (d + 112, "v6.0-labsim", 11);
+    size_t off = 32 + 256;
+    if (responder) {
+        memcpy (img + off, OTA_RESPONDER_MARKER, sizeof OTA_RESPONDER_MARKER);
+        off += sizeof OTA_RESPONDER_MARKER;
+    }
+    /* Filler that compresses badly, as code does. */
+    uint32_t x = 0x12345678u ^ (uint32_t) size;
+    for (size_t i = off; i < (size_t) size; i++) {
+        x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+        img[i] = (uint8_t) x;
+    }
+    FILE *f = fopen (out, "wb");
+    if (!f || fwrite (img, 1, (size_t) size, f) != (size_t) size || fclose (f)) {
+        fprintf (stderr, "labsim mkimage: cannot write %s\n", out);
+        free (img);
+        return 1;
+    }
+    free (img);
+    printf ("%s: %ld bytes, version %s%s\n", out, size, version, responder ? "" : ", no OTA responder");
+    return 0;
 }

@@ -1,0 +1,326 @@
+/* labsim_ota - flash emulation and the OTA responder for simulated boards
+ * (the extension seam of labsim_board.h).
+ *
+ * Each board gets a 4 MB flash file laid out as firmware/bench/partitions.csv
+ * (nvs, otadata, factory, ota_0, ota_1). The board runs the real responder
+ * core (firmware/core/ota_responder.c) on top of it; after a verified END the
+ * boot slot switches and the board reboots into the new image, whose app
+ * description gives the version in the boot report. A new image must
+ * confirm itself (here: once it has heard a peer on the radio, as the bench
+ * firmware does) within `confirm_timeout`, or the next boot rolls back to the
+ * previous slot, as ESP-IDF's bootloader does with rollback enabled. A board
+ * with `ota_no_confirm = true` never confirms (the rollback test). */
+#include "services/labsim/labsim_board.h"
+#include "ota_responder.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FLASH_SIZE (4u << 20)
+#define NVS_OFF 0x9000u
+#define OTADATA_OFF 0xd000u
+#define FACTORY_OFF 0x10000u
+#define FACTORY_SIZE 0xF0000u
+#define OTA0_OFF 0x100000u
+#define OTA1_OFF 0x280000u
+#define OTA_SLOT_SIZE 0x180000u
+#define OTADATA_MAGIC 0x4F544144u
+
+enum { SLOT_FACTORY = 0, SLOT_OTA0 = 1, SLOT_OTA1 = 2 };
+static const char *const s_slot_name[] = { "factory", "ota_0", "ota_1" };
+static const uint32_t s_slot_off[] = { FACTORY_OFF, OTA0_OFF, OTA1_OFF };
+
+typedef enum { IMG_VALID = 0, IMG_PENDING = 1 } img_state_t;
+
+typedef struct {
+    uint32_t magic;
+    uint8_t boot;         /* slot the bootloader starts */
+    uint8_t prev;         /* slot to roll back to */
+    uint8_t state;        /* img_state_t of boot */
+    uint8_t attempts;     /* boots of a PENDING image */
+} otadata_t;
+
+typedef struct {
+    labsim_board_t *board;
+    int fd;
+    char path[600];
+    otadata_t od;
+    uint8_t running;
+    char factory_version[33];
+    char version[33];
+    /* the responder's flash session */
+    uint8_t target;
+    uint32_t written, image_size;
+    bool writing;
+    ota_responder_t resp;
+    bool no_confirm;
+    uint32_t confirm_ms;
+    bool confirmed;
+    uint64_t boot_us;
+} sim_ota_t;
+
+static int
+s_pwrite (sim_ota_t *o, uint32_t off, const void *data, size_t len)
+{
+    return pwrite (o->fd, data, len, off) == (ssize_t) len ? 0 : -1;
+}
+
+static int
+s_pread (sim_ota_t *o, uint32_t off, void *data, size_t len)
+{
+    return pread (o->fd, data, len, off) == (ssize_t) len ? 0 : -1;
+}
+
+static void
+s_save_otadata (sim_ota_t *o)
+{
+    s_pwrite (o, OTADATA_OFF, &o->od, sizeof o->od);
+}
+
+/* Version from the app description of the image in SLOT; empty when the
+ * slot holds no valid image. */
+static void
+s_slot_version (sim_ota_t *o, uint8_t slot, char *out, size_t len)
+{
+    uint8_t hdr[32 + 80];
+    out[0] = 0;
+    if (s_pread (o, s_slot_off[slot], hdr, sizeof hdr) || hdr[0] != 0xE9)
+        return;
+    uint32_t magic = (uint32_t) hdr[32] | (uint32_t) hdr[33] << 8 | (uint32_t) hdr[34] << 16
+                     | (uint32_t) hdr[35] << 24;
+    if (magic != 0xABCD5432u)
+        return;
+    snprintf (out, len, "%.32s", (const char *) hdr + 48);
+}
+
+/* --- ota_flash_t on the flash file --------------------------------------- */
+static uint32_t f_slot (void *ctx) { (void) ctx; return OTA_SLOT_SIZE; }
+
+static uint8_t
+s_next_slot (sim_ota_t *o)
+{
+    return o->running == SLOT_OTA0 ? SLOT_OTA1 : SLOT_OTA0;
+}
+
+static int
+f_begin (void *ctx, uint32_t size)
+{
+    sim_ota_t *o = (sim_ota_t *) ctx;
+    if (size > OTA_SLOT_SIZE)
+        return -1;
+    o->target = s_next_slot (o);
+    o->written = 0;
+    o->image_size = size;
+    o->writing = true;
+    /* Erase only the first sector now; the rest as the writes get there
+     * (OTA_WITH_SEQUENTIAL_WRITES), so nothing blocks for seconds. */
+    uint8_t ff[4096];
+    memset (ff, 0xff, sizeof ff);
+    return s_pwrite (o, s_slot_off[o->target], ff, sizeof ff);
+}
+
+static int
+f_resume (void *ctx, uint32_t size, uint32_t offset)
+{
+    sim_ota_t *o = (sim_ota_t *) ctx;
+    o->target = s_next_slot (o);
+    o->image_size = size;
+    o->written = offset;
+    o->writing = true;
+    return 0;
+}
+
+static int
+f_write (void *ctx, const uint8_t *data, size_t len)
+{
+    sim_ota_t *o = (sim_ota_t *) ctx;
+    if (!o->writing || o->written + len > OTA_SLOT_SIZE)
+        return -1;
+    if (s_pwrite (o, s_slot_off[o->target] + o->written, data, len))
+        return -1;
+    o->written += (uint32_t) len;
+    return 0;
+}
+
+/* esp_ota_end validates the image; so do we (header and app description). */
+static int
+f_end (void *ctx)
+{
+    sim_ota_t *o = (sim_ota_t *) ctx;
+    if (!o->writing || o->written != o->image_size)
+        return -1;
+    o->writing = false;
+    char v[33];
+    s_slot_version (o, o->target, v, sizeof v);
+    return v[0] ? 0 : -1;
+}
+
+static int
+f_set_boot (void *ctx)
+{
+    sim_ota_t *o = (sim_ota_t *) ctx;
+    o->od.prev = o->running;
+    o->od.boot = o->target;
+    o->od.state = IMG_PENDING;
+    o->od.attempts = 0;
+    s_save_otadata (o);
+    return 0;
+}
+
+static void f_abort (void *ctx) { ((sim_ota_t *) ctx)->writing = false; }
+
+static int
+f_kv_get (void *ctx, void *buf, size_t len)
+{
+    sim_ota_t *o = (sim_ota_t *) ctx;
+    if (len > 0x4000 || s_pread (o, NVS_OFF, buf, len))
+        return -1;
+    return ((ota_progress_t *) buf)->magic == OTA_PROGRESS_MAGIC ? 0 : -1;
+}
+
+static int
+f_kv_set (void *ctx, const void *buf, size_t len)
+{
+    return s_pwrite ((sim_ota_t *) ctx, NVS_OFF, buf, len);
+}
+
+/* --- boot, confirmation, rollback ----------------------------------------- */
+static void
+s_poll (void *ctx, board_core_t *core, uint64_t now_us)
+{
+    sim_ota_t *o = (sim_ota_t *) ctx;
+    if (o->od.state != IMG_PENDING || o->confirmed)
+        return;
+    if (!o->no_confirm && board_core_stats (core)->radio_rx > 0) {
+        o->confirmed = true;
+        o->od.state = IMG_VALID;
+        s_save_otadata (o);
+        board_core_log (core, "ota: new image confirmed, rollback cancelled");
+        return;
+    }
+    if (now_us - o->boot_us > (uint64_t) o->confirm_ms * 1000u) {
+        o->confirmed = true;      /* stop checking; the next boot rolls back */
+        board_core_log (core, "ota: new image did not confirm itself in time; rebooting to roll back");
+        labsim_board_reboot (o->board, "wdt");
+    }
+}
+
+static uint64_t
+s_now_us (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+static void
+s_on_boot (labsim_board_t *board, void *app)
+{
+    sim_ota_t *o = (sim_ota_t *) app;
+    board_core_t *core = labsim_board_core (board);
+    const char *note = NULL;
+    if (s_pread (o, OTADATA_OFF, &o->od, sizeof o->od) || o->od.magic != OTADATA_MAGIC) {
+        memset (&o->od, 0, sizeof o->od);
+        o->od.magic = OTADATA_MAGIC;
+        o->od.boot = SLOT_FACTORY;
+    }
+    if (o->od.state == IMG_PENDING) {
+        if (o->od.attempts >= 1) {
+            /* It had its chance and did not confirm: the bootloader goes back. */
+            o->od.boot = o->od.prev;
+            o->od.state = IMG_VALID;
+            o->od.attempts = 0;
+            note = "ota: rollback: the new image never confirmed itself; booted the previous one";
+        }
+        else
+            o->od.attempts++;
+        s_save_otadata (o);
+    }
+    o->running = o->od.boot;
+    o->confirmed = o->od.state != IMG_PENDING;
+    o->boot_us = s_now_us ();
+    s_slot_version (o, o->running, o->version, sizeof o->version);
+    if (!o->version[0])
+        snprintf (o->version, sizeof o->version, "%s", o->factory_version);
+    board_core_set_identity (core, o->version, s_slot_name[o->running], note ? "rollback" : NULL);
+    if (note)
+        board_core_log (core, note);
+    ota_flash_t fl = { o, f_slot, f_begin, f_resume, f_write, f_end, f_set_boot, f_abort, f_kv_get, f_kv_set };
+    ota_responder_init (&o->resp, core, &fl);
+    board_core_add_poller (core, s_poll, o);
+}
+
+/* `labsim flash BOARD IMAGE`: the USB path, straight into factory. */
+static int
+s_on_flash (labsim_board_t *board, void *app, const char *image, char *err, size_t errlen)
+{
+    sim_ota_t *o = (sim_ota_t *) app;
+    int in = open (image, O_RDONLY);
+    if (in < 0) {
+        snprintf (err, errlen, "cannot read %s: %s", image, strerror (errno));
+        return -1;
+    }
+    uint8_t buf[65536];
+    uint32_t off = 0;
+    ssize_t n;
+    while ((n = read (in, buf, sizeof buf)) > 0 && off + (uint32_t) n <= FACTORY_SIZE) {
+        s_pwrite (o, FACTORY_OFF + off, buf, (size_t) n);
+        off += (uint32_t) n;
+    }
+    close (in);
+    if (n > 0) {
+        snprintf (err, errlen, "%s does not fit the factory partition", image);
+        return -1;
+    }
+    memset (&o->od, 0, sizeof o->od);
+    o->od.magic = OTADATA_MAGIC;
+    o->od.boot = SLOT_FACTORY;
+    s_save_otadata (o);
+    labsim_board_reboot (board, "poweron");
+    return 0;
+}
+
+int
+labsim_board_ext_attach (labsim_board_t *board, lab_config_t *cfg, zconfig_t *node, char *err,
+                         size_t errlen)
+{
+    sim_ota_t *o = (sim_ota_t *) calloc (1, sizeof (sim_ota_t));
+    o->board = board;
+    char runtime[512];
+    if (lab_config_runtime_dir (cfg, runtime, sizeof runtime)) {
+        free (o);
+        snprintf (err, errlen, "no runtime directory");
+        return -1;
+    }
+    snprintf (o->path, sizeof o->path, "%s/boards/%s.flash", runtime, labsim_board_name (board));
+    o->fd = open (o->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (o->fd < 0 || ftruncate (o->fd, FLASH_SIZE)) {
+        snprintf (err, errlen, "cannot create the flash file %s: %s", o->path, strerror (errno));
+        free (o);
+        return -1;
+    }
+    snprintf (o->factory_version, sizeof o->factory_version, "%s",
+              zconfig_get (node, "version", "1.0.0"));
+    o->no_confirm = !strcmp (zconfig_get (node, "ota_no_confirm", "false"), "true");
+    long ms = 5000;
+    if (lab_config_duration_ms (cfg, zconfig_locate (lab_config_root (cfg), "labsim/ota"),
+                                "confirm_timeout", 5000, &ms, err, errlen))
+        return -1;
+    o->confirm_ms = (uint32_t) ms;
+    labsim_board_set_app (board, o, s_on_boot, s_on_flash);
+    return 0;
+}
+
+void
+labsim_board_ext_detach (labsim_board_t *board)
+{
+    sim_ota_t *o = (sim_ota_t *) labsim_board_app (board);
+    if (!o)
+        return;
+    close (o->fd);
+    free (o);
+    labsim_board_set_app (board, NULL, NULL, NULL);
+}

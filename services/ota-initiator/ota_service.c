@@ -1,0 +1,544 @@
+/* ota_service - see ota_service.h. */
+#include "services/ota-initiator/ota_service.h"
+#include "services/ota-initiator/ota_engine.h"
+#include "services/ota-initiator/ota_image.h"
+#include "bus/bus_client.h"
+#include "espnow_hdr.h"
+#include "link_frame.h"
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define JOBS_MAX 8
+#define SLOT_SIZE (1536u * 1024u)
+#define BOOT_WAIT_MS 30000
+
+typedef enum { J_PUSHING, J_BOOTING, J_DONE, J_FAILED } job_phase_t;
+
+typedef struct {
+    bool used;
+    char id[64];
+    char image[256];
+    char target[64], via[64];
+    char target_mac[18];
+    uint8_t mac[6];
+    uint16_t session;
+    bool force;
+    ota_image_t img;
+    ota_engine_t *eng;
+    job_phase_t phase;
+    char error[256];
+    char booted[33];
+    bool rolled_back;
+    uint64_t start_ms, done_ms, boot_deadline_ms, next_pub_ms;
+    double elapsed_s;
+    struct _ota_service_t *svc;
+} job_t;
+
+struct _ota_service_t {
+    lab_config_t *cfg;
+    bus_client_t *bus;
+    char image_dir[512], job_dir[600];
+    job_t jobs[JOBS_MAX];
+};
+
+static uint64_t s_ms (void) { return bus_mono_ns () / 1000000ull; }
+
+static const char *
+s_phase_name (job_t *j)
+{
+    if (j->phase == J_DONE)
+        return "done";
+    if (j->phase == J_FAILED)
+        return "failed";
+    if (j->phase == J_BOOTING)
+        return "rebooting";
+    switch (ota_engine_state (j->eng)) {
+        case OTA_ENG_BEGIN: return "begin";
+        case OTA_ENG_ENDING: return "verifying";
+        default: return "sending";
+    }
+}
+
+/* --- persistence ---------------------------------------------------------- */
+static void
+s_job_save (job_t *j)
+{
+    char path[800], tmp[810];
+    snprintf (path, sizeof path, "%s/%s.job", j->svc->job_dir, j->id);
+    snprintf (tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen (tmp, "w");
+    if (!f)
+        return;
+    fprintf (f, "id=%s\nimage=%s\ntarget=%s\nvia=%s\nsession=%u\nforce=%d\nphase=%d\n", j->id, j->image,
+             j->target, j->via, j->session, j->force, (int) j->phase);
+    fclose (f);
+    rename (tmp, path);   /* atomic: a crash leaves the old or the new record */
+}
+
+static void
+s_job_forget (job_t *j)
+{
+    char path[800];
+    snprintf (path, sizeof path, "%s/%s.job", j->svc->job_dir, j->id);
+    unlink (path);
+}
+
+/* --- publishing ------------------------------------------------------------ */
+static void
+s_publish (ota_service_t *self, job_t *j)
+{
+    uint64_t now = s_ms ();
+    ota_engine_stats_t st = { 0 };
+    if (j->eng)
+        ota_engine_stats (j->eng, now, &st);
+    Lab__OtaJobState s = LAB__OTA_JOB_STATE__INIT;
+    s.job = j->id;
+    s.image = j->image;
+    s.target = j->target;
+    s.via = j->via;
+    s.state = (char *) s_phase_name (j);
+    s.image_size = j->img.size;
+    s.bytes_acked = j->phase >= J_BOOTING ? j->img.size : st.bytes_acked;
+    s.percent = j->phase >= J_BOOTING && j->phase != J_FAILED ? 100.0 : st.percent;
+    s.rate_bps = st.rate_bps;
+    s.eta_s = j->phase == J_PUSHING ? st.eta_s : 0;
+    s.retransmissions = st.retransmissions;
+    s.image_crc32 = j->eng ? ota_engine_crc (j->eng) : 0;
+    s.version = j->img.version;
+    s.booted_version = j->booted;
+    s.error = j->error;
+    s.elapsed_s = (double) ((j->done_ms ? j->done_ms : now) - j->start_ms) / 1000.0;
+    s.crc_ok = j->phase == J_BOOTING || j->phase == J_DONE;
+    Lab__Envelope env = LAB__ENVELOPE__INIT;
+    env.body_case = LAB__ENVELOPE__BODY_OTA;
+    env.ota = &s;
+    char topic[128];
+    snprintf (topic, sizeof topic, "state.ota.%s", j->id);
+    bus_client_publish (self->bus, topic, &env);
+}
+
+static void
+s_alert (ota_service_t *self, job_t *j, const char *kind, const char *severity, const char *text)
+{
+    Lab__Alert a = LAB__ALERT__INIT;
+    a.severity = (char *) severity;
+    a.kind = (char *) kind;
+    a.subject = j->id;
+    a.text = (char *) text;
+    Lab__Envelope env = LAB__ENVELOPE__INIT;
+    env.body_case = LAB__ENVELOPE__BODY_ALERT;
+    env.alert = &a;
+    char topic[160];
+    snprintf (topic, sizeof topic, "evt.alert.%s.%s", kind, j->id);
+    bus_client_publish (self->bus, topic, &env);
+}
+
+static void
+s_finish (ota_service_t *self, job_t *j, job_phase_t phase, const char *error)
+{
+    j->phase = phase;
+    j->done_ms = s_ms ();
+    if (error)
+        snprintf (j->error, sizeof j->error, "%s", error);
+    s_publish (self, j);
+    char text[512];
+    if (phase == J_DONE)
+        snprintf (text, sizeof text, "OTA %s: %u bytes -> %s, booted %s and confirmed, %.1f s", j->id,
+                  j->img.size, j->target, j->booted, (double) (j->done_ms - j->start_ms) / 1000.0);
+    else
+        snprintf (text, sizeof text, "OTA %s to %s failed: %s", j->id, j->target, j->error);
+    zsys_info ("ota-initiator: %s", text);
+    s_alert (self, j, phase == J_DONE ? "ota_done" : "ota_failed", phase == J_DONE ? "info" : "error", text);
+    s_job_forget (j);
+    ota_engine_destroy (&j->eng);
+    ota_image_free (&j->img);
+    /* The slot stays readable by status until reused. */
+}
+
+/* --- the transport: serial-bridge `espnow VIA TARGET HEX` ------------------ */
+static int
+s_send (void *ctx, const uint8_t *msg, size_t len)
+{
+    job_t *j = (job_t *) ctx;
+    uint8_t air[ESPNOW_MAX_FRAME];
+    static uint32_t seq;
+    size_t n = espnow_frame_encode (air, sizeof air, ESPNOW_T_OTA, ++seq, msg, len);
+    if (!n)
+        return -1;
+    char hex[2 * ESPNOW_MAX_FRAME + 1];
+    for (size_t i = 0; i < n; i++)
+        sprintf (hex + 2 * i, "%02x", air[i]);
+    const char *args[] = { j->via, j->target_mac, hex };
+    Lab__CommandReply *reply = NULL;
+    int rc = bus_client_call (j->svc->bus, "serial-bridge", "espnow", 3, args, 1000, &reply);
+    int ok = rc == BUS_OK && reply->status == BUS_OK ? 0 : -1;
+    if (reply)
+        lab__command_reply__free_unpacked (reply, NULL);
+    return ok;
+}
+
+static int
+s_parse_mac (const char *s, uint8_t mac[6])
+{
+    unsigned v[6];
+    if (sscanf (s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+        return -1;
+    for (int i = 0; i < 6; i++)
+        mac[i] = (uint8_t) v[i];
+    return 0;
+}
+
+/* The board's MAC from the config, and a default initiator (the first other board). */
+static int
+s_board (ota_service_t *self, const char *name, char *mac, size_t maclen, char *other, size_t otherlen)
+{
+    int found = -1;
+    other[0] = 0;
+    for (zconfig_t *sec = zconfig_child (lab_config_root (self->cfg)); sec; sec = zconfig_next (sec)) {
+        if (strcmp (zconfig_name (sec), "boards"))
+            continue;
+        for (zconfig_t *b = zconfig_child (sec); b; b = zconfig_next (b)) {
+            if (!strcmp (zconfig_name (b), name)) {
+                snprintf (mac, maclen, "%s", zconfig_get (b, "mac", ""));
+                found = 0;
+            }
+            else if (!other[0])
+                snprintf (other, otherlen, "%s", zconfig_name (b));
+        }
+    }
+    return found;
+}
+
+static job_t *
+s_job_start (ota_service_t *self, const char *image, const char *target, const char *via, bool force,
+             uint16_t session, const char *id, char *err, size_t errlen)
+{
+    for (int i = 0; i < JOBS_MAX; i++) {
+        job_t *o = &self->jobs[i];
+        if (o->used && o->phase < J_DONE && !strcmp (o->target, target)) {
+            snprintf (err, errlen, "%s is already taking a push (%s); one push per board at a time",
+                      target, o->id);
+            return NULL;
+        }
+    }
+    job_t *j = NULL;
+    for (int i = 0; i < JOBS_MAX && !j; i++)
+        if (!self->jobs[i].used || self->jobs[i].phase >= J_DONE)
+            j = &self->jobs[i];
+    if (!j) {
+        snprintf (err, errlen, "too many jobs");
+        return NULL;
+    }
+    char other[64];
+    char mac[32];
+    if (s_board (self, target, mac, sizeof mac, other, sizeof other)) {
+        snprintf (err, errlen, "no board '%s' in the config", target);
+        return NULL;
+    }
+    job_t fresh = { 0 };
+    fresh.svc = self;
+    if (s_parse_mac (mac, fresh.mac)) {
+        snprintf (err, errlen, "board %s has no mac in the config", target);
+        return NULL;
+    }
+    snprintf (fresh.target_mac, sizeof fresh.target_mac, "%s", mac);
+    if (!via || !*via)
+        via = other;
+    if (!*via || !strcmp (via, target)) {
+        snprintf (err, errlen, "need another board as the initiator (--via)");
+        return NULL;
+    }
+    if (ota_image_load (&fresh.img, self->image_dir, image, SLOT_SIZE, force, err, errlen))
+        return NULL;
+    snprintf (fresh.image, sizeof fresh.image, "%s", image);
+    snprintf (fresh.target, sizeof fresh.target, "%s", target);
+    snprintf (fresh.via, sizeof fresh.via, "%s", via);
+    fresh.force = force;
+    fresh.session = session ? session : (uint16_t) (1 + (bus_now_ns () / 1000 % 65534));
+    if (id)
+        snprintf (fresh.id, sizeof fresh.id, "%s", id);
+    else
+        snprintf (fresh.id, sizeof fresh.id, "ota-%s-%u", target, fresh.session);
+    fresh.used = true;
+    fresh.phase = J_PUSHING;
+    fresh.start_ms = s_ms ();
+    *j = fresh;
+    j->eng = ota_engine_new (j->img.data, j->img.size, j->session, j->img.version, NULL, s_send, j);
+    s_job_save (j);
+    char topic[128];
+    snprintf (topic, sizeof topic, "tel.frame.%s", j->via);
+    bus_client_subscribe (self->bus, topic);
+    snprintf (topic, sizeof topic, "tel.frame.%s", j->target);
+    bus_client_subscribe (self->bus, topic);
+    snprintf (topic, sizeof topic, "tel.serial.%s", j->target);
+    bus_client_subscribe (self->bus, topic);
+    zsys_info ("ota-initiator: %s: %s %s (%u bytes) -> %s via %s", j->id, j->img.project, j->img.version,
+               j->img.size, j->target, j->via);
+    return j;
+}
+
+static void
+s_resume_jobs (ota_service_t *self)
+{
+    DIR *d = opendir (self->job_dir);
+    struct dirent *e;
+    while (d && (e = readdir (d))) {
+        size_t len = strlen (e->d_name);
+        if (len < 5 || strcmp (e->d_name + len - 4, ".job"))
+            continue;
+        char path[1200], line[512];
+        snprintf (path, sizeof path, "%s/%s", self->job_dir, e->d_name);
+        FILE *f = fopen (path, "r");
+        if (!f)
+            continue;
+        char id[64] = "", image[256] = "", target[64] = "", via[64] = "";
+        unsigned session = 0;
+        int force = 0, phase = 0;
+        while (fgets (line, sizeof line, f)) {
+            line[strcspn (line, "\n")] = 0;
+            if (!strncmp (line, "id=", 3)) snprintf (id, sizeof id, "%s", line + 3);
+            else if (!strncmp (line, "image=", 6)) snprintf (image, sizeof image, "%s", line + 6);
+            else if (!strncmp (line, "target=", 7)) snprintf (target, sizeof target, "%s", line + 7);
+            else if (!strncmp (line, "via=", 4)) snprintf (via, sizeof via, "%s", line + 4);
+            else if (!strncmp (line, "session=", 8)) session = (unsigned) atoi (line + 8);
+            else if (!strncmp (line, "force=", 6)) force = atoi (line + 6);
+            else if (!strncmp (line, "phase=", 6)) phase = atoi (line + 6);
+        }
+        fclose (f);
+        char err[512];
+        (void) phase;
+        if (!id[0] || !session || !s_job_start (self, image, target, via, force, (uint16_t) session, id, err, sizeof err)) {
+            zsys_warning ("ota-initiator: cannot resume %s: %s", e->d_name, id[0] ? err : "malformed job file");
+            unlink (path);
+        }
+        else
+            zsys_info ("ota-initiator: resuming %s", id);
+    }
+    if (d)
+        closedir (d);
+}
+
+/* --- frames from the boards ------------------------------------------------- */
+static void
+s_on_frame (ota_service_t *self, const char *board, const Lab__BoardFrame *f)
+{
+    uint64_t now = s_ms ();
+    for (int i = 0; i < JOBS_MAX; i++) {
+        job_t *j = &self->jobs[i];
+        if (!j->used || j->phase >= J_DONE)
+            continue;
+        if (f->type == LINK_T_ESPNOW_RX && !strcmp (board, j->via) && f->payload.len > 8
+            && !memcmp (f->payload.data, j->mac, 6) && j->eng) {
+            espnow_hdr_t h;
+            const uint8_t *p;
+            if (espnow_frame_decode (f->payload.data + 8, f->payload.len - 8, &h, &p) == 0
+                && h.type == ESPNOW_T_OTA)
+                ota_engine_on_msg (j->eng, p, h.len, now);
+        }
+        else if (f->type == LINK_T_BOOT && !strcmp (board, j->target) && j->phase == J_BOOTING) {
+            link_boot_t boot;
+            if (link_boot_decode (f->payload.data, f->payload.len, &boot))
+                continue;
+            snprintf (j->booted, sizeof j->booted, "%s", boot.version);
+            if (!strcmp (boot.reset_reason, "rollback")) {
+                char e[200];
+                snprintf (e, sizeof e, "%s never confirmed %s and rolled back to %s", j->target,
+                          j->img.version, boot.version);
+                j->rolled_back = true;
+                s_finish (self, j, J_FAILED, e);
+            }
+            s_publish (self, j);
+        }
+    }
+}
+
+static void
+s_on_line (ota_service_t *self, const char *board, const char *text)
+{
+    for (int i = 0; i < JOBS_MAX; i++) {
+        job_t *j = &self->jobs[i];
+        if (j->used && j->phase == J_BOOTING && !strcmp (board, j->target)
+            && strstr (text, "new image confirmed") && !strcmp (j->booted, j->img.version))
+            s_finish (self, j, J_DONE, NULL);
+    }
+}
+
+static void
+s_tick (ota_service_t *self)
+{
+    uint64_t now = s_ms ();
+    for (int i = 0; i < JOBS_MAX; i++) {
+        job_t *j = &self->jobs[i];
+        if (!j->used || j->phase >= J_DONE)
+            continue;
+        if (j->phase == J_PUSHING) {
+            ota_engine_state_t st = ota_engine_tick (j->eng, now);
+            if (st == OTA_ENG_DONE) {
+                j->phase = J_BOOTING;
+                j->boot_deadline_ms = now + BOOT_WAIT_MS;
+                s_job_save (j);
+            }
+            else if (st == OTA_ENG_FAILED)
+                s_finish (self, j, J_FAILED, ota_engine_error (j->eng));
+        }
+        else if (j->phase == J_BOOTING && now > j->boot_deadline_ms) {
+            char e[200];
+            snprintf (e, sizeof e, "%s did not boot and confirm %s within %d s (booted: %s)", j->target,
+                      j->img.version, BOOT_WAIT_MS / 1000, j->booted[0] ? j->booted : "nothing");
+            s_finish (self, j, J_FAILED, e);
+        }
+        if (j->used && j->phase < J_DONE && now >= j->next_pub_ms) {
+            j->next_pub_ms = now + 250;
+            s_publish (self, j);
+        }
+    }
+}
+
+/* --- the bus service ---------------------------------------------------------- */
+static void
+s_handle (bus_request_t *rq, void *arg)
+{
+    ota_service_t *self = (ota_service_t *) arg;
+    const Lab__CommandRequest *c = bus_request_command (rq);
+    if (!c || !c->command) {
+        bus_request_reply (rq, BUS_EUSAGE, NULL, "expected a command");
+        return;
+    }
+    if (!strcmp (c->command, "push")) {
+        if (c->n_args < 2) {
+            bus_request_reply (rq, BUS_EUSAGE, NULL, "push IMAGE TARGET [VIA] [force]");
+            return;
+        }
+        bool force = false;
+        const char *via = NULL;
+        for (size_t i = 2; i < c->n_args; i++) {
+            if (!strcmp (c->args[i], "force"))
+                force = true;
+            else
+                via = c->args[i];
+        }
+        char err[512];
+        job_t *j = s_job_start (self, c->args[0], c->args[1], via, force, 0, NULL, err, sizeof err);
+        if (!j) {
+            bus_request_reply (rq, strstr (err, "already") ? BUS_EBUSY : strstr (err, "outside") ? BUS_EDENIED
+                                                                                               : BUS_ERROR,
+                               NULL, "%s", err);
+            return;
+        }
+        char json[256];
+        snprintf (json, sizeof json, "{\"job\":\"%s\",\"size\":%u,\"version\":\"%s\",\"crc32\":%u}", j->id,
+                  j->img.size, j->img.version, ota_engine_crc (j->eng));
+        bus_request_reply (rq, BUS_OK, json, "%s: pushing %s %s (%u bytes) to %s via %s", j->id,
+                           j->img.project, j->img.version, j->img.size, j->target, j->via);
+        s_publish (self, j);
+    }
+    else if (!strcmp (c->command, "status")) {
+        char msg[2048] = "";
+        size_t o = 0;
+        int n = 0;
+        for (int i = 0; i < JOBS_MAX; i++) {
+            job_t *j = &self->jobs[i];
+            if (!j->used || (c->n_args && strcmp (c->args[0], j->id)))
+                continue;
+            ota_engine_stats_t st = { 0 };
+            if (j->eng)
+                ota_engine_stats (j->eng, s_ms (), &st);
+            o += (size_t) snprintf (msg + o, sizeof msg - o, "%s%s %s -> %s: %s %.0f%% %s%s", n++ ? "\n" : "",
+                                    j->id, j->image, j->target, s_phase_name (j),
+                                    j->phase >= J_BOOTING && j->phase != J_FAILED ? 100.0 : st.percent,
+                                    j->error, j->booted[0] ? j->booted : "");
+            if (o >= sizeof msg)
+                break;
+        }
+        bus_request_reply (rq, BUS_OK, NULL, "%s", n ? msg : "no OTA jobs");
+    }
+    else if (!strcmp (c->command, "abort") && c->n_args == 1) {
+        for (int i = 0; i < JOBS_MAX; i++) {
+            job_t *j = &self->jobs[i];
+            if (j->used && j->phase < J_DONE && !strcmp (j->id, c->args[0])) {
+                ota_msg_t m = { .op = OTA_OP_ABORT, .session = j->session };
+                uint8_t buf[16];
+                size_t len = ota_msg_encode (buf, sizeof buf, &m);
+                s_send (j, buf, len);
+                s_finish (self, j, J_FAILED, "aborted by request");
+                bus_request_reply (rq, BUS_OK, NULL, "%s aborted", c->args[0]);
+                return;
+            }
+        }
+        bus_request_reply (rq, BUS_ENOTFOUND, NULL, "no running job %s", c->args[0]);
+    }
+    else
+        bus_request_reply (rq, BUS_EUSAGE, NULL, "ota-initiator: push IMAGE TARGET [VIA] [force] | status [JOB] | abort JOB");
+}
+
+ota_service_t *
+ota_service_new (const char *config_path, char *err, size_t errlen)
+{
+    ota_service_t *self = (ota_service_t *) calloc (1, sizeof (ota_service_t));
+    self->cfg = lab_config_load (config_path, err, errlen);
+    bus_endpoints_t ep;
+    if (!self->cfg || bus_endpoints_from_config (&ep, self->cfg, err, errlen)) {
+        ota_service_destroy (&self);
+        return NULL;
+    }
+    snprintf (self->image_dir, sizeof self->image_dir, "%s", lab_config_get (self->cfg, "ota/images", "var/images"));
+    snprintf (self->job_dir, sizeof self->job_dir, "%s/ota", lab_config_get (self->cfg, "lab/state", "var/state"));
+    mkdir (self->image_dir, 0755);
+    char tmp[700];
+    snprintf (tmp, sizeof tmp, "%s", lab_config_get (self->cfg, "lab/state", "var/state"));
+    mkdir (tmp, 0755);
+    mkdir (self->job_dir, 0755);
+    const char *name = getenv ("LAB_SERVICE_NAME") ? getenv ("LAB_SERVICE_NAME") : "ota-initiator";
+    self->bus = bus_client_new (name, &ep);
+    if (!self->bus) {
+        snprintf (err, errlen, "cannot connect to the bus");
+        ota_service_destroy (&self);
+        return NULL;
+    }
+    bus_client_set_heartbeat (self->bus, 1000);
+    bus_client_serve (self->bus, "ota-initiator", s_handle, self);
+    s_resume_jobs (self);
+    return self;
+}
+
+void
+ota_service_destroy (ota_service_t **self_p)
+{
+    ota_service_t *self = *self_p;
+    if (!self)
+        return;
+    for (int i = 0; i < JOBS_MAX; i++) {
+        ota_engine_destroy (&self->jobs[i].eng);
+        ota_image_free (&self->jobs[i].img);
+    }
+    bus_client_destroy (&self->bus);
+    lab_config_destroy (&self->cfg);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+ota_service_run (ota_service_t *self)
+{
+    while (!zsys_interrupted) {
+        bool busy = false;
+        for (int i = 0; i < JOBS_MAX; i++)
+            busy |= self->jobs[i].used && self->jobs[i].phase == J_PUSHING;
+        bus_msg_t *m = bus_client_recv (self->bus, busy ? 2 : 100);
+        while (m) {
+            const char *topic = m->topic;
+            if (!strncmp (topic, "tel.frame.", 10) && m->env->body_case == LAB__ENVELOPE__BODY_BOARD_FRAME)
+                s_on_frame (self, topic + 10, m->env->board_frame);
+            else if (!strncmp (topic, "tel.serial.", 11) && m->env->body_case == LAB__ENVELOPE__BODY_SERIAL_LINE)
+                s_on_line (self, topic + 11, m->env->serial_line->text);
+            bus_msg_destroy (&m);
+            m = bus_client_recv (self->bus, 0);
+        }
+        s_tick (self);
+    }
+    return 0;
+}
