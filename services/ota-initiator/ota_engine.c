@@ -16,7 +16,8 @@ struct _ota_engine_t {
     ota_engine_state_t state;
     char error[160];
     uint8_t *acked;            /* per chunk */
-    uint64_t *sent_at;         /* per chunk, ms; 0 = never */
+    uint64_t *sent_at;         /* per chunk, ms; 0 = to be sent (again) */
+    uint8_t *sends;            /* per chunk: times sent (saturating) */
     uint32_t base;             /* responder: every chunk below is written */
     uint32_t next_new;         /* lowest never-sent chunk */
     uint64_t last_ctl_ms;      /* BEGIN / END last sent */
@@ -24,6 +25,8 @@ struct _ota_engine_t {
     uint32_t acked_count;
     uint32_t base_at_start;
     uint32_t rebegins;
+    double credit;             /* pacing: bytes we may send now */
+    uint64_t credit_ms;
     ota_engine_stats_t stats;
 };
 
@@ -39,14 +42,17 @@ ota_engine_new (const uint8_t *image, uint32_t size, uint16_t session, const cha
     self->crc = lab_crc32 (0, image, size);
     self->session = session;
     snprintf (self->version, sizeof self->version, "%s", version);
-    ota_engine_opts_t d = { OTA_WINDOW, 300, 500, 30000 };
+    ota_engine_opts_t d = { OTA_WINDOW, 300, 500, 30000, 0, 0 };
     self->opts = opts ? *opts : d;
+    if (!self->opts.burst_bytes)
+        self->opts.burst_bytes = 4 * OTA_LINK_COST (OTA_CHUNK_MAX);
     if (!self->opts.window || self->opts.window > OTA_WINDOW)
         self->opts.window = OTA_WINDOW;
     self->send = send;
     self->ctx = ctx;
     self->acked = (uint8_t *) calloc (self->total + 1, 1);
     self->sent_at = (uint64_t *) calloc (self->total + 1, sizeof (uint64_t));
+    self->sends = (uint8_t *) calloc (self->total + 1, 1);
     self->state = OTA_ENG_BEGIN;
     return self;
 }
@@ -60,6 +66,7 @@ ota_engine_destroy (ota_engine_t **self_p)
     free (self->image);
     free (self->acked);
     free (self->sent_at);
+    free (self->sends);
     free (self);
     *self_p = NULL;
 }
@@ -72,16 +79,38 @@ s_send_msg (ota_engine_t *self, const ota_msg_t *m)
     return n ? self->send (self->ctx, buf, n) : -1;
 }
 
+/* Token bucket over the serial link's rate; false when this chunk must wait. */
+static bool
+s_paced (ota_engine_t *self, uint32_t cost, uint64_t now)
+{
+    if (!self->opts.link_bytes_per_s)
+        return true;
+    if (!self->credit_ms)
+        self->credit_ms = now, self->credit = self->opts.burst_bytes;
+    self->credit += (double) (now - self->credit_ms) * self->opts.link_bytes_per_s / 1000.0;
+    self->credit_ms = now;
+    if (self->credit > self->opts.burst_bytes)
+        self->credit = self->opts.burst_bytes;
+    if (self->credit < cost)
+        return false;
+    self->credit -= cost;
+    return true;
+}
+
 static int
 s_send_chunk (ota_engine_t *self, uint32_t seq, uint64_t now)
 {
     ota_msg_t m = { .op = OTA_OP_CHUNK, .session = self->session, .seq = seq };
     m.data = self->image + (size_t) seq * OTA_CHUNK_MAX;
     m.data_len = (uint16_t) (seq + 1 < self->total ? OTA_CHUNK_MAX : self->size - seq * OTA_CHUNK_MAX);
+    if (!s_paced (self, OTA_LINK_COST (m.data_len), now))
+        return -1;
     if (s_send_msg (self, &m))
         return -1;
-    if (self->sent_at[seq])
+    if (self->sends[seq])
         self->stats.retransmissions++;
+    if (self->sends[seq] < 255)
+        self->sends[seq]++;
     self->sent_at[seq] = now ? now : 1;
     self->stats.sent++;
     return 0;
@@ -179,7 +208,7 @@ ota_engine_on_msg (ota_engine_t *self, const uint8_t *buf, size_t len, uint64_t 
     if (hi && self->state == OTA_ENG_SENDING)
         for (uint32_t s = self->base; s < hi; s++)
             if (!self->acked[s] && self->sent_at[s] && self->sent_at[s] <= self->sent_at[hi])
-                s_send_chunk (self, s, now);
+                self->sent_at[s] = 0;        /* resent first thing in the next tick */
     if (self->next_new < self->base)
         self->next_new = self->base;
 }
@@ -211,15 +240,18 @@ ota_engine_tick (ota_engine_t *self, uint64_t now)
             uint64_t quiet = now - (self->last_ack_ms > self->last_progress_ms ? self->last_ack_ms
                                                                                 : self->last_progress_ms);
             if (quiet >= self->opts.rto_ms) {
-                uint32_t end = self->next_new < self->base + self->opts.window ? self->next_new
-                                                                               : self->base + self->opts.window;
-                for (uint32_t s = self->base; s < end && s < self->total; s++)
-                    if (!self->acked[s] && now - self->sent_at[s] >= self->opts.rto_ms)
-                        if (s_send_chunk (self, s, now))
-                            break;
+                for (uint32_t s = self->base; s < self->next_new && s < self->total; s++)
+                    if (!self->acked[s] && self->sent_at[s] && now - self->sent_at[s] >= self->opts.rto_ms)
+                        self->sent_at[s] = 0;
                 self->last_ack_ms = now;
             }
-            while (self->next_new < self->total && self->next_new < self->base + self->opts.window) {
+            /* Retransmissions first (they hold the window back), then new chunks. */
+            bool blocked = false;
+            for (uint32_t s = self->base; s < self->next_new && s < self->total && !blocked; s++)
+                if (!self->acked[s] && !self->sent_at[s])
+                    blocked = s_send_chunk (self, s, now) != 0;
+            while (!blocked && self->next_new < self->total
+                   && self->next_new < self->base + self->opts.window) {
                 if (!self->acked[self->next_new] && s_send_chunk (self, self->next_new, now))
                     break;
                 self->next_new++;

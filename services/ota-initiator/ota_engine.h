@@ -27,7 +27,16 @@ typedef struct {
     uint32_t rto_ms;         /* no ACK progress this long: resend what is unacked (300) */
     uint32_t begin_retry_ms; /* BEGIN and END are repeated this often until answered (500) */
     uint32_t give_up_ms;     /* no answer at all this long: failed (30000) */
+    /* Pacing: the serial link to the initiator board is the bottleneck and a
+     * FIFO. Sending at its rate keeps the queue short, so a retransmission
+     * does not wait behind a window's worth of chunks. 0: unpaced. */
+    uint32_t link_bytes_per_s;
+    uint32_t burst_bytes;    /* how far ahead of the pace we may get (default 4 chunks) */
 } ota_engine_opts_t;
+
+/* Bytes a chunk costs on the serial link to the initiator board (link frame,
+ * MAC, ESP-NOW header, CHUNK header, data). */
+#define OTA_LINK_COST(data_len) ((data_len) + 7u + 16u + 6u + 13u + 2u)
 
 typedef struct {
     uint32_t chunks_total, chunks_acked, sent, retransmissions, acks;

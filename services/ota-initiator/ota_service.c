@@ -33,7 +33,7 @@ typedef struct {
     char error[256];
     char booted[33];
     bool rolled_back;
-    uint64_t start_ms, done_ms, boot_deadline_ms, next_pub_ms;
+    uint64_t start_ms, done_ms, boot_deadline_ms, next_pub_ms, pushed_ms;
     double elapsed_s;
     struct _ota_service_t *svc;
 } job_t;
@@ -113,6 +113,7 @@ s_publish (ota_service_t *self, job_t *j)
     s.error = j->error;
     s.elapsed_s = (double) ((j->done_ms ? j->done_ms : now) - j->start_ms) / 1000.0;
     s.crc_ok = j->phase == J_BOOTING || j->phase == J_DONE;
+    s.push_s = j->pushed_ms ? (double) (j->pushed_ms - j->start_ms) / 1000.0 : 0;
     Lab__Envelope env = LAB__ENVELOPE__INIT;
     env.body_case = LAB__ENVELOPE__BODY_OTA;
     env.ota = &s;
@@ -213,6 +214,18 @@ s_board (ota_service_t *self, const char *name, char *mac, size_t maclen, char *
     return found;
 }
 
+/* 8N1: ten bits a byte. */
+static long
+s_baud (ota_service_t *self, const char *board)
+{
+    for (zconfig_t *sec = zconfig_child (lab_config_root (self->cfg)); sec; sec = zconfig_next (sec))
+        if (!strcmp (zconfig_name (sec), "boards"))
+            for (zconfig_t *b = zconfig_child (sec); b; b = zconfig_next (b))
+                if (!strcmp (zconfig_name (b), board))
+                    return atol (zconfig_get (b, "baud", "921600"));
+    return 921600;
+}
+
 static job_t *
 s_job_start (ota_service_t *self, const char *image, const char *target, const char *via, bool force,
              uint16_t session, const char *id, char *err, size_t errlen)
@@ -267,7 +280,10 @@ s_job_start (ota_service_t *self, const char *image, const char *target, const c
     fresh.phase = J_PUSHING;
     fresh.start_ms = s_ms ();
     *j = fresh;
-    j->eng = ota_engine_new (j->img.data, j->img.size, j->session, j->img.version, NULL, s_send, j);
+    ota_engine_opts_t eo = { OTA_WINDOW, 300, 500, 30000, 0, 0 };
+    /* A touch over the line rate so the UART never idles for want of data. */
+    eo.link_bytes_per_s = (uint32_t) (s_baud (self, j->via) / 10 * 1.03);
+    j->eng = ota_engine_new (j->img.data, j->img.size, j->session, j->img.version, &eo, s_send, j);
     s_job_save (j);
     char topic[128];
     snprintf (topic, sizeof topic, "tel.frame.%s", j->via);
@@ -379,6 +395,7 @@ s_tick (ota_service_t *self)
             ota_engine_state_t st = ota_engine_tick (j->eng, now);
             if (st == OTA_ENG_DONE) {
                 j->phase = J_BOOTING;
+                j->pushed_ms = now;
                 j->boot_deadline_ms = now + BOOT_WAIT_MS;
                 s_job_save (j);
             }
