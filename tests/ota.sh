@@ -1,0 +1,75 @@
+#!/bin/bash
+# OTA end to end on labsim under labd: a push completes and boots; killing
+# ota-initiator or serial-bridge mid-push resumes it; an image that never
+# confirms is rolled back and reported; bad images are refused.
+set -u
+BUILD=${1:-build}
+export PATH="$PWD/$BUILD/bin:$PATH"
+dir=$(mktemp -d /tmp/labtest-ota-XXXXXX)
+export LAB_RUNTIME_DIR="$dir/run"
+mkdir -p "$LAB_RUNTIME_DIR" "$dir/var/images"
+cfg="$dir/lab.cfg"
+# The default lab with its paths in the test directory, a short confirm
+# timeout, and board-a unable to confirm a new image.
+sed -e "s|\"var/|\"$dir/var/|" compose/lab.cfg >"$cfg"
+cat >>"$cfg" <<CFG
+labsim
+    ota
+        confirm_timeout = "1500ms"
+CFG
+sed -i '/^    board-a$/a\        ota_no_confirm = true' "$cfg"
+labd -c "$cfg" >"$dir/labd.log" 2>&1 &
+lab=$!
+cleanup() { kill -TERM $lab 2>/dev/null; wait $lab 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; tail -n 20 "$dir/labd.log"; for f in "$dir"/var/log/*.log; do echo "== $f"; tail -n 8 "$f"; done; exit 1; }
+ctl() { labctl -c "$cfg" "$@"; }
+for _ in $(seq 150); do ctl --timeout 500 call labd status 2>/dev/null | grep -q '^ota-initiator *up' && break; sleep 0.2; done
+ctl --timeout 500 call labd status | grep -q '^ota-initiator *up' || fail "lab did not come up"
+
+labsim mkimage --size 200K --version 3.0.0 -o "$dir/var/images/v3.bin" >/dev/null
+labsim mkimage --size 200K --version 3.0.1 -o "$dir/var/images/v301.bin" >/dev/null
+labsim mkimage --size 200K --version 3.0.2 -o "$dir/var/images/v302.bin" >/dev/null
+labsim mkimage --size 100K --version 3.1.0 -o "$dir/var/images/v31.bin" >/dev/null
+labsim mkimage --size 100K --version 4.0.0 --no-responder -o "$dir/var/images/noresp.bin" >/dev/null
+labsim mkimage --size 2M --version 5.0.0 -o "$dir/var/images/huge.bin" >/dev/null
+echo "outside" >"$dir/outside.bin"
+
+# 1. A push completes, boots and confirms.
+out=$(ctl --timeout 5000 ota push v3.bin --to board-b --via board-a 2>&1 | tail -n 1)
+echo "$out" | grep -q "crc ok, booted 3.0.0" || fail "plain push: $out"
+echo "ok: push 200K -> board-b, booted 3.0.0"
+
+# 2. ota-initiator killed mid-push: labd restarts it and the job resumes.
+ctl --timeout 5000 ota push v301.bin --to board-b --via board-a >"$dir/push2.out" 2>&1 &
+push=$!
+sleep 1.2
+pid=$(ctl call labd status | awk '$1=="ota-initiator" {print $3}')
+kill -9 "$pid"
+wait $push
+grep -q "crc ok, booted 3.0.1" "$dir/push2.out" || fail "resume after ota-initiator kill: $(tail -n 2 "$dir/push2.out")"
+echo "ok: ota-initiator killed mid-push, resumed, booted 3.0.1"
+
+# 3. serial-bridge killed mid-push.
+ctl --timeout 5000 ota push v302.bin --to board-b --via board-a >"$dir/push3.out" 2>&1 &
+push=$!
+sleep 1.2
+pid=$(ctl call labd status | awk '$1=="serial-bridge" {print $3}')
+kill -9 "$pid"
+wait $push
+grep -q "crc ok, booted 3.0.2" "$dir/push3.out" || fail "resume after serial-bridge kill: $(tail -n 2 "$dir/push3.out")"
+echo "ok: serial-bridge killed mid-push, resumed, booted 3.0.2"
+
+# 4. board-a never confirms its new image: rolled back and reported.
+out=$(ctl --timeout 5000 ota push v31.bin --to board-a --via board-b 2>&1 | tail -n 1)
+echo "$out" | grep -q "rolled back" || fail "rollback not reported: $out"
+ctl call serial-bridge tail board-a 30 | grep -q "rollback" || fail "board-a did not roll back"
+echo "ok: unconfirmed image rolled back and reported"
+
+# 5. Refusals, before anything is sent.
+out=$(ctl ota push noresp.bin --to board-b 2>&1); [ $? -ne 0 ] && echo "$out" | grep -q "OTA responder" || fail "image without responder accepted: $out"
+out=$(ctl ota push huge.bin --to board-b 2>&1); [ $? -ne 0 ] && echo "$out" | grep -q "slot" || fail "oversized image accepted: $out"
+out=$(ctl ota push ../../outside.bin --to board-b 2>&1); [ $? -eq 6 ] && echo "$out" | grep -q "outside the image directory" || fail "image outside the directory accepted: $out"
+ctl --timeout 5000 ota push v3.bin --to board-b --no-wait >/dev/null 2>&1
+out=$(ctl ota push v3.bin --to board-b 2>&1); [ $? -eq 5 ] || fail "second push to a busy board accepted: $out"
+echo "ok: refused: no responder marker, larger than the slot, outside the image directory, board busy"
