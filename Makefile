@@ -105,7 +105,8 @@ $(BUILD)/fuzzobj/$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 FRAGMENTS := $(sort $(filter-out build%,$(wildcard */build.mk */*/build.mk */*/*/build.mk)))
 include $(FRAGMENTS)
 # labctl gathers command modules from several fragments, so it is defined last.
-$(eval $(call add_prog,labctl,$(LABCTL_SRC),$(LABCTL_LIBS)))
+# bus last: every command library depends on it.
+$(eval $(call add_prog,labctl,$(LABCTL_SRC),$(filter-out bus,$(LABCTL_LIBS)) bus))
 
 all: $(ALL_LIBS) $(ALL_PROGS) $(ALL_TESTS)
 

@@ -8,6 +8,7 @@ LABSIM_SRC += services/labsim/labsim_board.c services/labsim/labsim_radio.c \
 # area:ota
 # area:rssi
 # area:eval
+LABSIM_SRC += services/labsim/labsim_llm_model.c services/eval-runner/eval_scenario.c
 LABSIM_LIBS := labsim fwcore bus
 $(eval $(call add_lib,labsim,$(LABSIM_SRC)))
 $(eval $(call add_prog,labsim,services/labsim/main.c,$(LABSIM_LIBS)))

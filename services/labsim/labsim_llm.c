@@ -1,12 +1,612 @@
-/* labsim llm - placeholder until the subcommand lands. */
+/* labsim llm - a simulated OpenAI-compatible LLM server (libmicrohttpd).
+ *
+ *   POST /v1/chat/completions   streaming (SSE) and not; include_usage
+ *   GET  /v1/models             the backend's models
+ *   GET  /health                503 while "loading" (load_time), then 200
+ *   GET  /props                 llama-server style: chat_template, build_info
+ *   POST /sim/fault             {"model": M, "fault": F, "count": N}: the next
+ *                               N requests (-1: until cleared) get fault F
+ *   GET  /sim/stats             requests per model
+ *
+ * Timing is the point: the first content chunk leaves TTFT after the request
+ * arrived and token i at TTFT + i / token_rate, so a client's measurements
+ * can be checked against the configured truth. One thread per connection
+ * lets a response sleep until its next token is due. */
 #include "services/labsim/labsim.h"
-#include <stdio.h>
+#include "services/labsim/labsim_llm.h"
+#include <czmq.h>
+#include <getopt.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#if MHD_VERSION < 0x00097002
+typedef int MHD_RESULT_T;
+#else
+typedef enum MHD_Result MHD_RESULT_T;
+#endif
+
+typedef struct {
+    llm_sim_t sim;
+    uint64_t start_ns;
+    atomic_bool stopping;
+    atomic_ullong served;
+} server_t;
+
+/* Per-connection state. */
+typedef struct {
+    char *body;
+    size_t len, cap;
+} upload_t;
+
+/* A streamed response in progress. */
+typedef struct {
+    server_t *srv;
+    llm_model_t *model;
+    llm_plan_t plan;
+    bool stream;
+    bool include_usage;
+    uint64_t t0_ns;           /* request received */
+    size_t next;              /* next token to send */
+    int phase;                /* 0 role chunk, 1 tokens, 2 finish, 3 usage, 4 done marker, 5 end */
+    char id[40];
+    long created;
+    long prompt_tokens;
+    char *pending;            /* bytes produced but not yet handed to MHD */
+    size_t pending_len, pending_off;
+    bool malformed_sent;
+} stream_t;
+
+static uint64_t
+s_now_ns (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
+}
+
+/* Sleeps until monotonic time T (ns); false when the server is stopping. */
+static bool
+s_sleep_until (server_t *srv, uint64_t t)
+{
+    for (;;) {
+        if (atomic_load (&srv->stopping))
+            return false;
+        uint64_t now = s_now_ns ();
+        if (now >= t)
+            return true;
+        uint64_t d = t - now;
+        if (d > 100000000ull)
+            d = 100000000ull;
+        struct timespec ts = { (time_t) (d / 1000000000ull), (long) (d % 1000000000ull) };
+        nanosleep (&ts, NULL);
+    }
+}
+
+static MHD_RESULT_T
+s_reply_json (struct MHD_Connection *c, unsigned status, json_t *j)
+{
+    char *s = json_dumps (j, JSON_COMPACT);
+    json_decref (j);
+    struct MHD_Response *r = MHD_create_response_from_buffer (strlen (s), s, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header (r, "Content-Type", "application/json");
+    MHD_RESULT_T rc = MHD_queue_response (c, status, r);
+    MHD_destroy_response (r);
+    return rc;
+}
+
+static MHD_RESULT_T
+s_error (struct MHD_Connection *c, unsigned status, const char *type, const char *msg)
+{
+    return s_reply_json (c, status, json_pack ("{s:{s:i, s:s, s:s}}", "error", "code", (int) status,
+                                               "message", msg, "type", type));
+}
+
+static bool
+s_loaded (server_t *srv)
+{
+    return s_now_ns () - srv->start_ns >= (uint64_t) srv->sim.load_time_ms * 1000000ull;
+}
+
+/* Time the token I is due (ns after t0). */
+static uint64_t
+s_token_due (stream_t *st, size_t i)
+{
+    double ms = st->model->ttft_ms + (double) i * 1000.0 / st->model->token_rate;
+    return st->t0_ns + (uint64_t) (ms * 1e6);
+}
+
+static json_t *
+s_usage (stream_t *st)
+{
+    return json_pack ("{s:I, s:I, s:I}", "prompt_tokens", (json_int_t) st->prompt_tokens,
+                      "completion_tokens", (json_int_t) st->plan.ntokens, "total_tokens",
+                      (json_int_t) (st->prompt_tokens + (long) st->plan.ntokens));
+}
+
+static json_t *
+s_timings (stream_t *st)
+{
+    double predicted_ms = (double) (st->plan.ntokens > 1 ? st->plan.ntokens - 1 : 0) * 1000.0
+                          / st->model->token_rate;
+    return json_pack ("{s:I, s:f, s:I, s:f, s:f, s:I}", "prompt_n", (json_int_t) st->prompt_tokens,
+                      "prompt_ms", st->model->ttft_ms, "predicted_n", (json_int_t) st->plan.ntokens,
+                      "predicted_ms", predicted_ms, "predicted_per_second", st->model->token_rate,
+                      "cache_n", (json_int_t) 0);
+}
+
+static json_t *
+s_chunk (stream_t *st, json_t *delta, const char *finish)
+{
+    json_t *choice = json_pack ("{s:i, s:o, s:o}", "index", 0, "delta", delta, "finish_reason",
+                                finish ? json_string (finish) : json_null ());
+    return json_pack ("{s:s, s:s, s:I, s:s, s:[o]}", "id", st->id, "object",
+                      "chat.completion.chunk", "created", (json_int_t) st->created, "model",
+                      st->model->name, "choices", choice);
+}
+
+/* Sets the pending output to "data: <json>\n\n" (steals J). */
+static void
+s_emit (stream_t *st, json_t *j, const char *prefix)
+{
+    char *s = json_dumps (j, JSON_COMPACT);
+    json_decref (j);
+    free (st->pending);
+    st->pending = zsys_sprintf ("%sdata: %s\n\n", prefix ? prefix : "", s);
+    st->pending_len = strlen (st->pending);
+    st->pending_off = 0;
+    free (s);
+}
+
+static void
+s_emit_raw (stream_t *st, const char *text)
+{
+    free (st->pending);
+    st->pending = strdup (text);
+    st->pending_len = strlen (text);
+    st->pending_off = 0;
+}
+
+/* Produces the next piece of the stream into st->pending. Returns 1 when
+ * something was produced, 0 at the end, -1 to cut the connection. */
+static int
+s_next_piece (stream_t *st)
+{
+    server_t *srv = st->srv;
+    llm_fault_t fault = st->plan.fault;
+    if (fault == LLM_FAULT_HANG) {
+        /* Headers are out; nothing else ever comes (until shutdown). */
+        s_sleep_until (srv, s_now_ns () + 3600ull * 1000000000ull);
+        return -1;
+    }
+    switch (st->phase) {
+    case 0:
+        st->phase = 1;
+        s_emit (st, s_chunk (st, json_pack ("{s:s, s:s}", "role", "assistant", "content", ""), NULL),
+                NULL);
+        return 1;
+    case 1:
+        if (st->next >= st->plan.ntokens) {
+            st->phase = 2;
+            return s_next_piece (st);
+        }
+        if (fault == LLM_FAULT_STREAM_CUT && st->next >= st->plan.ntokens / 2 && st->next > 0)
+            return -1;
+        if (!s_sleep_until (srv, s_token_due (st, st->next)))
+            return -1;
+        if (fault == LLM_FAULT_MALFORMED && !st->malformed_sent && st->next == st->plan.ntokens / 2) {
+            st->malformed_sent = true;
+            s_emit_raw (st, "data: {\"choices\":[{\"delta\":{\"content\":\"trunc\n\n");
+            return 1;
+        }
+        s_emit (st, s_chunk (st, json_pack ("{s:s}", "content", st->plan.tokens[st->next]), NULL),
+                fault == LLM_FAULT_PING ? ": ping\n\n" : NULL);
+        st->next++;
+        return 1;
+    case 2: {
+        st->phase = 3;
+        json_t *j = s_chunk (st, json_object (), st->plan.finish_reason);
+        if (srv->sim.llamacpp_style) {
+            /* llama-server: usage and timings ride on the finish chunk. */
+            json_object_set_new (j, "usage", s_usage (st));
+            json_object_set_new (j, "timings", s_timings (st));
+        }
+        s_emit (st, j, NULL);
+        return 1;
+    }
+    case 3:
+        st->phase = 4;
+        if (!srv->sim.llamacpp_style && st->include_usage) {
+            json_t *j = json_pack ("{s:s, s:s, s:I, s:s, s:[], s:o}", "id", st->id, "object",
+                                   "chat.completion.chunk", "created", (json_int_t) st->created,
+                                   "model", st->model->name, "choices", "usage", s_usage (st));
+            s_emit (st, j, NULL);
+            return 1;
+        }
+        return s_next_piece (st);
+    case 4:
+        st->phase = 5;
+        s_emit_raw (st, "data: [DONE]\n\n");
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static ssize_t
+s_reader (void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void) pos;
+    stream_t *st = (stream_t *) cls;
+    if (st->pending_off >= st->pending_len) {
+        int rc = s_next_piece (st);
+        if (rc < 0)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (rc == 0)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    size_t n = st->pending_len - st->pending_off;
+    if (n > max)
+        n = max;
+    memcpy (buf, st->pending + st->pending_off, n);
+    st->pending_off += n;
+    return (ssize_t) n;
+}
+
+static void
+s_stream_free (void *cls)
+{
+    stream_t *st = (stream_t *) cls;
+    llm_plan_free (&st->plan);
+    free (st->pending);
+    free (st);
+}
+
+/* A non-streamed reply: waits for the whole answer, then sends it. */
+static MHD_RESULT_T
+s_complete_whole (struct MHD_Connection *c, stream_t *st)
+{
+    server_t *srv = st->srv;
+    if (st->plan.fault == LLM_FAULT_HANG) {
+        s_sleep_until (srv, s_now_ns () + 3600ull * 1000000000ull);
+        s_stream_free (st);
+        return MHD_NO;
+    }
+    size_t n = st->plan.ntokens;
+    if (!s_sleep_until (srv, s_token_due (st, n ? n - 1 : 0))) {
+        s_stream_free (st);
+        return MHD_NO;
+    }
+    if (st->plan.fault == LLM_FAULT_STREAM_CUT || st->plan.fault == LLM_FAULT_MALFORMED) {
+        const char *bad = "{\"choices\":[{\"message\":{\"content\":\"cut";
+        struct MHD_Response *r = MHD_create_response_from_buffer (strlen (bad), (void *) bad,
+                                                                  MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header (r, "Content-Type", "application/json");
+        MHD_RESULT_T rc = MHD_queue_response (c, 200, r);
+        MHD_destroy_response (r);
+        s_stream_free (st);
+        return rc;
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += strlen (st->plan.tokens[i]);
+    char *text = (char *) malloc (total + 1), *p = text;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen (st->plan.tokens[i]);
+        memcpy (p, st->plan.tokens[i], k);
+        p += k;
+    }
+    *p = 0;
+    json_t *msg = json_pack ("{s:s, s:s}", "role", "assistant", "content", text);
+    free (text);
+    json_t *j = json_pack ("{s:s, s:s, s:I, s:s, s:[{s:i, s:o, s:s}], s:o}", "id", st->id,
+                           "object", "chat.completion", "created", (json_int_t) st->created,
+                           "model", st->model->name, "choices", "index", 0, "message", msg,
+                           "finish_reason", st->plan.finish_reason, "usage", s_usage (st));
+    if (srv->sim.llamacpp_style)
+        json_object_set_new (j, "timings", s_timings (st));
+    s_stream_free (st);
+    return s_reply_json (c, 200, j);
+}
+
+static MHD_RESULT_T
+s_chat (server_t *srv, struct MHD_Connection *c, const char *body, size_t len)
+{
+    if (!s_loaded (srv))
+        return s_error (c, 503, "unavailable_error", "Loading model");
+    json_error_t jerr;
+    json_t *req = json_loadb (body, len, 0, &jerr);
+    if (!json_is_object (req)) {
+        json_decref (req);
+        return s_error (c, 400, "invalid_request_error", "request body is not a JSON object");
+    }
+    const char *model_name = json_string_value (json_object_get (req, "model"));
+    llm_model_t *model = llm_sim_model (&srv->sim, model_name);
+    if (!model && srv->sim.nmodels == 1 && (!model_name || !*model_name))
+        model = &srv->sim.models[0];
+    if (!model) {
+        json_decref (req);
+        return s_error (c, 404, "not_found_error", "model not found");
+    }
+    stream_t *st = (stream_t *) calloc (1, sizeof (stream_t));
+    st->srv = srv;
+    st->model = model;
+    st->t0_ns = s_now_ns ();
+    st->created = (long) time (NULL);
+    unsigned long long n = atomic_fetch_add (&srv->served, 1) + 1;
+    snprintf (st->id, sizeof st->id, "chatcmpl-sim-%llu", n);
+    st->stream = json_is_true (json_object_get (req, "stream"));
+    st->include_usage = json_is_true (
+        json_object_get (json_object_get (req, "stream_options"), "include_usage"));
+    char *msgs = json_dumps (json_object_get (req, "messages"), JSON_COMPACT);
+    st->prompt_tokens = msgs ? (long) strlen (msgs) / 4 + 1 : 1;
+    free (msgs);
+    llm_sim_plan (&srv->sim, model, req, &st->plan);
+    json_decref (req);
+    if (st->plan.fault == LLM_FAULT_500) {
+        s_stream_free (st);
+        return s_error (c, 500, "server_error", "simulated internal server error");
+    }
+    if (!st->stream)
+        return s_complete_whole (c, st);
+    struct MHD_Response *r = MHD_create_response_from_callback (MHD_SIZE_UNKNOWN, 4096, s_reader, st,
+                                                                s_stream_free);
+    MHD_add_response_header (r, "Content-Type", "text/event-stream");
+    MHD_add_response_header (r, "Cache-Control", "no-cache");
+    MHD_RESULT_T rc = MHD_queue_response (c, 200, r);
+    MHD_destroy_response (r);
+    return rc;
+}
+
+static MHD_RESULT_T
+s_sim_fault (server_t *srv, struct MHD_Connection *c, const char *body, size_t len)
+{
+    json_t *req = json_loadb (body, len, 0, NULL);
+    const char *fname = json_string_value (json_object_get (req, "fault"));
+    const char *mname = json_string_value (json_object_get (req, "model"));
+    json_t *count = json_object_get (req, "count");
+    int f = llm_fault_parse (fname);
+    if (!req || !fname || f < 0) {
+        json_decref (req);
+        return s_error (c, 400, "invalid_request_error",
+                        "want {\"fault\": 500|hang|stream_cut|malformed_json|ping|im_end|length|none, "
+                        "\"model\": M, \"count\": N}");
+    }
+    int changed = 0;
+    pthread_mutex_lock (&srv->sim.lock);
+    for (size_t i = 0; i < srv->sim.nmodels; i++) {
+        llm_model_t *m = &srv->sim.models[i];
+        if (mname && strcmp (mname, m->name))
+            continue;
+        m->rt_fault = (llm_fault_t) f;
+        m->rt_count = f == LLM_FAULT_NONE ? 0 : json_is_integer (count) ? (long) json_integer_value (count) : -1;
+        changed++;
+    }
+    pthread_mutex_unlock (&srv->sim.lock);
+    json_decref (req);
+    if (!changed)
+        return s_error (c, 404, "not_found_error", "model not found");
+    return s_reply_json (c, 200, json_pack ("{s:s, s:i}", "fault", llm_fault_name ((llm_fault_t) f),
+                                            "models", changed));
+}
+
+static MHD_RESULT_T
+s_get (server_t *srv, struct MHD_Connection *c, const char *url)
+{
+    if (!strcmp (url, "/health")) {
+        if (!s_loaded (srv))
+            return s_error (c, 503, "unavailable_error", "Loading model");
+        return s_reply_json (c, 200, json_pack ("{s:s}", "status", "ok"));
+    }
+    if (!strcmp (url, "/v1/models") || !strcmp (url, "/models")) {
+        json_t *data = json_array ();
+        for (size_t i = 0; i < srv->sim.nmodels; i++)
+            json_array_append_new (data, json_pack ("{s:s, s:s, s:s}", "id", srv->sim.models[i].name,
+                                                    "object", "model", "owned_by", "labsim"));
+        return s_reply_json (c, 200, json_pack ("{s:s, s:o}", "object", "list", "data", data));
+    }
+    if (!strcmp (url, "/props") && srv->sim.llamacpp_style)
+        return s_reply_json (c, 200,
+                             json_pack ("{s:s, s:s, s:s, s:i, s:{s:i}}", "chat_template",
+                                        srv->sim.chat_template, "build_info", srv->sim.build,
+                                        "model_path", srv->sim.models[0].name, "total_slots", 1,
+                                        "default_generation_settings", "n_ctx", 4096));
+    if (!strcmp (url, "/sim/stats")) {
+        json_t *models = json_object ();
+        pthread_mutex_lock (&srv->sim.lock);
+        for (size_t i = 0; i < srv->sim.nmodels; i++)
+            json_object_set_new (models, srv->sim.models[i].name,
+                                 json_pack ("{s:I, s:s, s:I}", "requests",
+                                            (json_int_t) srv->sim.models[i].requests, "rt_fault",
+                                            llm_fault_name (srv->sim.models[i].rt_fault), "rt_count",
+                                            (json_int_t) srv->sim.models[i].rt_count));
+        pthread_mutex_unlock (&srv->sim.lock);
+        return s_reply_json (c, 200, json_pack ("{s:s, s:o}", "backend", srv->sim.backend, "models", models));
+    }
+    return s_error (c, 404, "not_found_error", "no such endpoint");
+}
+
+static MHD_RESULT_T
+s_handler (void *cls, struct MHD_Connection *c, const char *url, const char *method,
+           const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+    (void) version;
+    server_t *srv = (server_t *) cls;
+    if (!strcmp (method, "GET"))
+        return s_get (srv, c, url);
+    if (strcmp (method, "POST"))
+        return s_error (c, 405, "invalid_request_error", "method not allowed");
+    upload_t *up = (upload_t *) *con_cls;
+    if (!up) {
+        *con_cls = calloc (1, sizeof (upload_t));
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (up->len + *upload_data_size > (64u << 20))
+            return MHD_NO;   /* 64 MiB: audio and images included, nothing sane is larger */
+        if (up->len + *upload_data_size + 1 > up->cap) {
+            up->cap = (up->len + *upload_data_size + 1) * 2;
+            up->body = (char *) realloc (up->body, up->cap);
+        }
+        memcpy (up->body + up->len, upload_data, *upload_data_size);
+        up->len += *upload_data_size;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    const char *body = up->body ? up->body : "";
+    if (!strcmp (url, "/v1/chat/completions") || !strcmp (url, "/chat/completions"))
+        return s_chat (srv, c, body, up->len);
+    if (!strcmp (url, "/sim/fault"))
+        return s_sim_fault (srv, c, body, up->len);
+    return s_error (c, 404, "not_found_error", "no such endpoint");
+}
+
+static void
+s_completed (void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void) cls;
+    (void) c;
+    (void) toe;
+    upload_t *up = (upload_t *) *con_cls;
+    if (up) {
+        free (up->body);
+        free (up);
+        *con_cls = NULL;
+    }
+}
+
+/* The port of BASE_URL ("http://127.0.0.1:18301/v1" -> 18301); -1 when none. */
+static long
+s_url_port (const char *url)
+{
+    const char *p = strstr (url, "://");
+    p = p ? p + 3 : url;
+    if (*p == '[')
+        p = strchr (p, ']');
+    p = p ? strchr (p, ':') : NULL;
+    return p ? strtol (p + 1, NULL, 10) : -1;
+}
+
+static void
+s_usage_text (FILE *out)
+{
+    fprintf (out, "usage: labsim llm -c CONFIG --backend NAME [--port N] [--port-file F] [--scenarios DIR]\n"
+                  "Serves the models of labsim-llm/NAME on 127.0.0.1. The port comes from --port,\n"
+                  "else from backends/NAME/base_url; 0 lets the kernel choose (see --port-file).\n");
+}
 
 int
 labsim_llm_main (int argc, char **argv)
 {
-    (void) argc;
-    (void) argv;
-    fprintf (stderr, "labsim llm: not built yet\n");
-    return 1;
+    const char *config = getenv ("LAB_CONFIG"), *backend = NULL, *port_file = NULL,
+               *scenarios = NULL;
+    long port = -1;
+    static struct option opts[] = { { "config", required_argument, 0, 'c' },
+                                    { "backend", required_argument, 0, 'b' },
+                                    { "port", required_argument, 0, 'p' },
+                                    { "port-file", required_argument, 0, 'f' },
+                                    { "scenarios", required_argument, 0, 's' },
+                                    { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    int o;
+    optind = 1;
+    while ((o = getopt_long (argc, argv, "c:b:p:f:s:h", opts, NULL)) != -1) {
+        switch (o) {
+        case 'c': config = optarg; break;
+        case 'b': backend = optarg; break;
+        case 'p': port = strtol (optarg, NULL, 10); break;
+        case 'f': port_file = optarg; break;
+        case 's': scenarios = optarg; break;
+        case 'h': s_usage_text (stdout); return 0;
+        default: s_usage_text (stderr); return 2;
+        }
+    }
+    if (!config)
+        config = "compose/lab.cfg";
+    if (!backend) {
+        s_usage_text (stderr);
+        return 2;
+    }
+    char err[512];
+    lab_config_t *cfg = lab_config_load (config, err, sizeof err);
+    if (!cfg) {
+        fprintf (stderr, "labsim llm: %s\n", err);
+        return 1;
+    }
+    server_t *srv = (server_t *) calloc (1, sizeof (server_t));
+    if (llm_sim_load (&srv->sim, cfg, backend, scenarios, err, sizeof err)) {
+        fprintf (stderr, "labsim llm: %s\n", err);
+        lab_config_destroy (&cfg);
+        free (srv);
+        return 1;
+    }
+    if (port < 0) {
+        char key[200];
+        snprintf (key, sizeof key, "backends/%s/base_url", backend);
+        const char *url = lab_config_get (cfg, key, NULL);
+        port = url ? s_url_port (url) : -1;
+    }
+    lab_config_destroy (&cfg);
+    if (port < 0 || port > 65535) {
+        fprintf (stderr, "labsim llm: no port (give --port or backends/%s/base_url)\n", backend);
+        llm_sim_free (&srv->sim);
+        free (srv);
+        return 2;
+    }
+    /* Resident memory the way a loaded model has it, so peak RSS is real. */
+    char *weights = NULL;
+    if (srv->sim.memory_bytes > 0 && (weights = (char *) malloc ((size_t) srv->sim.memory_bytes)))
+        memset (weights, 0x5a, (size_t) srv->sim.memory_bytes);
+    srv->start_ns = s_now_ns ();
+    /* Block the stop signals before any thread exists: every thread inherits
+     * the mask and main takes them with sigwait. */
+    sigset_t set;
+    sigemptyset (&set);
+    sigaddset (&set, SIGINT);
+    sigaddset (&set, SIGTERM);
+    pthread_sigmask (SIG_BLOCK, &set, NULL);
+    struct sockaddr_in addr;
+    memset (&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons ((uint16_t) port);
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    struct MHD_Daemon *d = MHD_start_daemon (
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
+        NULL, s_handler, srv, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, s_completed,
+        srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 120, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+        (unsigned) 1, MHD_OPTION_END);
+    if (!d) {
+        fprintf (stderr, "labsim llm: cannot listen on 127.0.0.1:%ld\n", port);
+        free (weights);
+        llm_sim_free (&srv->sim);
+        free (srv);
+        return 1;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info (d, MHD_DAEMON_INFO_BIND_PORT);
+    unsigned bound = info ? info->port : (unsigned) port;
+    if (port_file) {
+        char tmp[1024];
+        snprintf (tmp, sizeof tmp, "%s.tmp", port_file);
+        FILE *f = fopen (tmp, "w");
+        if (f) {
+            fprintf (f, "%u\n", bound);
+            fclose (f);
+            rename (tmp, port_file);
+        }
+    }
+    printf ("labsim llm: backend %s (%s style) on http://127.0.0.1:%u, %zu models, %zu scenarios, "
+            "loading for %ld ms\n",
+            srv->sim.backend, srv->sim.llamacpp_style ? "llama.cpp" : "openai", bound, srv->sim.nmodels,
+            eval_pack_size (srv->sim.pack), srv->sim.load_time_ms);
+    fflush (stdout);
+    int sig = 0;
+    sigwait (&set, &sig);
+    atomic_store (&srv->stopping, true);
+    MHD_stop_daemon (d);
+    printf ("labsim llm: %s stopped (signal %d) after %llu requests\n", srv->sim.backend, sig,
+            (unsigned long long) atomic_load (&srv->served));
+    free (weights);
+    llm_sim_free (&srv->sim);
+    free (srv);
+    return 0;
 }

@@ -1,0 +1,201 @@
+/* eval_request - a streamed chat completion through libcurl; see eval_request.h. */
+#include "services/eval-runner/eval_request.h"
+#include "services/eval-runner/eval_openai.h"
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+typedef struct {
+    eval_result_t *r;
+    eval_sse_t *sse;
+    size_t comp_cap;
+    size_t reas_len, reas_cap;
+    char first_error[200];
+    char api_error[200];
+    char body_head[256];       /* start of a non-SSE body (HTTP errors) */
+    size_t body_head_len;
+} s_ctx_t;
+
+uint64_t
+eval_now_ns (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
+}
+
+static double
+s_thread_cpu_us (void)
+{
+    struct rusage ru;
+    getrusage (RUSAGE_THREAD, &ru);
+    return (double) ru.ru_utime.tv_sec * 1e6 + (double) ru.ru_utime.tv_usec
+           + (double) ru.ru_stime.tv_sec * 1e6 + (double) ru.ru_stime.tv_usec;
+}
+
+void
+eval_result_init (eval_result_t *r)
+{
+    memset (r, 0, sizeof *r);
+    r->prompt_tokens = -1;
+    eval_timeline_init (&r->tl, 0);
+}
+
+void
+eval_result_clear (eval_result_t *r)
+{
+    free (r->completion);
+    free (r->reasoning);
+    json_decref (r->timings);
+    eval_timeline_free (&r->tl);
+    eval_result_init (r);
+}
+
+static void
+s_append (char **buf, size_t *len, size_t *cap, const char *s)
+{
+    size_t n = strlen (s);
+    if (*len + n + 1 > *cap) {
+        size_t c = *cap ? *cap : 1024;
+        while (c < *len + n + 1)
+            c *= 2;
+        char *nb = (char *) realloc (*buf, c);
+        if (!nb)
+            return;
+        *buf = nb;
+        *cap = c;
+    }
+    memcpy (*buf + *len, s, n + 1);
+    *len += n;
+}
+
+static void
+s_on_event (const char *event, const char *data, size_t len, void *arg)
+{
+    (void) event;
+    uint64_t now = eval_now_ns ();
+    s_ctx_t *ctx = (s_ctx_t *) arg;
+    eval_result_t *r = ctx->r;
+    if (len == 6 && !memcmp (data, "[DONE]", 6)) {
+        r->done_seen = true;
+        return;
+    }
+    r->chunks++;
+    eval_chunk_t c;
+    char err[200];
+    if (eval_chunk_parse (data, len, &c, err, sizeof err)) {
+        if (r->malformed_chunks++ == 0)
+            snprintf (ctx->first_error, sizeof ctx->first_error, "chunk %u: %s", r->chunks, err);
+        return;
+    }
+    if (c.error && !ctx->api_error[0])
+        snprintf (ctx->api_error, sizeof ctx->api_error, "%s", c.error);
+    if (eval_chunk_has_token (&c))
+        eval_timeline_token (&r->tl, now);
+    if (c.content && *c.content)
+        s_append (&r->completion, &r->completion_len, &ctx->comp_cap, c.content);
+    if (c.reasoning && *c.reasoning)
+        s_append (&r->reasoning, &ctx->reas_len, &ctx->reas_cap, c.reasoning);
+    if (c.finish_reason)
+        snprintf (r->finish_reason, sizeof r->finish_reason, "%s", c.finish_reason);
+    if (c.completion_tokens >= 0)
+        r->tl.usage_tokens = c.completion_tokens;
+    if (c.prompt_tokens >= 0)
+        r->prompt_tokens = c.prompt_tokens;
+    if (c.timings) {
+        json_decref (r->timings);
+        r->timings = json_incref (c.timings);
+    }
+    eval_chunk_clear (&c);
+}
+
+static size_t
+s_write (char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    s_ctx_t *ctx = (s_ctx_t *) arg;
+    size_t n = size * nmemb;
+    if (ctx->body_head_len < sizeof ctx->body_head - 1) {
+        size_t k = sizeof ctx->body_head - 1 - ctx->body_head_len;
+        if (k > n)
+            k = n;
+        memcpy (ctx->body_head + ctx->body_head_len, ptr, k);
+        ctx->body_head_len += k;
+        ctx->body_head[ctx->body_head_len] = 0;
+    }
+    eval_sse_feed (ctx->sse, ptr, n);
+    return n;
+}
+
+static void
+s_fail (eval_result_t *r, bool transport, const char *cls, const char *fmt, const char *msg)
+{
+    r->ok = false;
+    r->transport_error = transport;
+    snprintf (r->error_class, sizeof r->error_class, "%s", cls);
+    snprintf (r->error_message, sizeof r->error_message, fmt, msg);
+}
+
+int
+eval_request_run (const eval_request_opts_t *o, eval_result_t *r)
+{
+    eval_result_clear (r);
+    s_ctx_t ctx;
+    memset (&ctx, 0, sizeof ctx);
+    ctx.r = r;
+    ctx.sse = eval_sse_new (0, s_on_event, &ctx);
+    CURL *curl = curl_easy_init ();
+    struct curl_slist *hdr = NULL;
+    hdr = curl_slist_append (hdr, "Content-Type: application/json");
+    hdr = curl_slist_append (hdr, "Accept: text/event-stream");
+    curl_easy_setopt (curl, CURLOPT_URL, o->url);
+    curl_easy_setopt (curl, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt (curl, CURLOPT_POSTFIELDS, o->body);
+    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_write);
+    curl_easy_setopt (curl, CURLOPT_WRITEDATA, &ctx);
+    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : 60000L);
+    curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS,
+                      o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 5000L);
+    curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt (curl, CURLOPT_TCP_NODELAY, 1L);
+    /* No proxies for a lab backend: an environment proxy would distort timing. */
+    curl_easy_setopt (curl, CURLOPT_NOPROXY, "*");
+
+    double cpu0 = s_thread_cpu_us ();
+    r->tl.t0_ns = eval_now_ns ();
+    CURLcode cc = curl_easy_perform (curl);
+    eval_sse_finish (ctx.sse);
+    r->cpu_us = s_thread_cpu_us () - cpu0;
+    curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &r->http_status);
+    eval_sse_counters (ctx.sse, &r->sse);
+    if (!r->completion)
+        r->completion = strdup ("");
+    r->template_leak = eval_text_has_template_leak (r->completion);
+    eval_metrics_compute (&r->tl, &r->m);
+    r->ok = true;
+
+    if (cc == CURLE_OPERATION_TIMEDOUT)
+        s_fail (r, true, "timeout", "no complete answer within %s", "the request timeout");
+    else if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST)
+        s_fail (r, true, "connect", "%s", curl_easy_strerror (cc));
+    else if (r->http_status >= 400) {
+        char msg[200];
+        snprintf (msg, sizeof msg, "HTTP %ld: %.150s", r->http_status, ctx.body_head);
+        s_fail (r, false, "http", "%s", msg);
+    }
+    else if (r->malformed_chunks)
+        s_fail (r, false, "malformed_json", "%s", ctx.first_error);
+    else if (ctx.api_error[0])
+        s_fail (r, false, "api_error", "%s", ctx.api_error);
+    else if (cc != CURLE_OK || (!r->done_seen && !r->finish_reason[0])) {
+        char msg[200];
+        snprintf (msg, sizeof msg, "stream ended after %u chunks without [DONE]%s%s", r->chunks,
+                  cc != CURLE_OK ? ": " : "", cc != CURLE_OK ? curl_easy_strerror (cc) : "");
+        s_fail (r, true, "stream_cut", "%s", msg);
+    }
+    curl_slist_free_all (hdr);
+    curl_easy_cleanup (curl);
+    eval_sse_destroy (&ctx.sse);
+    return r->ok ? 0 : -1;
+}

@@ -1,0 +1,59 @@
+/* eval_request - one streamed chat completion over HTTP (libcurl), measured.
+ *
+ * The monotonic clock is read just before the transfer starts (t0) and as
+ * each SSE event is parsed; token-carrying events go into the timeline that
+ * eval_metrics turns into TTFT/TPOT/ITL. The outcome is "ok" or "error" with
+ * a class:
+ *   connect, timeout, stream_cut   transport errors (the caller may retry)
+ *   http                           HTTP status >= 400 (status in the message)
+ *   malformed_json                 a chunk that is not valid JSON
+ *   api_error                      an {"error": ...} event in the stream
+ * A finish_reason of "length" or a leaked template token is not a transport
+ * error: the request is "ok" and the row says so (the quality gate judges it). */
+#ifndef EVAL_REQUEST_H
+#define EVAL_REQUEST_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include "services/eval-runner/eval_metrics.h"
+#include "services/eval-runner/eval_sse.h"
+
+typedef struct {
+    const char *url;           /* .../v1/chat/completions */
+    const char *body;          /* JSON request body */
+    long timeout_ms;           /* whole request */
+    long connect_timeout_ms;
+} eval_request_opts_t;
+
+typedef struct {
+    bool ok;
+    bool transport_error;      /* worth a retry */
+    char error_class[32];
+    char error_message[256];
+    long http_status;
+    char *completion;          /* concatenated content deltas (owned) */
+    size_t completion_len;
+    char *reasoning;           /* concatenated reasoning deltas (owned, may be NULL) */
+    char finish_reason[32];
+    long prompt_tokens;        /* -1 when no usage */
+    json_t *timings;           /* backend's own timings (owned ref) or NULL */
+    eval_timeline_t tl;
+    eval_metrics_t m;
+    eval_sse_counters_t sse;
+    unsigned chunks;           /* data events parsed */
+    unsigned malformed_chunks;
+    bool done_seen;            /* data: [DONE] */
+    bool template_leak;
+    double cpu_us;             /* this thread's CPU time for the request */
+} eval_result_t;
+
+void eval_result_init (eval_result_t *r);
+void eval_result_clear (eval_result_t *r);
+
+/* Runs the request; always fills R (outcome included). Returns 0 when ok. */
+int eval_request_run (const eval_request_opts_t *o, eval_result_t *r);
+
+/* Monotonic clock in ns. */
+uint64_t eval_now_ns (void);
+
+#endif

@@ -1,0 +1,104 @@
+/* labsim_llm - the simulated OpenAI-compatible LLM server's models: their
+ * configuration (time to first token, token rate, answer profile, faults),
+ * the scenario pack whose canned answers they give, and the deterministic
+ * choices made per request. labsim_llm.c serves them over HTTP.
+ *
+ * Config (the lab config, section labsim-llm):
+ *   labsim-llm
+ *       scenarios = "eval/scenarios"
+ *       <backend>
+ *           load_time = "300ms"     /health says 503 this long after start
+ *           style = "llamacpp"      llamacpp: usage + timings in the finish
+ *                                   chunk, /props; openai: usage in a
+ *                                   choices:[] chunk, no /props
+ *           build = "b5000-sim"     chat_template = "chatml"
+ *           memory = "16M"          touched at start (peak RSS differs)
+ *           models
+ *               <model>
+ *                   ttft = "50ms"   token_rate = 100 (tokens/s)
+ *                   answers = "good=8 bad=1 symptom=1"
+ *                   fault = "none"  500|hang|stream_cut|malformed_json|
+ *                                   ping|im_end|length
+ *                   fault_rate = 1  share of requests that get it
+ *                   role = "judge"  answers with a rubric JSON
+ *                   unparseable = 0.1   share of judge replies that are not JSON */
+#ifndef LABSIM_LLM_H
+#define LABSIM_LLM_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "bus/lab_config.h"
+#include "services/eval-runner/eval_scenario.h"
+
+typedef enum {
+    LLM_FAULT_NONE = 0,
+    LLM_FAULT_500,
+    LLM_FAULT_HANG,
+    LLM_FAULT_STREAM_CUT,
+    LLM_FAULT_MALFORMED,
+    LLM_FAULT_PING,
+    LLM_FAULT_IM_END,
+    LLM_FAULT_LENGTH,
+} llm_fault_t;
+
+/* "500", "hang", ... -> fault; -1 when unknown. */
+int llm_fault_parse (const char *name);
+const char *llm_fault_name (llm_fault_t f);
+
+typedef struct {
+    char name[96];
+    double ttft_ms;
+    double token_rate;       /* tokens per second */
+    double w_good, w_bad, w_symptom;
+    llm_fault_t fault;       /* configured */
+    double fault_rate;
+    bool judge;
+    double unparseable;
+    /* run-time fault (POST /sim/fault): applies to the next rt_count requests
+     * (-1: until cleared); guarded by the server's lock */
+    llm_fault_t rt_fault;
+    long rt_count;
+    uint64_t requests;
+} llm_model_t;
+
+typedef struct {
+    char backend[64];
+    bool llamacpp_style;
+    char build[64];
+    char chat_template[64];
+    long load_time_ms;
+    long memory_bytes;
+    llm_model_t *models;
+    size_t nmodels;
+    eval_pack_t *pack;       /* may be NULL: every request gets filler text */
+    pthread_mutex_t lock;
+} llm_sim_t;
+
+/* Loads the backend's section. Returns 0 or -1 with a file:line error. */
+int llm_sim_load (llm_sim_t *sim, lab_config_t *cfg, const char *backend,
+                  const char *scenarios_override, char *err, size_t errlen);
+void llm_sim_free (llm_sim_t *sim);
+llm_model_t *llm_sim_model (llm_sim_t *sim, const char *name);
+
+/* What one request gets: the answer text split into tokens, the fault to
+ * apply, and the finish reason. */
+typedef struct {
+    char **tokens;
+    size_t ntokens;
+    llm_fault_t fault;
+    const char *finish_reason;   /* "stop" or "length" */
+    const char *scenario;        /* matched scenario id or NULL */
+    const char *answer_kind;     /* good, bad, symptom, judge, filler */
+} llm_plan_t;
+
+/* Decides the answer for REQUEST (the parsed body) to MODEL. Deterministic
+ * in the request's content, except for run-time faults, which are consumed. */
+int llm_sim_plan (llm_sim_t *sim, llm_model_t *model, json_t *request, llm_plan_t *out);
+void llm_plan_free (llm_plan_t *p);
+
+/* FNV-1a 64 of a string, the seed of every deterministic choice. */
+uint64_t llm_hash (const char *s, uint64_t h);
+
+#endif
