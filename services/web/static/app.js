@@ -50,7 +50,7 @@
       const kind = st === 'up' ? 'ok' : (st === 'failed' || st === 'exited') ? 'bad' : 'warn';
       return el('tr', {}, el('td', {}, s.name), el('td', {}, badge(st, kind)),
         el('td', { class: 'num' }, s.restarts || 0), el('td', { class: 'num' }, bytes((s.rss_kb || 0) * 1024)),
-        el('td', { class: 'num' }, dur(s.uptime_s)));
+        el('td', { class: 'num' }, st === 'up' ? dur((s.uptime_s || 0) + (Date.now() - s.ts) / 1000) : '–'));
     });
     replace('services', rows.length ? rows : [el('tr', { class: 'empty' }, el('td', { colspan: 5 }, 'none yet'))]);
   }
@@ -195,7 +195,8 @@
       window.labSeen.set(l.text || '', Date.now());
       if (window.labSeen.size > SEEN_MAX) window.labSeen.delete(window.labSeen.keys().next().value);
     } else if (m.service) {
-      services.set(m.service.name, m.service); dirty.add('services');
+      // uptime_s is as of publishing; the page counts on from there.
+      services.set(m.service.name, Object.assign({ ts }, m.service)); dirty.add('services');
     } else if (m.board) {
       boards.set(m.board.board, m.board); dirty.add('boards'); dirty.add('choices');
     } else if (m.distance) {
@@ -222,6 +223,7 @@
     dirty.clear();
   }
   setInterval(flush, 250);
+  setInterval(() => { dirty.add('services'); dirty.add('boards'); }, 5000);   // ages and uptimes
 
   $('tail-board').addEventListener('change', (e) => { tailBoard = e.target.value; renderTail(); });
 
