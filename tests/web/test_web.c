@@ -9,7 +9,10 @@
 #include <curl/curl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include "services/web/web_filter.h"
 #include "services/web/web_hub.h"
 #include "tests/web/prom_check.h"
@@ -405,6 +408,67 @@ test_non_loopback_bind_needs_password (void **state)
     free (dir);
 }
 
+/* A client that never reads is cut off while the bus keeps flowing to the
+ * others. */
+static void
+test_stalled_client_dropped_and_others_still_served (void **state)
+{
+    (void) state;
+    web_lab_t lab;
+    assert_int_equal (web_lab_start (&lab, "    client_queue = \"64K\"\n"), 0);
+    int port = atoi (strrchr (lab.url, ':') + 1);
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    int small = 4096;
+    setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
+                             .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+    assert_int_equal (connect (fd, (struct sockaddr *) &a, sizeof a), 0);
+    const char req[] = "GET /events?topics=tel.serial. HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert_int_equal (write (fd, req, sizeof req - 1), (ssize_t) (sizeof req - 1));
+    char url[300], *body = NULL;
+    snprintf (url, sizeof url, "%smetrics", lab.url);
+    /* Wait until the stalled client is attached. */
+    for (int i = 0; i < 250; i++) {
+        free (body);
+        web_http_get (url, NULL, &body);
+        if (prom_value (body, "labbus_web_sse_clients") >= 1)
+            break;
+        zclock_sleep (20);
+    }
+    assert_true (prom_value (body, "labbus_web_sse_clients") >= 1);
+    char line[2048];
+    memset (line, 'x', sizeof line - 1);
+    line[sizeof line - 1] = 0;
+    double dropped = 0;
+    for (int batch = 0; batch < 400 && dropped < 1; batch++) {
+        for (int i = 0; i < 40; i++)
+            web_pub_line (lab.pub, "flood", line);
+        zclock_sleep (5);
+        if (batch % 10 == 9) {
+            free (body);
+            web_http_get (url, NULL, &body);
+            dropped = prom_value (body, "labbus_web_sse_clients_dropped_total");
+        }
+    }
+    assert_true (dropped >= 1);
+    close (fd);
+    /* The bus loop is still moving: a new message is counted. */
+    double before = prom_value (body, "labbus_board_lines_total{board=\"after\"}");
+    assert_true (before < 1);
+    web_pub_line (lab.pub, "after", "still flowing");
+    bool seen = false;
+    for (int i = 0; i < 250 && !seen; i++) {
+        free (body);
+        web_http_get (url, NULL, &body);
+        seen = prom_value (body, "labbus_board_lines_total{board=\"after\"}") >= 1;
+        if (!seen)
+            zclock_sleep (20);
+    }
+    assert_true (seen);
+    free (body);
+    web_lab_stop (&lab);
+}
+
 int
 main (void)
 {
@@ -417,6 +481,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_events_stream_filtered_json, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_filter_and_writes_refused, s_setup, s_teardown),
         cmocka_unit_test (test_non_loopback_bind_needs_password),
+        cmocka_unit_test (test_stalled_client_dropped_and_others_still_served),
     };
     int rc = cmocka_run_group_tests_name ("web", tests, NULL, NULL);
     curl_global_cleanup ();
