@@ -170,7 +170,7 @@
   function renderBus() {
     if (!busStats) return;
     $('busline').textContent = `bus ${(busStats.msgs_in_per_s || 0).toFixed(0)} msg/s in · ` +
-      `${busStats.drops_total || 0} drops · ${(busStats.services || []).length} services`;
+      `${busStats.drops_total || 0} drops · ${(busStats.services || []).length} registered`;
   }
   const renderers = { services: renderServices, boards: renderBoards, tail: renderTail, choices: renderTailChoices,
     links: renderLinks, ota: renderOta, eval: renderEval, alerts: renderAlerts, bus: renderBus };
