@@ -96,7 +96,7 @@ $(BUILD)/fuzzobj/%.o: %.c | $(GEN_H)
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $<"
 	@$(CLANG) -std=gnu11 -g -O1 -D_GNU_SOURCE -DLAB_FUZZING -I. -Ifirmware/core -I$(BUILD)/gen \
-	  -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS) -c $< -o $@
+	  -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/fuzzobj/$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(@D)
 	@$(CLANG) -std=gnu11 -g -O1 -I$(BUILD)/gen -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS) -c $< -o $@
@@ -148,4 +148,4 @@ bench: deps
 clean:
 	rm -rf $(BUILD) build-asan
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/fuzzobj -name '*.d' 2>/dev/null)
