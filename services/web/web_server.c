@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -337,6 +338,29 @@ s_authorised (web_server_t *self, struct MHD_Connection *c)
     return ok;
 }
 
+/* On a loopback bind only loopback host names are served: a web page from
+ * elsewhere that rebinds its own DNS name to 127.0.0.1 must not be able to
+ * read the lab's state through the visitor's browser. */
+static bool
+s_host_ok (web_server_t *self, struct MHD_Connection *c)
+{
+    if (!web_server_is_loopback (self->bind))
+        return true;        /* a password guards it instead */
+    const char *host = MHD_lookup_connection_value (c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    if (!host)
+        return true;        /* HTTP/1.0 without Host: not a browser */
+    char name[256];
+    if (host[0] == '[') {
+        const char *end = strchr (host, ']');
+        if (!end || end - host - 1 >= (long) sizeof name)
+            return false;
+        snprintf (name, sizeof name, "%.*s", (int) (end - host - 1), host + 1);
+    }
+    else
+        snprintf (name, sizeof name, "%.*s", (int) strcspn (host, ":"), host);
+    return !strcasecmp (name, "localhost") || web_server_is_loopback (name) || !strcmp (name, self->bind);
+}
+
 static enum MHD_Result
 s_handle (void *cls, struct MHD_Connection *c, const char *url, const char *method,
           const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -351,6 +375,10 @@ s_handle (void *cls, struct MHD_Connection *c, const char *url, const char *meth
         /* Read-only: the page has no actions. */
         __atomic_fetch_add (&self->http_bad, 1, __ATOMIC_RELAXED);
         return s_text (c, MHD_HTTP_METHOD_NOT_ALLOWED, "read-only: GET only\n");
+    }
+    if (!s_host_ok (self, c)) {
+        __atomic_fetch_add (&self->http_bad, 1, __ATOMIC_RELAXED);
+        return s_text (c, MHD_HTTP_FORBIDDEN, "this server answers to a loopback host name only\n");
     }
     if (!s_authorised (self, c)) {
         __atomic_fetch_add (&self->http_bad, 1, __ATOMIC_RELAXED);

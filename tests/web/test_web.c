@@ -241,6 +241,11 @@ test_bad_filter_and_writes_refused (void **state)
     snprintf (url, sizeof url, "%s..%%2Flab.cfg", lab->url);
     assert_int_equal (web_http_get (url, NULL, &body), 404);
     free (body);
+    /* DNS rebinding: another site's name pointing at 127.0.0.1 is refused. */
+    assert_int_equal (web_http_header (lab->url, "GET", "Host: evil.example:8480", &body), 403);
+    free (body);
+    assert_int_equal (web_http_header (lab->url, "GET", "Host: localhost", &body), 200);
+    free (body);
     assert_int_equal (web_http_get (lab->url, NULL, &body), 200);
     assert_non_null (strstr (body, "<title>labbus</title>"));
     free (body);
@@ -328,7 +333,7 @@ test_stalled_client_dropped_and_others_still_served (void **state)
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
                              .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
     assert_int_equal (connect (fd, (struct sockaddr *) &a, sizeof a), 0);
-    const char req[] = "GET /events?topics=tel.serial. HTTP/1.1\r\nHost: x\r\n\r\n";
+    const char req[] = "GET /events?topics=tel.serial. HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
     assert_int_equal (write (fd, req, sizeof req - 1), (ssize_t) (sizeof req - 1));
     char url[300], *body = NULL;
     snprintf (url, sizeof url, "%smetrics", lab.url);

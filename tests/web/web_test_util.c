@@ -84,8 +84,17 @@ s_collect (char *ptr, size_t size, size_t nmemb, void *arg)
 long
 web_http_method (const char *url, const char *method, char **body)
 {
+    return web_http_header (url, method, NULL, body);
+}
+
+long
+web_http_header (const char *url, const char *method, const char *header, char **body)
+{
     CURL *curl = curl_easy_init ();
     buf_t b = { calloc (1, 1), 0 };
+    struct curl_slist *hdr = header ? curl_slist_append (NULL, header) : NULL;
+    if (hdr)
+        curl_easy_setopt (curl, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt (curl, CURLOPT_URL, url);
     curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_collect);
     curl_easy_setopt (curl, CURLOPT_WRITEDATA, &b);
@@ -97,6 +106,7 @@ web_http_method (const char *url, const char *method, char **body)
     if (rc == CURLE_OK)
         curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup (curl);
+    curl_slist_free_all (hdr);
     *body = b.data;
     return status;
 }

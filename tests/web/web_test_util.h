@@ -27,6 +27,9 @@ long web_http_get (const char *url, const char *userpwd, char **body);
 /* The same with another method (e.g. POST). */
 long web_http_method (const char *url, const char *method, char **body);
 
+/* The same with one extra request HEADER ("Name: value"), may be NULL. */
+long web_http_header (const char *url, const char *method, const char *header, char **body);
+
 /* Publishes a SerialLine from BOARD. */
 int web_pub_line (bus_client_t *pub, const char *board, const char *text);
 

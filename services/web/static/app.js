@@ -82,6 +82,15 @@
     pre.replaceChildren(...lines.map((l) => el('span', { class: l.dir ? 'to' : '' }, l.text + '\n')));
     if (atEnd) pre.scrollTop = pre.scrollHeight;
   }
+  // One more line at the end of the shown tail, without redrawing the rest:
+  // a board can print hundreds of lines a second.
+  function appendTail(text, dir) {
+    const pre = $('tail');
+    const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+    pre.append(el('span', { class: dir ? 'to' : '' }, text + '\n'));
+    while (pre.childNodes.length > TAIL_MAX) pre.firstChild.remove();
+    if (atEnd) pre.scrollTop = pre.scrollHeight;
+  }
   function chart(points) {
     const w = 300, h = 70;
     const svgNS = 'http://www.w3.org/2000/svg';
@@ -181,7 +190,6 @@
     if (!t) { t = []; tails.set(board, t); dirty.add('choices'); }
     t.push({ text, dir });
     if (t.length > TAIL_MAX) t.splice(0, t.length - TAIL_MAX);
-    if (board === tailBoard || !tailBoard) dirty.add('tail');
   }
   function onMessage(m) {
     const ts = m.ts_ns ? m.ts_ns / 1e6 : Date.now();
@@ -190,8 +198,8 @@
       addLine(board, l.text || '', l.direction || 0);
       // Render the tail now (not on the next frame) so a line is on the page
       // as soon as it arrives; the test reads labSeen.
-      if (!tailBoard) { tailBoard = board; renderTailChoices(); }
-      if (board === tailBoard) { renderTail(); dirty.delete('tail'); }
+      if (!tailBoard) { tailBoard = board; renderTailChoices(); renderTail(); }
+      else if (board === tailBoard) { appendTail(l.text || '', l.direction || 0); dirty.delete('tail'); }
       window.labSeen.set(l.text || '', Date.now());
       if (window.labSeen.size > SEEN_MAX) window.labSeen.delete(window.labSeen.keys().next().value);
     } else if (m.service) {
@@ -232,6 +240,9 @@
     const es = new EventSource('events?topics=' + encodeURIComponent(topics));
     const live = $('live');
     es.onopen = () => {
+      // Every (re)connection starts with a snapshot of recent lines: start the
+      // tail afresh so no line is shown twice.
+      tails.clear(); $('tail').replaceChildren();
       live.textContent = 'live'; live.className = 'badge ok';
       document.body.dataset.live = '1';
     };
@@ -241,10 +252,7 @@
     es.onerror = () => {
       live.textContent = 'reconnecting'; live.className = 'badge off';
       document.body.dataset.live = '0';
-      // A dropped stream starts again with a fresh snapshot: forget lines so
-      // they are not shown twice.
       if (es.readyState === EventSource.CLOSED) { setTimeout(connect, 1000); }
-      tails.clear();
     };
   }
   connect();
