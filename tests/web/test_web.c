@@ -149,6 +149,7 @@ test_metrics_pass_strict_exposition_check (void **state)
     assert_true (prom_value (body, "labbus_link_distance_meters{a=\"board-a\",b=\"board-b\"}") == 2.5);
     assert_true (prom_value (body, "labbus_alerts_total{kind=\"board_silent\",severity=\"warning\"}") == 1);
     assert_true (prom_value (body, "labbus_chat_commands_total{outcome=\"accepted\"}") == 1);
+    assert_true (prom_value (body, "labbus_chat_messages_total{direction=\"in\"}") == 2);
     assert_true (prom_value (body, "labbus_web_bus_messages_total") >= 9);
     free (body);
 }

@@ -329,7 +329,7 @@ test_board_line_reaches_page_within_a_second (void **state)
 
     /* Live: the event stream is open and the snapshot is on the page. */
     bool live = false;
-    for (int i = 0; i < 200 && !live; i++) {
+    for (int i = 0; i < 600 && !live; i++) {
         json_t *v = s_exec (f, "return document.body.dataset.live === '1' && "
                                "document.querySelector('[data-board=\"board-a\"]') !== null;", NULL);
         live = json_is_true (v);
