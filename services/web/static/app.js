@@ -68,7 +68,7 @@
   }
   function renderTailChoices() {
     const sel = $('tail-board');
-    const names = [...new Set([...boards.keys(), ...tails.keys()])].sort();
+    const names = [...new Set([...boards.keys(), ...tails.keys(), ...(tailBoard ? [tailBoard] : [])])].sort();
     if (!tailBoard && names.length) tailBoard = names[0];
     if (sel.options.length !== names.length || [...sel.options].some((o, i) => o.value !== names[i])) {
       sel.replaceChildren(...names.map((n) => el('option', { value: n }, n)));
@@ -76,7 +76,11 @@
     if (tailBoard) sel.value = tailBoard;
   }
   function renderTail() {
-    const lines = tails.get(tailBoard) || [];
+    let lines = tails.get(tailBoard) || [];
+    // Nothing printed since the web service started: show the board's last
+    // line as the bridge reported it.
+    const b = boards.get(tailBoard);
+    if (!lines.length && b && b.last_line) lines = [{ text: b.last_line, dir: 0 }];
     const pre = $('tail');
     const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
     pre.replaceChildren(...lines.map((l) => el('span', { class: l.dir ? 'to' : '' }, l.text + '\n')));
@@ -207,6 +211,7 @@
       services.set(m.service.name, Object.assign({ ts }, m.service)); dirty.add('services');
     } else if (m.board) {
       boards.set(m.board.board, m.board); dirty.add('boards'); dirty.add('choices');
+      if (m.board.board === tailBoard && !(tails.get(tailBoard) || []).length) dirty.add('tail');
     } else if (m.distance) {
       const d = m.distance, key = `${d.a} ↔ ${d.b}`;
       let l = links.get(key);
@@ -233,7 +238,12 @@
   setInterval(flush, 250);
   setInterval(() => { dirty.add('services'); dirty.add('boards'); }, 5000);   // ages and uptimes
 
-  $('tail-board').addEventListener('change', (e) => { tailBoard = e.target.value; renderTail(); });
+  // The chosen board survives a reload (a phone reloads tabs often).
+  try { tailBoard = localStorage.getItem('labbus.tailBoard') || null; } catch (e) { tailBoard = null; }
+  $('tail-board').addEventListener('change', (e) => {
+    tailBoard = e.target.value; renderTail();
+    try { localStorage.setItem('labbus.tailBoard', tailBoard); } catch (err) { /* private mode */ }
+  });
 
   const topics = 'state.,tel.serial.,evt.alert.';
   function connect() {
