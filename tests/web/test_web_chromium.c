@@ -177,12 +177,13 @@ s_teardown (void **state)
         kill (f->driver, SIGKILL);
         waitpid (f->driver, NULL, 0);
     }
-    web_lab_stop (&f->lab);
+    int rc = web_lab_stop (&f->lab);
     if (f->profile) {
         lab_test_rmdir (f->profile);
         free (f->profile);
     }
     free (f);
+    assert_int_equal (rc, 0);       /* web stopped cleanly */
     return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 int
 web_lab_start (web_lab_t *lab, const char *extra_cfg)
@@ -46,12 +47,24 @@ web_lab_start (web_lab_t *lab, const char *extra_cfg)
     return lab->pub ? 0 : -1;
 }
 
-void
+int
 web_lab_stop (web_lab_t *lab)
 {
     bus_client_destroy (&lab->pub);
-    if (lab->web > 0)
-        lab_test_stop (lab->web, SIGTERM, 5000);
+    int status = 0;
+    if (lab->web > 0) {
+        status = lab_test_stop (lab->web, SIGTERM, 10000);
+        if (!WIFEXITED (status) || WEXITSTATUS (status) != 0) {
+            /* Show why (a sanitizer report lands in the log). */
+            char log[600], line[512];
+            snprintf (log, sizeof log, "%s/web.log", lab->dir);
+            FILE *f = fopen (log, "r");
+            while (f && fgets (line, sizeof line, f))
+                fprintf (stderr, "web.log: %s", line);
+            if (f)
+                fclose (f);
+        }
+    }
     if (lab->broker > 0)
         lab_test_stop (lab->broker, SIGTERM, 2000);
     if (lab->dir) {
@@ -59,6 +72,7 @@ web_lab_stop (web_lab_t *lab)
         free (lab->dir);
     }
     memset (lab, 0, sizeof *lab);
+    return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + (WIFSIGNALED (status) ? WTERMSIG (status) : 0);
 }
 
 typedef struct {

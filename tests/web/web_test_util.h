@@ -19,7 +19,8 @@ typedef struct {
 /* Starts a broker and `web` (with EXTRA_CFG appended to its config's web
  * section, may be NULL). Returns 0 or -1. */
 int web_lab_start (web_lab_t *lab, const char *extra_cfg);
-void web_lab_stop (web_lab_t *lab);
+/* Stops both; returns web's exit status (0 after a clean stop on SIGTERM). */
+int web_lab_stop (web_lab_t *lab);
 
 /* GET URL (absolute); *BODY is malloc'd text. USERPWD may be NULL. Returns
  * the HTTP status or -1. */
