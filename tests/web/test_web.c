@@ -9,12 +9,16 @@
 #include <curl/curl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "tests/web/prom_check.h"
 #include "tests/web/web_test_util.h"
+
+extern char **environ;
 
 static int
 s_setup (void **state)
@@ -115,6 +119,30 @@ s_publish_state (bus_client_t *pub)
     web_pub_line (pub, "board-a", "I (42) boot: hello");
 }
 
+/* `promtool check metrics` when Prometheus' own tool is installed (Debian's
+ * prometheus package; not required). Returns its exit status, or -1. */
+static int
+s_promtool (const char *text, const char *dir)
+{
+    if (access ("/usr/bin/promtool", X_OK) != 0)
+        return -1;
+    char path[600];
+    snprintf (path, sizeof path, "%s/metrics.txt", dir);
+    FILE *f = fopen (path, "w");
+    fputs (text, f);
+    fclose (f);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init (&fa);
+    posix_spawn_file_actions_addopen (&fa, 0, path, O_RDONLY, 0);
+    char *const argv[] = { "promtool", "check", "metrics", NULL };
+    pid_t pid;
+    int status = -1;
+    if (posix_spawn (&pid, "/usr/bin/promtool", &fa, NULL, argv, environ) == 0)
+        waitpid (pid, &status, 0);
+    posix_spawn_file_actions_destroy (&fa);
+    return WIFEXITED (status) ? WEXITSTATUS (status) : 1;
+}
+
 static void
 test_metrics_pass_strict_exposition_check (void **state)
 {
@@ -136,6 +164,9 @@ test_metrics_pass_strict_exposition_check (void **state)
     if (samples < 0)
         fprintf (stderr, "%s\n---\n%s", err, body);
     assert_true (samples > 20);
+    int promtool = s_promtool (body, lab->dir);
+    if (promtool >= 0)
+        assert_int_equal (promtool, 0);
     assert_true (prom_value (body, "labbus_service_up{service=\"serial-bridge\"}") == 1);
     assert_true (prom_value (body, "labbus_service_restarts_total{service=\"serial-bridge\"}") == 3);
     assert_true (prom_value (body, "labbus_service_resident_memory_bytes{service=\"serial-bridge\"}") == 2048 * 1024);
