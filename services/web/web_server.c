@@ -433,6 +433,9 @@ s_listen (web_server_t *self, char *err, size_t errlen)
                                     /* room for the event streams plus page loads and scrapes */
                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned int) (max_clients + 16),
                                     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) (max_clients + 8),
+                                    /* idle connections must not hold threads for ever;
+                                     * event streams write at least every KEEPALIVE_MS */
+                                    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 60,
                                     MHD_OPTION_END);
     if (!self->httpd) {
         snprintf (err, errlen, "cannot listen on %s port %d", self->bind, self->port);

@@ -48,7 +48,8 @@
     const rows = [...services.values()].sort((a, b) => a.name.localeCompare(b.name)).map((s) => {
       const st = s.state || 'unknown';
       const kind = st === 'up' ? 'ok' : (st === 'failed' || st === 'exited') ? 'bad' : 'warn';
-      return el('tr', {}, el('td', {}, s.name), el('td', {}, badge(st, kind)),
+      const name = s.kind === 'backend' ? [s.name, ' ', el('span', { class: 'kv' }, 'backend')] : [s.name];
+      return el('tr', {}, el('td', {}, ...name), el('td', {}, badge(st, kind)),
         el('td', { class: 'num' }, s.restarts || 0), el('td', { class: 'num' }, bytes((s.rss_kb || 0) * 1024)),
         el('td', { class: 'num' }, st === 'up' ? dur((s.uptime_s || 0) + (Date.now() - s.ts) / 1000) : '–'));
     });
