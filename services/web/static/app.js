@@ -84,15 +84,24 @@
     if (!lines.length && b && b.last_line) lines = [{ text: b.last_line, dir: 0 }];
     const pre = $('tail');
     const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
-    pre.replaceChildren(...lines.map((l) => el('span', { class: l.dir ? 'to' : '' }, l.text + '\n')));
+    pre.replaceChildren(...lines.map(lineNode));
     if (atEnd) pre.scrollTop = pre.scrollHeight;
   }
   // One more line at the end of the shown tail, without redrawing the rest:
   // a board can print hundreds of lines a second.
-  function appendTail(text, dir) {
+  function clock(ms) {
+    const d = new Date(ms);
+    return d.toTimeString().slice(0, 8) + '.' + String(d.getMilliseconds()).padStart(3, '0');
+  }
+  // One tail line: arrival time (dim), then the text; lines sent to the
+  // board are coloured.
+  function lineNode(l) {
+    return el('span', { class: l.dir ? 'to' : '' }, l.ms ? el('span', { class: 'ts' }, clock(l.ms) + ' ') : '', l.text + '\n');
+  }
+  function appendTail(line) {
     const pre = $('tail');
     const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
-    pre.append(el('span', { class: dir ? 'to' : '' }, text + '\n'));
+    pre.append(lineNode(line));
     while (pre.childNodes.length > TAIL_MAX) pre.firstChild.remove();
     if (atEnd) pre.scrollTop = pre.scrollHeight;
   }
@@ -190,21 +199,22 @@
     links: renderLinks, ota: renderOta, eval: renderEval, alerts: renderAlerts, bus: renderBus };
 
   // --- bus messages --------------------------------------------------------
-  function addLine(board, text, dir) {
+  function addLine(board, line) {
     let t = tails.get(board);
     if (!t) { t = []; tails.set(board, t); dirty.add('choices'); }
-    t.push({ text, dir });
+    t.push(line);
     if (t.length > TAIL_MAX) t.splice(0, t.length - TAIL_MAX);
   }
   function onMessage(m) {
     const ts = m.ts_ns ? m.ts_ns / 1e6 : Date.now();
     if (m.serial_line) {
       const l = m.serial_line, board = l.board || m.topic.split('.').slice(2).join('.');
-      addLine(board, l.text || '', l.direction || 0);
+      const line = { text: l.text || '', dir: l.direction || 0, ms: l.rx_ts_ns ? l.rx_ts_ns / 1e6 : ts };
+      addLine(board, line);
       // Render the tail now (not on the next frame) so a line is on the page
       // as soon as it arrives; the test reads labSeen.
       if (!tailBoard) { tailBoard = board; renderTailChoices(); renderTail(); }
-      else if (board === tailBoard) { appendTail(l.text || '', l.direction || 0); dirty.delete('tail'); }
+      else if (board === tailBoard) { appendTail(line); dirty.delete('tail'); }
       window.labSeen.set(l.text || '', Date.now());
       if (window.labSeen.size > SEEN_MAX) window.labSeen.delete(window.labSeen.keys().next().value);
     } else if (m.service) {
