@@ -1,5 +1,6 @@
 /* web_hub - see web_hub.h. */
 #include "services/web/web_hub.h"
+#include <assert.h>
 #include <czmq.h>
 #include <errno.h>
 #include <pthread.h>
@@ -181,6 +182,7 @@ s_remember (web_hub_t *self, const char *topic, const char *json)
 void
 web_hub_publish (web_hub_t *self, const char *topic, const char *json)
 {
+    assert (self);
     pthread_mutex_lock (&self->lock);
     self->stats.published++;
     s_remember (self, topic, json);
@@ -192,6 +194,7 @@ web_hub_publish (web_hub_t *self, const char *topic, const char *json)
 web_hub_client_t *
 web_hub_attach (web_hub_t *self, const web_filter_t *filter)
 {
+    assert (self);
     pthread_mutex_lock (&self->lock);
     if (self->closing || self->stats.clients >= self->limits.max_clients) {
         self->stats.refused++;
@@ -245,6 +248,7 @@ web_hub_detach (web_hub_t *self, web_hub_client_t **client_p)
 ssize_t
 web_hub_client_read (web_hub_t *self, web_hub_client_t *c, char *buf, size_t max, int timeout_ms)
 {
+    assert (self);
     struct timespec deadline;
     clock_gettime (CLOCK_REALTIME, &deadline);
     deadline.tv_sec += timeout_ms / 1000;
@@ -289,6 +293,7 @@ web_hub_client_read (web_hub_t *self, web_hub_client_t *c, char *buf, size_t max
 void
 web_hub_close (web_hub_t *self)
 {
+    assert (self);
     pthread_mutex_lock (&self->lock);
     self->closing = true;
     for (web_hub_client_t *c = self->clients; c; c = c->next)
@@ -299,6 +304,7 @@ web_hub_close (web_hub_t *self)
 void
 web_hub_stats (web_hub_t *self, web_hub_stats_t *out)
 {
+    assert (self);
     pthread_mutex_lock (&self->lock);
     *out = self->stats;
     pthread_mutex_unlock (&self->lock);

@@ -1,5 +1,6 @@
 /* web_metrics - see web_metrics.h. */
 #include "services/web/web_metrics.h"
+#include <assert.h>
 #include <czmq.h>
 #include <inttypes.h>
 #include <math.h>
@@ -238,6 +239,7 @@ s_update_locked (web_metrics_t *self, const char *topic, const Lab__Envelope *en
 void
 web_metrics_update (web_metrics_t *self, const char *topic, const Lab__Envelope *env)
 {
+    assert (self);
     pthread_mutex_lock (&self->lock);
     s_update_locked (self, topic, env);
     pthread_mutex_unlock (&self->lock);
@@ -247,6 +249,7 @@ void
 web_metrics_set_bus (web_metrics_t *self, uint64_t received, uint64_t gaps, uint64_t malformed,
                      uint64_t duplicates)
 {
+    assert (self);
     pthread_mutex_lock (&self->lock);
     self->web_received = received;
     self->web_gaps = gaps;
@@ -452,6 +455,7 @@ s_render_locked (web_metrics_t *self, FILE *o, const web_metrics_self_t *w)
 char *
 web_metrics_render (web_metrics_t *self, const web_metrics_self_t *w)
 {
+    assert (self);
     char *text = NULL;
     size_t len = 0;
     FILE *o = open_memstream (&text, &len);

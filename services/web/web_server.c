@@ -6,6 +6,7 @@
 #include "services/web/web_hub.h"
 #include "services/web/web_metrics.h"
 #include <arpa/inet.h>
+#include <assert.h>
 #include <czmq.h>
 #include <libgen.h>
 #include <microhttpd.h>
@@ -537,12 +538,14 @@ web_server_destroy (web_server_t **self_p)
 const char *
 web_server_url (web_server_t *self)
 {
+    assert (self);
     return self->url;
 }
 
 void
 web_server_run (web_server_t *self)
 {
+    assert (self);
     while (!zsys_interrupted) {
         bus_msg_t *m = bus_client_recv (self->bus, 500);
         if (!m)
