@@ -11,6 +11,7 @@
 #include <libgen.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -403,6 +404,18 @@ s_handle (void *cls, struct MHD_Connection *c, const char *url, const char *meth
     return s_text (c, MHD_HTTP_NOT_FOUND, "not found\n");
 }
 
+/* libmicrohttpd's own messages (a dropped event stream, a bad request),
+ * marked as ours in the log labd keeps. */
+static void
+s_httpd_log (void *cls, const char *fmt, va_list ap)
+{
+    (void) cls;
+    char line[512];
+    vsnprintf (line, sizeof line, fmt, ap);
+    line[strcspn (line, "\n")] = 0;
+    zsys_info ("web: http: %s", line);
+}
+
 static int
 s_listen (web_server_t *self, char *err, size_t errlen)
 {
@@ -437,6 +450,7 @@ s_listen (web_server_t *self, char *err, size_t errlen)
                                     /* idle connections must not hold threads for ever;
                                      * event streams write at least every KEEPALIVE_MS */
                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 60,
+                                    MHD_OPTION_EXTERNAL_LOGGER, s_httpd_log, NULL,
                                     MHD_OPTION_END);
     if (!self->httpd) {
         snprintf (err, errlen, "cannot listen on %s port %d", self->bind, self->port);
