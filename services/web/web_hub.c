@@ -265,22 +265,26 @@ web_hub_client_read (web_hub_t *self, web_hub_client_t *c, char *buf, size_t max
         pthread_mutex_unlock (&self->lock);
         return -1;
     }
-    if (!c->cur && c->head) {
-        c->cur = c->head;
-        c->head = c->cur->next;
-        if (!c->head)
-            c->tail = NULL;
-        c->cur_off = 0;
-        c->queued_msgs--;
-        c->queued_bytes -= c->cur->len;
-    }
+    /* As many queued events as fit: one write per burst, not per event. */
     size_t n = 0;
-    if (c->cur) {
-        n = c->cur->len - c->cur_off;
-        if (n > max)
-            n = max;
-        memcpy (buf, c->cur->text + c->cur_off, n);
-        c->cur_off += n;
+    while (n < max) {
+        if (!c->cur && c->head) {
+            c->cur = c->head;
+            c->head = c->cur->next;
+            if (!c->head)
+                c->tail = NULL;
+            c->cur_off = 0;
+            c->queued_msgs--;
+            c->queued_bytes -= c->cur->len;
+        }
+        if (!c->cur)
+            break;
+        size_t chunk = c->cur->len - c->cur_off;
+        if (chunk > max - n)
+            chunk = max - n;
+        memcpy (buf + n, c->cur->text + c->cur_off, chunk);
+        n += chunk;
+        c->cur_off += chunk;
         if (c->cur_off == c->cur->len) {
             free (c->cur);
             c->cur = NULL;
