@@ -1,5 +1,6 @@
 /* web_hub - see web_hub.h. */
 #include "services/web/web_hub.h"
+#include <assert.h>
 #include <czmq.h>
 #include <errno.h>
 #include <pthread.h>
@@ -181,6 +182,7 @@ s_remember (web_hub_t *self, const char *topic, const char *json)
 void
 web_hub_publish (web_hub_t *self, const char *topic, const char *json)
 {
+    assert (self);
     pthread_mutex_lock (&self->lock);
     self->stats.published++;
     s_remember (self, topic, json);
@@ -192,6 +194,7 @@ web_hub_publish (web_hub_t *self, const char *topic, const char *json)
 web_hub_client_t *
 web_hub_attach (web_hub_t *self, const web_filter_t *filter)
 {
+    assert (self);
     pthread_mutex_lock (&self->lock);
     if (self->closing || self->stats.clients >= self->limits.max_clients) {
         self->stats.refused++;
@@ -245,6 +248,7 @@ web_hub_detach (web_hub_t *self, web_hub_client_t **client_p)
 ssize_t
 web_hub_client_read (web_hub_t *self, web_hub_client_t *c, char *buf, size_t max, int timeout_ms)
 {
+    assert (self);
     struct timespec deadline;
     clock_gettime (CLOCK_REALTIME, &deadline);
     deadline.tv_sec += timeout_ms / 1000;
@@ -261,22 +265,26 @@ web_hub_client_read (web_hub_t *self, web_hub_client_t *c, char *buf, size_t max
         pthread_mutex_unlock (&self->lock);
         return -1;
     }
-    if (!c->cur && c->head) {
-        c->cur = c->head;
-        c->head = c->cur->next;
-        if (!c->head)
-            c->tail = NULL;
-        c->cur_off = 0;
-        c->queued_msgs--;
-        c->queued_bytes -= c->cur->len;
-    }
+    /* As many queued events as fit: one write per burst, not per event. */
     size_t n = 0;
-    if (c->cur) {
-        n = c->cur->len - c->cur_off;
-        if (n > max)
-            n = max;
-        memcpy (buf, c->cur->text + c->cur_off, n);
-        c->cur_off += n;
+    while (n < max) {
+        if (!c->cur && c->head) {
+            c->cur = c->head;
+            c->head = c->cur->next;
+            if (!c->head)
+                c->tail = NULL;
+            c->cur_off = 0;
+            c->queued_msgs--;
+            c->queued_bytes -= c->cur->len;
+        }
+        if (!c->cur)
+            break;
+        size_t chunk = c->cur->len - c->cur_off;
+        if (chunk > max - n)
+            chunk = max - n;
+        memcpy (buf + n, c->cur->text + c->cur_off, chunk);
+        n += chunk;
+        c->cur_off += chunk;
         if (c->cur_off == c->cur->len) {
             free (c->cur);
             c->cur = NULL;
@@ -289,6 +297,7 @@ web_hub_client_read (web_hub_t *self, web_hub_client_t *c, char *buf, size_t max
 void
 web_hub_close (web_hub_t *self)
 {
+    assert (self);
     pthread_mutex_lock (&self->lock);
     self->closing = true;
     for (web_hub_client_t *c = self->clients; c; c = c->next)
@@ -299,6 +308,7 @@ web_hub_close (web_hub_t *self)
 void
 web_hub_stats (web_hub_t *self, web_hub_stats_t *out)
 {
+    assert (self);
     pthread_mutex_lock (&self->lock);
     *out = self->stats;
     pthread_mutex_unlock (&self->lock);

@@ -1,5 +1,6 @@
 /* web_metrics - see web_metrics.h. */
 #include "services/web/web_metrics.h"
+#include <assert.h>
 #include <czmq.h>
 #include <inttypes.h>
 #include <math.h>
@@ -41,10 +42,10 @@ typedef struct {
     uint64_t count;
 } count_t;
 
-enum { T_SVC, T_BOARD, T_OTA, T_SWEEP, T_LINK, T_ALERT, T_EVALROW, T_CHAT, T_COUNT };
+enum { T_SVC, T_BOARD, T_OTA, T_SWEEP, T_LINK, T_ALERT, T_EVALROW, T_CHAT, T_CHATMSG, T_COUNT };
 static const size_t s_item_size[T_COUNT] = { sizeof (svc_t), sizeof (board_t), sizeof (ota_t),
                                              sizeof (sweep_t), sizeof (link_t), sizeof (count_t),
-                                             sizeof (count_t), sizeof (count_t) };
+                                             sizeof (count_t), sizeof (count_t), sizeof (count_t) };
 
 struct _web_metrics_t {
     pthread_mutex_t lock;
@@ -214,6 +215,12 @@ s_update_locked (web_metrics_t *self, const char *topic, const Lab__Envelope *en
         self->bus_uptime_s = m->uptime_s;
         break;
     }
+    case LAB__ENVELOPE__BODY_CHAT: {
+        count_t *c = s_item (self, T_CHATMSG, env->chat->outgoing ? "out" : "in");
+        if (c)
+            c->count++;
+        break;
+    }
     default: break;
     }
     /* Chat outcomes travel on evt.chat.<outcome>[.<more>] whatever the body. */
@@ -232,6 +239,7 @@ s_update_locked (web_metrics_t *self, const char *topic, const Lab__Envelope *en
 void
 web_metrics_update (web_metrics_t *self, const char *topic, const Lab__Envelope *env)
 {
+    assert (self);
     pthread_mutex_lock (&self->lock);
     s_update_locked (self, topic, env);
     pthread_mutex_unlock (&self->lock);
@@ -241,6 +249,7 @@ void
 web_metrics_set_bus (web_metrics_t *self, uint64_t received, uint64_t gaps, uint64_t malformed,
                      uint64_t duplicates)
 {
+    assert (self);
     pthread_mutex_lock (&self->lock);
     self->web_received = received;
     self->web_gaps = gaps;
@@ -426,6 +435,7 @@ s_render_locked (web_metrics_t *self, FILE *o, const web_metrics_self_t *w)
     s_table_family (self, o, T_LINK, "a,b", "labbus_link_rssi_dbm", "gauge", "Filtered RSSI between two boards.", v_link_rssi);
     s_table_family (self, o, T_ALERT, "kind,severity", "labbus_alerts_total", "counter", "Alerts seen on evt.alert.*.", v_count);
     s_table_family (self, o, T_CHAT, "outcome", "labbus_chat_commands_total", "counter", "Chat commands, by outcome (accepted, refused).", v_count);
+    s_table_family (self, o, T_CHATMSG, "direction", "labbus_chat_messages_total", "counter", "Chat messages seen on the bus, by direction (in, out).", v_count);
     s_scalar (o, "labbus_web_untracked_total", "counter", "Names not tracked because a table was full.", (double) self->untracked);
     s_scalar (o, "labbus_web_bus_messages_total", "counter", "Bus messages the web service received.", (double) self->web_received);
     s_scalar (o, "labbus_web_bus_gaps_total", "counter", "Bus messages the web service missed (sequence gaps).", (double) self->web_gaps);
@@ -445,6 +455,7 @@ s_render_locked (web_metrics_t *self, FILE *o, const web_metrics_self_t *w)
 char *
 web_metrics_render (web_metrics_t *self, const web_metrics_self_t *w)
 {
+    assert (self);
     char *text = NULL;
     size_t len = 0;
     FILE *o = open_memstream (&text, &len);

@@ -6,12 +6,15 @@
 #include "services/web/web_hub.h"
 #include "services/web/web_metrics.h"
 #include <arpa/inet.h>
+#include <assert.h>
 #include <czmq.h>
 #include <libgen.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -337,6 +340,29 @@ s_authorised (web_server_t *self, struct MHD_Connection *c)
     return ok;
 }
 
+/* On a loopback bind only loopback host names are served: a web page from
+ * elsewhere that rebinds its own DNS name to 127.0.0.1 must not be able to
+ * read the lab's state through the visitor's browser. */
+static bool
+s_host_ok (web_server_t *self, struct MHD_Connection *c)
+{
+    if (!web_server_is_loopback (self->bind))
+        return true;        /* a password guards it instead */
+    const char *host = MHD_lookup_connection_value (c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    if (!host)
+        return true;        /* HTTP/1.0 without Host: not a browser */
+    char name[256];
+    if (host[0] == '[') {
+        const char *end = strchr (host, ']');
+        if (!end || end - host - 1 >= (long) sizeof name)
+            return false;
+        snprintf (name, sizeof name, "%.*s", (int) (end - host - 1), host + 1);
+    }
+    else
+        snprintf (name, sizeof name, "%.*s", (int) strcspn (host, ":"), host);
+    return !strcasecmp (name, "localhost") || web_server_is_loopback (name) || !strcmp (name, self->bind);
+}
+
 static enum MHD_Result
 s_handle (void *cls, struct MHD_Connection *c, const char *url, const char *method,
           const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -351,6 +377,10 @@ s_handle (void *cls, struct MHD_Connection *c, const char *url, const char *meth
         /* Read-only: the page has no actions. */
         __atomic_fetch_add (&self->http_bad, 1, __ATOMIC_RELAXED);
         return s_text (c, MHD_HTTP_METHOD_NOT_ALLOWED, "read-only: GET only\n");
+    }
+    if (!s_host_ok (self, c)) {
+        __atomic_fetch_add (&self->http_bad, 1, __ATOMIC_RELAXED);
+        return s_text (c, MHD_HTTP_FORBIDDEN, "this server answers to a loopback host name only\n");
     }
     if (!s_authorised (self, c)) {
         __atomic_fetch_add (&self->http_bad, 1, __ATOMIC_RELAXED);
@@ -372,6 +402,18 @@ s_handle (void *cls, struct MHD_Connection *c, const char *url, const char *meth
     if (url[0] == '/' && !strchr (url + 1, '/'))
         return s_static (self, c, url + 1);
     return s_text (c, MHD_HTTP_NOT_FOUND, "not found\n");
+}
+
+/* libmicrohttpd's own messages (a dropped event stream, a bad request),
+ * marked as ours in the log labd keeps. */
+static void
+s_httpd_log (void *cls, const char *fmt, va_list ap)
+{
+    (void) cls;
+    char line[512];
+    vsnprintf (line, sizeof line, fmt, ap);
+    line[strcspn (line, "\n")] = 0;
+    zsys_info ("web: http: %s", line);
 }
 
 static int
@@ -405,6 +447,10 @@ s_listen (web_server_t *self, char *err, size_t errlen)
                                     /* room for the event streams plus page loads and scrapes */
                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned int) (max_clients + 16),
                                     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) (max_clients + 8),
+                                    /* idle connections must not hold threads for ever;
+                                     * event streams write at least every KEEPALIVE_MS */
+                                    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 60,
+                                    MHD_OPTION_EXTERNAL_LOGGER, s_httpd_log, NULL,
                                     MHD_OPTION_END);
     if (!self->httpd) {
         snprintf (err, errlen, "cannot listen on %s port %d", self->bind, self->port);
@@ -506,12 +552,14 @@ web_server_destroy (web_server_t **self_p)
 const char *
 web_server_url (web_server_t *self)
 {
+    assert (self);
     return self->url;
 }
 
 void
 web_server_run (web_server_t *self)
 {
+    assert (self);
     while (!zsys_interrupted) {
         bus_msg_t *m = bus_client_recv (self->bus, 500);
         if (!m)

@@ -145,10 +145,14 @@ s_setup (void **state)
     f->profile = lab_test_tmpdir ("chromium");
     char profile_arg[600];
     snprintf (profile_arg, sizeof profile_arg, "--user-data-dir=%s", f->profile);
+    /* A phone's width (412 CSS px, as a Pixel 7) and a tall viewport so the
+     * screenshot holds every section. */
     json_t *caps = json_pack (
-        "{s:{s:{s:s, s:{s:s, s:[s,s,s,s,s,s,s]}}}}", "capabilities", "alwaysMatch", "browserName", "chrome",
-        "goog:chromeOptions", "binary", s_chromium_binary (), "args", "--headless=new", "--no-sandbox",
-        "--disable-gpu", "--disable-dev-shm-usage", "--window-size=412,1400", "--no-first-run", profile_arg);
+        "{s:{s:{s:s, s:{s:s, s:[s,s,s,s,s,s], s:{s:{s:i, s:i, s:f, s:b}}}}}}", "capabilities",
+        "alwaysMatch", "browserName", "chrome", "goog:chromeOptions", "binary", s_chromium_binary (),
+        "args", "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--no-first-run", profile_arg, "mobileEmulation", "deviceMetrics", "width", 412, "height", 1500,
+        "pixelRatio", 1.0, "touch", 1);
     json_t *v = s_wd (f, "POST", "/session", caps, 60000);
     json_decref (caps);
     const char *id = json_string_value (json_object_get (v, "sessionId"));
@@ -173,12 +177,13 @@ s_teardown (void **state)
         kill (f->driver, SIGKILL);
         waitpid (f->driver, NULL, 0);
     }
-    web_lab_stop (&f->lab);
+    int rc = web_lab_stop (&f->lab);
     if (f->profile) {
         lab_test_rmdir (f->profile);
         free (f->profile);
     }
     free (f);
+    assert_int_equal (rc, 0);       /* web stopped cleanly */
     return 0;
 }
 
@@ -325,7 +330,7 @@ test_board_line_reaches_page_within_a_second (void **state)
 
     /* Live: the event stream is open and the snapshot is on the page. */
     bool live = false;
-    for (int i = 0; i < 200 && !live; i++) {
+    for (int i = 0; i < 600 && !live; i++) {
         json_t *v = s_exec (f, "return document.body.dataset.live === '1' && "
                                "document.querySelector('[data-board=\"board-a\"]') !== null;", NULL);
         live = json_is_true (v);
@@ -371,16 +376,20 @@ test_board_line_reaches_page_within_a_second (void **state)
     json_decref (shot);
     printf ("screenshot: %s\n", png);
 
-    /* The other sections rendered from the same stream. */
+    /* The other sections rendered from the same stream, and nothing is wider
+     * than the phone's screen. */
     json_t *v = s_exec (f, "return [document.getElementById('services').rows.length,"
                            " document.querySelectorAll('#ota .bar').length,"
                            " document.querySelectorAll('#links svg polyline').length,"
-                           " document.querySelectorAll('#eval .summary td').length];", NULL);
+                           " document.querySelectorAll('#eval .summary td').length,"
+                           " window.innerWidth, document.documentElement.scrollWidth];", NULL);
     assert_true (json_is_array (v));
     assert_int_equal (json_integer_value (json_array_get (v, 0)), 4);
     assert_int_equal (json_integer_value (json_array_get (v, 1)), 1);
     assert_int_equal (json_integer_value (json_array_get (v, 2)), 1);
     assert_int_equal (json_integer_value (json_array_get (v, 3)), 8);
+    assert_int_equal (json_integer_value (json_array_get (v, 4)), 412);
+    assert_true (json_integer_value (json_array_get (v, 5)) <= 412);
     json_decref (v);
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 int
 web_lab_start (web_lab_t *lab, const char *extra_cfg)
@@ -46,12 +47,24 @@ web_lab_start (web_lab_t *lab, const char *extra_cfg)
     return lab->pub ? 0 : -1;
 }
 
-void
+int
 web_lab_stop (web_lab_t *lab)
 {
     bus_client_destroy (&lab->pub);
-    if (lab->web > 0)
-        lab_test_stop (lab->web, SIGTERM, 5000);
+    int status = 0;
+    if (lab->web > 0) {
+        status = lab_test_stop (lab->web, SIGTERM, 10000);
+        if (!WIFEXITED (status) || WEXITSTATUS (status) != 0) {
+            /* Show why (a sanitizer report lands in the log). */
+            char log[600], line[512];
+            snprintf (log, sizeof log, "%s/web.log", lab->dir);
+            FILE *f = fopen (log, "r");
+            while (f && fgets (line, sizeof line, f))
+                fprintf (stderr, "web.log: %s", line);
+            if (f)
+                fclose (f);
+        }
+    }
     if (lab->broker > 0)
         lab_test_stop (lab->broker, SIGTERM, 2000);
     if (lab->dir) {
@@ -59,6 +72,7 @@ web_lab_stop (web_lab_t *lab)
         free (lab->dir);
     }
     memset (lab, 0, sizeof *lab);
+    return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + (WIFSIGNALED (status) ? WTERMSIG (status) : 0);
 }
 
 typedef struct {
@@ -84,8 +98,17 @@ s_collect (char *ptr, size_t size, size_t nmemb, void *arg)
 long
 web_http_method (const char *url, const char *method, char **body)
 {
+    return web_http_header (url, method, NULL, body);
+}
+
+long
+web_http_header (const char *url, const char *method, const char *header, char **body)
+{
     CURL *curl = curl_easy_init ();
     buf_t b = { calloc (1, 1), 0 };
+    struct curl_slist *hdr = header ? curl_slist_append (NULL, header) : NULL;
+    if (hdr)
+        curl_easy_setopt (curl, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt (curl, CURLOPT_URL, url);
     curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_collect);
     curl_easy_setopt (curl, CURLOPT_WRITEDATA, &b);
@@ -97,6 +120,7 @@ web_http_method (const char *url, const char *method, char **body)
     if (rc == CURLE_OK)
         curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup (curl);
+    curl_slist_free_all (hdr);
     *body = b.data;
     return status;
 }

@@ -19,13 +19,17 @@ typedef struct {
 /* Starts a broker and `web` (with EXTRA_CFG appended to its config's web
  * section, may be NULL). Returns 0 or -1. */
 int web_lab_start (web_lab_t *lab, const char *extra_cfg);
-void web_lab_stop (web_lab_t *lab);
+/* Stops both; returns web's exit status (0 after a clean stop on SIGTERM). */
+int web_lab_stop (web_lab_t *lab);
 
 /* GET URL (absolute); *BODY is malloc'd text. USERPWD may be NULL. Returns
  * the HTTP status or -1. */
 long web_http_get (const char *url, const char *userpwd, char **body);
 /* The same with another method (e.g. POST). */
 long web_http_method (const char *url, const char *method, char **body);
+
+/* The same with one extra request HEADER ("Name: value"), may be NULL. */
+long web_http_header (const char *url, const char *method, const char *header, char **body);
 
 /* Publishes a SerialLine from BOARD. */
 int web_pub_line (bus_client_t *pub, const char *board, const char *text);

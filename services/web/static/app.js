@@ -48,9 +48,10 @@
     const rows = [...services.values()].sort((a, b) => a.name.localeCompare(b.name)).map((s) => {
       const st = s.state || 'unknown';
       const kind = st === 'up' ? 'ok' : (st === 'failed' || st === 'exited') ? 'bad' : 'warn';
-      return el('tr', {}, el('td', {}, s.name), el('td', {}, badge(st, kind)),
+      const name = s.kind === 'backend' ? [s.name, ' ', el('span', { class: 'kv' }, 'backend')] : [s.name];
+      return el('tr', {}, el('td', {}, ...name), el('td', {}, badge(st, kind)),
         el('td', { class: 'num' }, s.restarts || 0), el('td', { class: 'num' }, bytes((s.rss_kb || 0) * 1024)),
-        el('td', { class: 'num' }, dur(s.uptime_s)));
+        el('td', { class: 'num' }, st === 'up' ? dur((s.uptime_s || 0) + (Date.now() - s.ts) / 1000) : '–'));
     });
     replace('services', rows.length ? rows : [el('tr', { class: 'empty' }, el('td', { colspan: 5 }, 'none yet'))]);
   }
@@ -68,7 +69,7 @@
   }
   function renderTailChoices() {
     const sel = $('tail-board');
-    const names = [...new Set([...boards.keys(), ...tails.keys()])].sort();
+    const names = [...new Set([...boards.keys(), ...tails.keys(), ...(tailBoard ? [tailBoard] : [])])].sort();
     if (!tailBoard && names.length) tailBoard = names[0];
     if (sel.options.length !== names.length || [...sel.options].some((o, i) => o.value !== names[i])) {
       sel.replaceChildren(...names.map((n) => el('option', { value: n }, n)));
@@ -76,10 +77,32 @@
     if (tailBoard) sel.value = tailBoard;
   }
   function renderTail() {
-    const lines = tails.get(tailBoard) || [];
+    let lines = tails.get(tailBoard) || [];
+    // Nothing printed since the web service started: show the board's last
+    // line as the bridge reported it.
+    const b = boards.get(tailBoard);
+    if (!lines.length && b && b.last_line) lines = [{ text: b.last_line, dir: 0 }];
     const pre = $('tail');
     const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
-    pre.replaceChildren(...lines.map((l) => el('span', { class: l.dir ? 'to' : '' }, l.text + '\n')));
+    pre.replaceChildren(...lines.map(lineNode));
+    if (atEnd) pre.scrollTop = pre.scrollHeight;
+  }
+  // One more line at the end of the shown tail, without redrawing the rest:
+  // a board can print hundreds of lines a second.
+  function clock(ms) {
+    const d = new Date(ms);
+    return d.toTimeString().slice(0, 8) + '.' + String(d.getMilliseconds()).padStart(3, '0');
+  }
+  // One tail line: arrival time (dim), then the text; lines sent to the
+  // board are coloured.
+  function lineNode(l) {
+    return el('span', { class: l.dir ? 'to' : '' }, l.ms ? el('span', { class: 'ts' }, clock(l.ms) + ' ') : '', l.text + '\n');
+  }
+  function appendTail(line) {
+    const pre = $('tail');
+    const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+    pre.append(lineNode(line));
+    while (pre.childNodes.length > TAIL_MAX) pre.firstChild.remove();
     if (atEnd) pre.scrollTop = pre.scrollHeight;
   }
   function chart(points) {
@@ -170,34 +193,36 @@
   function renderBus() {
     if (!busStats) return;
     $('busline').textContent = `bus ${(busStats.msgs_in_per_s || 0).toFixed(0)} msg/s in · ` +
-      `${busStats.drops_total || 0} drops · ${(busStats.services || []).length} services`;
+      `${busStats.drops_total || 0} drops · ${(busStats.services || []).length} registered`;
   }
   const renderers = { services: renderServices, boards: renderBoards, tail: renderTail, choices: renderTailChoices,
     links: renderLinks, ota: renderOta, eval: renderEval, alerts: renderAlerts, bus: renderBus };
 
   // --- bus messages --------------------------------------------------------
-  function addLine(board, text, dir) {
+  function addLine(board, line) {
     let t = tails.get(board);
     if (!t) { t = []; tails.set(board, t); dirty.add('choices'); }
-    t.push({ text, dir });
+    t.push(line);
     if (t.length > TAIL_MAX) t.splice(0, t.length - TAIL_MAX);
-    if (board === tailBoard || !tailBoard) dirty.add('tail');
   }
   function onMessage(m) {
     const ts = m.ts_ns ? m.ts_ns / 1e6 : Date.now();
     if (m.serial_line) {
       const l = m.serial_line, board = l.board || m.topic.split('.').slice(2).join('.');
-      addLine(board, l.text || '', l.direction || 0);
+      const line = { text: l.text || '', dir: l.direction || 0, ms: l.rx_ts_ns ? l.rx_ts_ns / 1e6 : ts };
+      addLine(board, line);
       // Render the tail now (not on the next frame) so a line is on the page
       // as soon as it arrives; the test reads labSeen.
-      if (!tailBoard) { tailBoard = board; renderTailChoices(); }
-      if (board === tailBoard) { renderTail(); dirty.delete('tail'); }
+      if (!tailBoard) { tailBoard = board; renderTailChoices(); renderTail(); }
+      else if (board === tailBoard) { appendTail(line); dirty.delete('tail'); }
       window.labSeen.set(l.text || '', Date.now());
       if (window.labSeen.size > SEEN_MAX) window.labSeen.delete(window.labSeen.keys().next().value);
     } else if (m.service) {
-      services.set(m.service.name, m.service); dirty.add('services');
+      // uptime_s is as of publishing; the page counts on from there.
+      services.set(m.service.name, Object.assign({ ts }, m.service)); dirty.add('services');
     } else if (m.board) {
       boards.set(m.board.board, m.board); dirty.add('boards'); dirty.add('choices');
+      if (m.board.board === tailBoard && !(tails.get(tailBoard) || []).length) dirty.add('tail');
     } else if (m.distance) {
       const d = m.distance, key = `${d.a} ↔ ${d.b}`;
       let l = links.get(key);
@@ -222,14 +247,23 @@
     dirty.clear();
   }
   setInterval(flush, 250);
+  setInterval(() => { dirty.add('services'); dirty.add('boards'); }, 5000);   // ages and uptimes
 
-  $('tail-board').addEventListener('change', (e) => { tailBoard = e.target.value; renderTail(); });
+  // The chosen board survives a reload (a phone reloads tabs often).
+  try { tailBoard = localStorage.getItem('labbus.tailBoard') || null; } catch (e) { tailBoard = null; }
+  $('tail-board').addEventListener('change', (e) => {
+    tailBoard = e.target.value; renderTail();
+    try { localStorage.setItem('labbus.tailBoard', tailBoard); } catch (err) { /* private mode */ }
+  });
 
   const topics = 'state.,tel.serial.,evt.alert.';
   function connect() {
     const es = new EventSource('events?topics=' + encodeURIComponent(topics));
     const live = $('live');
     es.onopen = () => {
+      // Every (re)connection starts with a snapshot of recent lines: start the
+      // tail afresh so no line is shown twice.
+      tails.clear(); $('tail').replaceChildren();
       live.textContent = 'live'; live.className = 'badge ok';
       document.body.dataset.live = '1';
     };
@@ -239,10 +273,7 @@
     es.onerror = () => {
       live.textContent = 'reconnecting'; live.className = 'badge off';
       document.body.dataset.live = '0';
-      // A dropped stream starts again with a fresh snapshot: forget lines so
-      // they are not shown twice.
       if (es.readyState === EventSource.CLOSED) { setTimeout(connect, 1000); }
-      tails.clear();
     };
   }
   connect();
