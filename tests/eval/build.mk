@@ -1,0 +1,2 @@
+# tests/eval: eval-runner units and the sweep against labsim llm.
+$(eval $(call add_test,test_eval_units,tests/eval/test_eval_units.c,labtest evalrun bus))
