@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -303,6 +304,8 @@ s_local_start (eval_backends_t *self, const char *name, long timeout_ms, eval_ba
             }
         }
         setpgid (0, 0);
+        /* A local backend must not outlive the runner that started it. */
+        prctl (PR_SET_PDEATHSIG, SIGTERM);
         execvp (prog, argv);
         _exit (127);
     }
