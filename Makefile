@@ -96,7 +96,7 @@ $(BUILD)/fuzzobj/%.o: %.c | $(GEN_H)
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $<"
 	@$(CLANG) -std=gnu11 -g -O1 -D_GNU_SOURCE -DLAB_FUZZING -I. -Ifirmware/core -I$(BUILD)/gen \
-	  -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS) -c $< -o $@
+	  -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/fuzzobj/$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(@D)
 	@$(CLANG) -std=gnu11 -g -O1 -I$(BUILD)/gen -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS) -c $< -o $@
@@ -105,7 +105,8 @@ $(BUILD)/fuzzobj/$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 FRAGMENTS := $(sort $(filter-out build%,$(wildcard */build.mk */*/build.mk */*/*/build.mk)))
 include $(FRAGMENTS)
 # labctl gathers command modules from several fragments, so it is defined last.
-$(eval $(call add_prog,labctl,$(LABCTL_SRC),$(LABCTL_LIBS)))
+# bus last: every command library depends on it.
+$(eval $(call add_prog,labctl,$(LABCTL_SRC),$(filter-out bus,$(LABCTL_LIBS)) bus))
 
 all: $(ALL_LIBS) $(ALL_PROGS) $(ALL_TESTS)
 
@@ -147,4 +148,4 @@ bench: deps
 clean:
 	rm -rf $(BUILD) build-asan
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/fuzzobj -name '*.d' 2>/dev/null)

@@ -77,10 +77,12 @@ bench_cfg "$dir/keys/stranger_secret" >"$dir/stranger.cfg"
 LAB_RUNTIME_DIR="$dir/run1" ip netns exec "$ns1" "$BIN/labbus" -c "$dir/broker.cfg" >"$dir/labbus.log" 2>&1 &
 pids="$pids $!"
 in2() { LAB_RUNTIME_DIR="$dir/run2" ip netns exec "$ns2" "$@"; }
+# Background programs: exec so that $! is the program itself, not a subshell.
+bg2() { exec env LAB_RUNTIME_DIR="$dir/run2" ip netns exec "$ns2" "$@"; }
 sleep 0.5
-in2 "$BIN/labsim" boards -c "$dir/bench.cfg" >"$dir/labsim.log" 2>&1 &
+bg2 "$BIN/labsim" boards -c "$dir/bench.cfg" >"$dir/labsim.log" 2>&1 &
 pids="$pids $!"
-in2 "$BIN/serial-bridge" -c "$dir/bench.cfg" >"$dir/bridge.log" 2>&1 &
+bg2 "$BIN/serial-bridge" -c "$dir/bench.cfg" >"$dir/bridge.log" 2>&1 &
 pids="$pids $!"
 
 bridge_up() { in2 "$BIN/labctl" -c "$dir/bench.cfg" --timeout 1000 call serial-bridge boards 2>/dev/null | grep -q "board-b connected"; }

@@ -9,6 +9,10 @@ LABCTL_COMMAND ("replay", labctl_cmd_replay, "read back the broker's flight reco
 LABCTL_COMMAND ("keygen", labctl_cmd_keygen, "make a CURVE key pair for a bus shared between hosts")
 /* Each area adds its commands directly below its own marker. */
 /* area:supervisor */
+LABCTL_COMMAND ("start", labctl_cmd_start, "start a supervised service (or retry a FAILED one)")
+LABCTL_COMMAND ("stop", labctl_cmd_stop, "stop a supervised service")
+LABCTL_COMMAND ("restart", labctl_cmd_restart, "restart a supervised service")
+LABCTL_COMMAND ("top", labctl_cmd_top, "live view: services, boards, jobs with progress")
 /* area:boards */
 LABCTL_COMMAND ("pingpong", labctl_cmd_pingpong, "ESP-NOW ping-pong between two boards (sent/lost/RTT)")
 LABCTL_COMMAND ("tail", labctl_cmd_tail, "a board's live serial output with timestamps")

@@ -1,0 +1,269 @@
+/* labd_proc - see labd_proc.h. */
+#include "services/labd/labd_proc.h"
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Resolves NAME like execvp would, but labd's own directory first so the
+ * lab's programs are found without installing them. */
+static void
+s_resolve (const char *name, const char *bindir, char *out, size_t outlen)
+{
+    if (strchr (name, '/')) {
+        snprintf (out, outlen, "%s", name);
+        return;
+    }
+    snprintf (out, outlen, "%s/%s", bindir, name);
+    if (access (out, X_OK) == 0)
+        return;
+    const char *path = getenv ("PATH");
+    char *copy = strdup (path ? path : "/usr/bin:/bin");
+    for (char *save = NULL, *dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save)) {
+        snprintf (out, outlen, "%s/%s", dir, name);
+        if (access (out, X_OK) == 0) {
+            free (copy);
+            return;
+        }
+    }
+    free (copy);
+    snprintf (out, outlen, "%s", name);
+}
+
+pid_t
+labd_spawn (char *const argv[], char *const env[], const char *bindir, int *out_fd, int *err_fd,
+            char *err, size_t errlen)
+{
+    char path[1024];
+    s_resolve (argv[0], bindir, path, sizeof path);
+    if (access (path, X_OK)) {
+        snprintf (err, errlen, "cannot run %s: %s", argv[0], strerror (errno));
+        return -1;
+    }
+    int out[2], errp[2];
+    if (pipe2 (out, O_CLOEXEC) || pipe2 (errp, O_CLOEXEC)) {
+        snprintf (err, errlen, "pipe: %s", strerror (errno));
+        return -1;
+    }
+    /* A big pipe so a chatty child is not held up while labd is busy. */
+    fcntl (out[0], F_SETPIPE_SZ, 1 << 20);
+    fcntl (errp[0], F_SETPIPE_SZ, 1 << 20);
+    pid_t parent = getpid ();
+    pid_t pid = fork ();
+    if (pid < 0) {
+        snprintf (err, errlen, "fork: %s", strerror (errno));
+        close (out[0]); close (out[1]); close (errp[0]); close (errp[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        setpgid (0, 0);
+        prctl (PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid () != parent)
+            _exit (127);          /* labd died before we got here */
+        sigset_t none;
+        sigemptyset (&none);
+        sigprocmask (SIG_SETMASK, &none, NULL);
+        dup2 (out[1], 1);
+        dup2 (errp[1], 2);
+        int devnull = open ("/dev/null", O_RDONLY);
+        if (devnull >= 0)
+            dup2 (devnull, 0);
+        for (char *const *e = env; e && *e; e++)
+            putenv (*e);
+        execv (path, argv);
+        fprintf (stderr, "labd: exec %s: %s\n", path, strerror (errno));
+        _exit (127);
+    }
+    setpgid (pid, pid);   /* also here, so a signal right after fork reaches the group */
+    close (out[1]);
+    close (errp[1]);
+    fcntl (out[0], F_SETFL, O_NONBLOCK);
+    fcntl (errp[0], F_SETFL, O_NONBLOCK);
+    *out_fd = out[0];
+    *err_fd = errp[0];
+    return pid;
+}
+
+void
+labd_signal (pid_t pid, int sig)
+{
+    if (pid <= 0)
+        return;
+    if (kill (-pid, sig) && errno == ESRCH)
+        kill (pid, sig);
+}
+
+uint64_t
+labd_proc_start_time (pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *f = fopen (path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread (buf, 1, sizeof buf - 1, f);
+    fclose (f);
+    buf[n] = 0;
+    /* The command name may hold spaces and parentheses: fields start after
+     * the last ')'. start time is field 22, the 20th after that. */
+    char *p = strrchr (buf, ')');
+    if (!p)
+        return 0;
+    int field = 2;
+    for (p++; *p && field < 22; p++)
+        if (*p == ' ')
+            field++;
+    return strtoull (p, NULL, 10);
+}
+
+int
+labd_proc_memory (pid_t pid, uint64_t *rss_kb, uint64_t *hwm_kb)
+{
+    char path[64], line[256];
+    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
+    FILE *f = fopen (path, "r");
+    if (!f)
+        return -1;
+    *rss_kb = *hwm_kb = 0;
+    while (fgets (line, sizeof line, f)) {
+        if (!strncmp (line, "VmRSS:", 6))
+            *rss_kb = strtoull (line + 6, NULL, 10);
+        else if (!strncmp (line, "VmHWM:", 6))
+            *hwm_kb = strtoull (line + 6, NULL, 10);
+    }
+    fclose (f);
+    return 0;
+}
+
+void
+labd_pidfile_write (const char *dir, const char *name, pid_t pid, uint64_t start)
+{
+    char path[1024];
+    snprintf (path, sizeof path, "%s/%s.pid", dir, name);
+    FILE *f = fopen (path, "w");
+    if (f) {
+        fprintf (f, "%d %llu\n", (int) pid, (unsigned long long) start);
+        fclose (f);
+    }
+}
+
+void
+labd_pidfile_remove (const char *dir, const char *name)
+{
+    char path[1024];
+    snprintf (path, sizeof path, "%s/%s.pid", dir, name);
+    unlink (path);
+}
+
+int
+labd_pidfile_reap_all (const char *dir)
+{
+    DIR *d = opendir (dir);
+    if (!d)
+        return 0;
+    int killed = 0;
+    struct dirent *e;
+    while ((e = readdir (d))) {
+        size_t len = strlen (e->d_name);
+        if (len < 5 || strcmp (e->d_name + len - 4, ".pid"))
+            continue;
+        char path[1024];
+        snprintf (path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen (path, "r");
+        int pid = 0;
+        unsigned long long start = 0;
+        if (f) {
+            if (fscanf (f, "%d %llu", &pid, &start) != 2)
+                pid = 0;
+            fclose (f);
+        }
+        /* Only the very process we started: a reused pid has another start time. */
+        if (pid > 1 && start && labd_proc_start_time (pid) == start) {
+            labd_signal (pid, SIGKILL);
+            killed++;
+        }
+        unlink (path);
+    }
+    closedir (d);
+    return killed;
+}
+
+static int
+s_host_port (const char *url, char *host, size_t hostlen, char *port, size_t portlen)
+{
+    const char *p = strstr (url, "://");
+    p = p ? p + 3 : url;
+    size_t hl = strcspn (p, ":/");
+    if (!hl || hl >= hostlen)
+        return -1;
+    memcpy (host, p, hl);
+    host[hl] = 0;
+    if (p[hl] == ':') {
+        size_t pl = strcspn (p + hl + 1, "/");
+        if (!pl || pl >= portlen)
+            return -1;
+        memcpy (port, p + hl + 1, pl);
+        port[pl] = 0;
+    }
+    else
+        snprintf (port, portlen, "80");
+    return 0;
+}
+
+bool
+labd_port_open (const char *url)
+{
+    char host[256], port[16];
+    if (s_host_port (url, host, sizeof host, port, sizeof port))
+        return false;
+    struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
+    if (getaddrinfo (host, port, &hints, &res) || !res)
+        return false;
+    bool open = false;
+    for (struct addrinfo *a = res; a && !open; a = a->ai_next) {
+        int s = socket (a->ai_family, a->ai_socktype | SOCK_CLOEXEC, 0);
+        if (s < 0)
+            continue;
+        open = connect (s, a->ai_addr, a->ai_addrlen) == 0;
+        close (s);
+    }
+    freeaddrinfo (res);
+    return open;
+}
+
+static size_t
+s_discard (char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    (void) ptr;
+    (void) arg;
+    return size * nmemb;
+}
+
+long
+labd_http_status (const char *url, int timeout_ms)
+{
+    CURL *curl = curl_easy_init ();
+    if (!curl)
+        return 0;
+    curl_easy_setopt (curl, CURLOPT_URL, url);
+    curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) timeout_ms);
+    curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long) timeout_ms);
+    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_discard);
+    curl_easy_setopt (curl, CURLOPT_PROXY, "");
+    long status = 0;
+    if (curl_easy_perform (curl) == CURLE_OK)
+        curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup (curl);
+    return status;
+}
