@@ -7,3 +7,4 @@ EVALRUN_SRC := services/eval-runner/eval_sse.c services/eval-runner/eval_metrics
                services/labsim/labsim_llm_model.c
 $(eval $(call add_lib,evalrun,$(EVALRUN_SRC)))
 $(eval $(call add_prog,eval-runner,services/eval-runner/main.c,evalrun evalq bus))
+LABCTL_SRC += services/labctl/labctl_eval.c

@@ -57,7 +57,7 @@ s_load_buckets (eval_plan_t *plan, lab_config_t *cfg, char *err, size_t errlen)
 {
     zconfig_t *buckets = zconfig_locate (lab_config_root (cfg), "buckets");
     for (zconfig_t *b = buckets ? zconfig_child (buckets) : NULL; b; b = zconfig_next (b)) {
-        static const char *const keys[] = { "repetitions", "scenarios", NULL };
+        static const char *const keys[] = { "repetitions", "scenarios", "limit", NULL };
         if (plan->nbuckets == sizeof plan->buckets / sizeof plan->buckets[0])
             return lab_config_error (cfg, b, err, errlen, "too many buckets");
         eval_bucket_t *k = &plan->buckets[plan->nbuckets];
@@ -65,7 +65,8 @@ s_load_buckets (eval_plan_t *plan, lab_config_t *cfg, char *err, size_t errlen)
         snprintf (k->scenarios, sizeof k->scenarios, "%s", zconfig_get (b, "scenarios", ""));
         long dflt = strcmp (k->name, "quality") ? 3 : 1;
         if (lab_config_known_keys (cfg, b, keys, err, errlen)
-            || lab_config_int (cfg, b, "repetitions", dflt, 1, 10000, &k->repetitions, err, errlen))
+            || lab_config_int (cfg, b, "repetitions", dflt, 1, 10000, &k->repetitions, err, errlen)
+            || lab_config_int (cfg, b, "limit", 0, 0, 100000, &k->limit, err, errlen))
             return -1;
         plan->nbuckets++;
     }
@@ -135,8 +136,10 @@ eval_plan_free (eval_plan_t *plan)
 }
 
 bool
-eval_bucket_has (const eval_bucket_t *bucket, const char *id)
+eval_bucket_has (const eval_bucket_t *bucket, const char *id, size_t index)
 {
+    if (bucket->limit > 0 && (long) index >= bucket->limit)
+        return false;
     if (!bucket->scenarios[0])
         return true;
     size_t n = strlen (id);

@@ -19,6 +19,7 @@
  *       throughput
  *           repetitions = 3
  *           scenarios = "t01 t02"    optional subset
+ *           limit = 2                or only the first N scenarios (by id)
  * Cohorts are backend x model, in file order, named "backend/model". */
 #ifndef EVAL_PLAN_H
 #define EVAL_PLAN_H
@@ -39,6 +40,7 @@ typedef struct {
     char name[32];
     long repetitions;
     char scenarios[1024];           /* "" = all */
+    long limit;                     /* 0 = no limit */
 } eval_bucket_t;
 
 typedef struct {
@@ -63,7 +65,7 @@ typedef struct {
 /* Loads PATH; errors are "file:line: ...". */
 int eval_plan_load (eval_plan_t *plan, const char *path, char *err, size_t errlen);
 void eval_plan_free (eval_plan_t *plan);
-/* True when scenario ID belongs to BUCKET. */
-bool eval_bucket_has (const eval_bucket_t *bucket, const char *id);
+/* True when scenario ID, the INDEX-th of the pack (sorted by id), belongs to BUCKET. */
+bool eval_bucket_has (const eval_bucket_t *bucket, const char *id, size_t index);
 
 #endif

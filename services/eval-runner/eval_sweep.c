@@ -307,7 +307,7 @@ s_cohort (sweep_t *s, const eval_cohort_t *c)
     for (size_t b = 0; b < s->plan.nbuckets; b++)
         for (size_t i = 0; i < eval_pack_size (s->pack); i++) {
             const eval_scenario_t *sc = eval_pack_at (s->pack, i);
-            if (!eval_bucket_has (&s->plan.buckets[b], sc->id))
+            if (!eval_bucket_has (&s->plan.buckets[b], sc->id, i))
                 continue;
             for (long rep = 1; rep <= s->plan.buckets[b].repetitions; rep++) {
                 eval_rows_key (key, sizeof key, c->name, s->plan.buckets[b].name, sc->id, rep);
@@ -353,7 +353,7 @@ s_cohort (sweep_t *s, const eval_cohort_t *c)
         const eval_bucket_t *bk = &s->plan.buckets[bi];
         for (size_t i = 0; i < eval_pack_size (s->pack) && rc == 0; i++) {
             const eval_scenario_t *sc = eval_pack_at (s->pack, i);
-            if (!eval_bucket_has (bk, sc->id))
+            if (!eval_bucket_has (bk, sc->id, i))
                 continue;
             for (long rep = 1; rep <= bk->repetitions; rep++) {
                 eval_rows_key (key, sizeof key, c->name, bk->name, sc->id, rep);
@@ -429,7 +429,7 @@ eval_sweep_run (const eval_sweep_opts_t *o, eval_progress_t *pr, char *err, size
         for (size_t b = 0; b < s.plan.nbuckets; b++)
             for (size_t i = 0; i < eval_pack_size (s.pack); i++) {
                 const eval_scenario_t *sc = eval_pack_at (s.pack, i);
-                if (!eval_bucket_has (&s.plan.buckets[b], sc->id))
+                if (!eval_bucket_has (&s.plan.buckets[b], sc->id, i))
                     continue;
                 for (long rep = 1; rep <= s.plan.buckets[b].repetitions; rep++) {
                     total++;

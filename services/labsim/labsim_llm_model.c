@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const s_fault_names[] = { "none", "500", "hang", "stream_cut", "malformed_json",
                                              "ping", "im_end", "length", NULL };
@@ -143,8 +144,11 @@ llm_sim_load (llm_sim_t *sim, lab_config_t *cfg, const char *backend,
     const char *dir = scenarios_override ? scenarios_override
                                          : (top ? zconfig_get (top, "scenarios", NULL) : NULL);
     if (dir && *dir) {
-        sim->pack = eval_pack_load (dir, err, errlen);
-        if (!sim->pack)
+        /* A pack that is missing is not fatal: every answer is then filler
+         * text, with the configured timing. A broken pack is an error. */
+        if (access (dir, R_OK) != 0)
+            fprintf (stderr, "labsim llm: no scenario pack at %s: answers are filler text\n", dir);
+        else if (!(sim->pack = eval_pack_load (dir, err, errlen)))
             return -1;
     }
     return 0;

@@ -287,8 +287,8 @@ test_plan_loads_cohorts_pairs_buckets_and_rejects_typos (void **state)
     assert_string_equal (plan.cohorts[1].pair, "");
     assert_int_equal (plan.timeout_ms, 2000);
     assert_int_equal (plan.buckets[0].repetitions, 4);
-    assert_true (eval_bucket_has (&plan.buckets[0], "y"));
-    assert_false (eval_bucket_has (&plan.buckets[0], "z"));
+    assert_true (eval_bucket_has (&plan.buckets[0], "y", 1));
+    assert_false (eval_bucket_has (&plan.buckets[0], "z", 2));
     assert_string_equal (plan.output, "var/eval/p");
     eval_plan_free (&plan);
     s_write (path, "plan\n    name = \"p\"\n    retires = 3\nbackends\n    a\n        models = \"m\"\n");
