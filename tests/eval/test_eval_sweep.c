@@ -8,7 +8,11 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <curl/curl.h>
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -456,6 +460,109 @@ test_runtime_fault_and_judge_replies (void **state)
     lab_config_destroy (&cfg);
 }
 
+
+static int
+s_free_port (void)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset (&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    int port = -1;
+    if (bind (fd, (struct sockaddr *) &a, sizeof a) == 0 && getsockname (fd, (struct sockaddr *) &a, &len) == 0)
+        port = ntohs (a.sin_port);
+    close (fd);
+    return port;
+}
+
+/* The real path: labd supervises labbus and eval-runner and runs the two
+ * backends on request; `eval-runner run` sweeps through labd, publishes
+ * state.eval.<sweep> and one evt.eval.<sweep> per row, and no two backend
+ * processes are ever alive together. */
+static void
+test_sweep_through_labd_keeps_one_backend_and_publishes (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    int pa = s_free_port (), pb = s_free_port ();
+    char text[8192];
+    snprintf (text, sizeof text,
+              "lab\n    logs = \"%s/logs\"\n    state = \"%s/state\"\n"
+              "services\n    labbus\n        command = \"labbus -c ${config}\"\n"
+              "    eval-runner\n        command = \"eval-runner -c ${config}\"\n        after = \"labbus\"\n"
+              "backends\n"
+              "    sim-a\n        command = \"labsim llm -c ${config} --backend sim-a\"\n"
+              "        base_url = \"http://127.0.0.1:%d\"\n        group = \"llm\"\n        stop_grace = \"2s\"\n"
+              "    sim-b\n        command = \"labsim llm -c ${config} --backend sim-b\"\n"
+              "        base_url = \"http://127.0.0.1:%d\"\n        group = \"llm\"\n        stop_grace = \"2s\"\n"
+              "labsim-llm\n    scenarios = \"tests/eval/scenarios\"\n"
+              "    sim-a\n        load_time = \"200ms\"\n        models\n            m1\n                token_rate = 2000\n"
+              "            m2\n                token_rate = 2000\n"
+              "    sim-b\n        style = \"openai\"\n        models\n            m1\n                token_rate = 2000\n",
+              f->dir, f->dir, pa, pb);
+    s_write (f->cfg, text);
+    s_plan (f, "    sim-a\n        models = \"m1 m2\"\n    sim-b\n        models = \"m1\"\n", NULL);
+    char plan_abs[PATH_MAX], scen[PATH_MAX];
+    assert_non_null (realpath (f->plan, plan_abs));
+    assert_non_null (realpath ("tests/eval/scenarios", scen));
+    setenv ("LAB_RUNTIME_DIR", f->dir, 1);
+    char log[700];
+    snprintf (log, sizeof log, "%s/labd.out", f->dir);
+    const char *argv[] = { "labd", "-c", f->cfg, NULL };
+    pid_t labd = lab_test_spawn ("labd", argv, log);
+    assert_true (labd > 0);
+    bus_endpoints_t ep;
+    bus_endpoints_in_dir (&ep, f->dir);
+    bus_client_t *bus = bus_client_new ("test", &ep);
+    bus_client_subscribe (bus, "state.eval.t");
+    bus_client_subscribe (bus, "evt.eval.t");
+    Lab__CommandReply *reply = NULL;
+    bool up = false;
+    for (int i = 0; i < 100 && !up; i++) {
+        if (bus_client_call (bus, "eval-runner", "status", 0, NULL, 500, &reply) == BUS_OK) {
+            up = true;
+            lab__command_reply__free_unpacked (reply, NULL);
+        }
+        else
+            usleep (100000);
+    }
+    assert_true (up);
+    const char *args[] = { plan_abs };
+    assert_int_equal (bus_client_call (bus, "eval-runner", "run", 1, args, 10000, &reply), BUS_OK);
+    assert_int_equal (reply->status, BUS_OK);
+    lab__command_reply__free_unpacked (reply, NULL);
+    int max = 0, rows_seen = 0;
+    bool done = false;
+    uint64_t deadline = bus_mono_ns () + 40ull * 1000000000ull;
+    while (!done && bus_mono_ns () < deadline) {
+        bus_msg_t *m = bus_client_recv (bus, 5);
+        if (m && m->env->body_case == LAB__ENVELOPE__BODY_EVAL_ROW)
+            rows_seen++;
+        if (m && m->env->body_case == LAB__ENVELOPE__BODY_EVAL_SWEEP && !strcmp (m->env->eval_sweep->state, "done"))
+            done = true;
+        bus_msg_destroy (&m);
+        int n = s_count_backends (f->cfg);
+        if (n > max)
+            max = n;
+    }
+    assert_true (done);
+    assert_int_equal (max, 1);
+    assert_int_equal (rows_seen, 9);     /* 3 cohorts x 3 scenarios */
+    json_t *rows = s_rows (f);
+    assert_int_equal (json_array_size (rows), 9);
+    json_decref (rows);
+    char path[700];
+    snprintf (path, sizeof path, "%s/summary.json", f->out);
+    json_t *sum = json_load_file (path, 0, NULL);
+    json_t *c0 = json_array_get (json_object_get (sum, "per_cohort"), 0);
+    assert_true (json_number_value (json_object_get (c0, "peak_rss_kb")) > 0);   /* from labd */
+    json_decref (sum);
+    bus_client_destroy (&bus);
+    lab_test_stop (labd, SIGTERM, 8000);
+    assert_int_equal (s_count_backends (f->cfg), 0);
+}
+
 int
 main (void)
 {
@@ -466,6 +573,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_only_one_backend_alive_at_any_time, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_killed_runner_resumes_without_missing_or_duplicate_rows, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_runtime_fault_and_judge_replies, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_sweep_through_labd_keeps_one_backend_and_publishes, s_setup, s_teardown),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
     curl_global_cleanup ();
