@@ -241,6 +241,7 @@ s_row (sweep_t *s, const eval_cohort_t *c, const backend_t *b, const eval_bucket
     }
     json_object_set_new (row, "chunks", json_integer (r->chunks));
     json_object_set_new (row, "sse_comments", json_integer ((json_int_t) r->sse.comments));
+    json_object_set_new (row, "malformed_chunks", json_integer (r->malformed_chunks));
     json_object_set_new (row, "finish_reason", json_string (r->finish_reason));
     json_object_set_new (row, "template_leak", json_boolean (r->template_leak));
     json_object_set_new (row, "completion", json_string (r->completion ? r->completion : ""));

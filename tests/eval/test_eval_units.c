@@ -381,6 +381,22 @@ test_scenario_pack_loads_files_and_builds_multimodal_messages (void **state)
     assert_string_equal (user, img->user);
     free (user);
     json_decref (msgs);
+    /* Audio goes as an input_audio part with base64 data and its format. */
+    eval_scenario_t audio = *img;
+    audio.image_file = NULL;
+    audio.audio_file = img->image_file;   /* any bytes will do */
+    audio.audio_format = (char *) "wav";
+    msgs = eval_scenario_messages (&audio, err, sizeof err);
+    assert_non_null (msgs);
+    json_t *part = json_array_get (json_object_get (json_array_get (msgs, 1), "content"), 1);
+    assert_string_equal (json_string_value (json_object_get (part, "type")), "input_audio");
+    json_t *ia = json_object_get (part, "input_audio");
+    assert_string_equal (json_string_value (json_object_get (ia, "format")), "wav");
+    assert_int_equal (strncmp (json_string_value (json_object_get (ia, "data")), "iVBORw0KGgo", 11), 0);
+    json_decref (msgs);
+    audio.audio_file = (char *) "/nonexistent/clip.wav";
+    assert_null (eval_scenario_messages (&audio, err, sizeof err));
+    assert_non_null (strstr (err, "cannot read audio"));
     eval_pack_destroy (&pack);
 }
 
