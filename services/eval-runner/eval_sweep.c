@@ -332,8 +332,10 @@ s_cohort (sweep_t *s, const eval_cohort_t *c)
                                  "status", "skipped", "reason", err, "ts", ts);
         eval_rows_cohort (s->rows, rec);
         json_decref (rec);
+        /* Its rows will not come in this sweep: progress counts what will. */
         pthread_mutex_lock (&s->pr->lock);
         s->pr->skipped++;
+        s->pr->total -= todo < s->pr->total ? todo : s->pr->total;
         pthread_mutex_unlock (&s->pr->lock);
         return 0;
     }

@@ -92,12 +92,19 @@ s_handle (bus_request_t *rq, void *arg)
     if (!strcmp (cmd->command, "status")) {
         json_t *j = eval_progress_json (&rn->progress);
         char *s = json_dumps (j, JSON_COMPACT);
-        bus_request_reply (rq, BUS_OK, s, "%s %s: %s %u/%u rows, %u errors, cohort %s",
-                           json_string_value (json_object_get (j, "sweep")),
-                           json_string_value (json_object_get (j, "state")),
-                           json_string_value (json_object_get (j, "sweep"))[0] ? "" : "no sweep",
-                           rn->progress.done, rn->progress.total, rn->progress.errors,
-                           rn->progress.cohort);
+        const char *sweep = json_string_value (json_object_get (j, "sweep"));
+        if (!*sweep)
+            bus_request_reply (rq, BUS_OK, s, "no sweep has run yet");
+        else
+            bus_request_reply (rq, BUS_OK, s, "sweep %s %s: %lld/%lld rows, %lld errors, cohort %s (%lld/%lld), ETA %.0f s",
+                               sweep, json_string_value (json_object_get (j, "state")),
+                               json_integer_value (json_object_get (j, "done")),
+                               json_integer_value (json_object_get (j, "total")),
+                               json_integer_value (json_object_get (j, "errors")),
+                               json_string_value (json_object_get (j, "cohort")),
+                               json_integer_value (json_object_get (j, "cohorts_done")),
+                               json_integer_value (json_object_get (j, "cohorts_total")),
+                               json_number_value (json_object_get (j, "eta_s")));
         free (s);
         json_decref (j);
         return;
