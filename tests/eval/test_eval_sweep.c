@@ -261,14 +261,32 @@ test_unhealthy_backend_skips_cohort_with_reason (void **state)
     json_decref (rows);
 }
 
-/* Counts labsim llm processes started with this test's config. */
+/* PPid of a process, 0 when unknown. */
+static int
+s_ppid (const char *pid)
+{
+    char path[300], line[256];
+    snprintf (path, sizeof path, "/proc/%s/status", pid);
+    FILE *f = fopen (path, "r");
+    int ppid = 0;
+    while (f && fgets (line, sizeof line, f))
+        if (!strncmp (line, "PPid:", 5))
+            ppid = atoi (line + 5);
+    if (f)
+        fclose (f);
+    return ppid;
+}
+
+/* Counts labsim llm processes started with this test's config. A task
+ * cloned by such a process (the leak checker's tracer under ASan) carries
+ * the same command line but is not another backend: it is not counted. */
 static int
 s_count_backends (const char *cfg)
 {
     DIR *d = opendir ("/proc");
     struct dirent *e;
-    int n = 0;
-    while (d && (e = readdir (d))) {
+    int pids[64], ppids[64], n = 0;
+    while (d && (e = readdir (d)) && n < 64) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9')
             continue;
         char path[300], buf[4096];
@@ -283,12 +301,22 @@ s_count_backends (const char *cfg)
             if (!buf[i])
                 buf[i] = ' ';
         /* Zombies have an empty cmdline: a reaped-late process is not alive. */
-        if (strstr (buf, " llm ") && strstr (buf, cfg))
+        if (strstr (buf, " llm ") && strstr (buf, cfg)) {
+            pids[n] = atoi (e->d_name);
+            ppids[n] = s_ppid (e->d_name);
             n++;
+        }
     }
     if (d)
         closedir (d);
-    return n;
+    int alive = 0;
+    for (int i = 0; i < n; i++) {
+        bool child_of_match = false;
+        for (int k = 0; k < n; k++)
+            child_of_match |= ppids[i] == pids[k];
+        alive += !child_of_match;
+    }
+    return alive;
 }
 
 typedef struct {
