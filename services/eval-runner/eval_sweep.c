@@ -367,9 +367,9 @@ s_cohort (sweep_t *s, const eval_cohort_t *c)
                     break;
                 }
                 s_request (s, &b, c->model, sc, &r, &attempts);
-                json_t *row = s_row (s, c, &b, bk, sc, rep, key, &r, attempts,
-                                     s->o->bus && strcmp (eval_backends_mode (s->o->backends), "local")
-                                         ? 0 : s_vmhwm (info.pid));
+                /* The backend's high-water mark so far (same host); the
+                 * cohort's final figure comes from labd at stop. */
+                json_t *row = s_row (s, c, &b, bk, sc, rep, key, &r, attempts, s_vmhwm (info.pid));
                 if (s->q)
                     evalq_score_row (s->q, row);
                 if (eval_rows_append (s->rows, row, err, sizeof err)) {
