@@ -79,15 +79,15 @@ eval_summary_write (const char *dir, const char *sweep, json_t **json_p)
     json_t *cohorts = json_array ();
     size_t total_rows = 0, total_err = 0;
     char *md = zsys_sprintf ("# Eval sweep %s\n\n"
-                             "| cohort | status | rows | ok | errors | TTFT ms p50/p90/p99 | TPOT ms p50/p90/p99 "
+                             "| cohort | status | rows | ok | errors | retries | TTFT ms p50/p90/p99 | TPOT ms p50/p90/p99 "
                              "| decode tok/s p50/p90/p99 | E2E ms p50/p90/p99 | peak RSS MB |\n"
-                             "|---|---|---|---|---|---|---|---|---|---|\n",
+                             "|---|---|---|---|---|---|---|---|---|---|---|\n",
                              sweep);
     json_t *n;
     json_array_foreach (names, i, n) {
         const char *c = json_string_value (n);
         json_t *r = json_object_get (cohort_recs, c);
-        int nrows = 0, ok = 0;
+        int nrows = 0, ok = 0, retries = 0;
         json_t *by_class = json_object ();
         const char *pair = "";
         size_t k;
@@ -96,6 +96,8 @@ eval_summary_write (const char *dir, const char *sweep, json_t **json_p)
             if (!rc || strcmp (rc, c))
                 continue;
             nrows++;
+            json_int_t att = json_integer_value (json_object_get (row, "attempts"));
+            retries += att > 1 ? (int) (att - 1) : 0;
             if (json_string_value (json_object_get (row, "pair")))
                 pair = json_string_value (json_object_get (row, "pair"));
             const char *o = json_string_value (json_object_get (row, "outcome"));
@@ -120,6 +122,7 @@ eval_summary_write (const char *dir, const char *sweep, json_t **json_p)
                                 "tpot_ms", tpot, "decode_tps", tps, "e2e_ms", e2e, "peak_rss_kb", rss_kb);
         if (reason)
             json_object_set_new (cj, "reason", json_string (reason));
+        json_object_set_new (cj, "retries", json_integer (retries));
         json_array_append_new (cohorts, cj);
         char a[100], b[100], d[100], e[100], rss[32];
         s_cell (a, sizeof a, ttft, "%.1f");
@@ -127,10 +130,22 @@ eval_summary_write (const char *dir, const char *sweep, json_t **json_p)
         s_cell (d, sizeof d, tps, "%.1f");
         s_cell (e, sizeof e, e2e, "%.0f");
         snprintf (rss, sizeof rss, rss_kb > 0 ? "%.1f" : "-", rss_kb / 1024.0);
-        char st[300];
+        char st[300], errs[200] = "";
         snprintf (st, sizeof st, "%s%s%s", status ? status : "partial", reason ? ": " : "", reason ? reason : "");
-        char *line = zsys_sprintf ("%s| %s | %s | %d | %d | %d | %s | %s | %s | %s | %s |\n", md, c, st, nrows,
-                                   ok, nrows - ok, a, b, d, e, rss);
+        snprintf (errs, sizeof errs, "%d", nrows - ok);
+        const char *cls;
+        json_t *cnt;
+        int first = 1;
+        json_object_foreach (json_object_get (cj, "errors_by_class"), cls, cnt) {
+            size_t l = strlen (errs);
+            snprintf (errs + l, sizeof errs - l, "%s%s %lld", first ? " (" : ", ", cls,
+                      (long long) json_integer_value (cnt));
+            first = 0;
+        }
+        if (!first)
+            strncat (errs, ")", sizeof errs - strlen (errs) - 1);
+        char *line = zsys_sprintf ("%s| %s | %s | %d | %d | %s | %d | %s | %s | %s | %s | %s |\n", md, c, st,
+                                   nrows, ok, errs, retries, a, b, d, e, rss);
         zstr_free (&md);
         md = line;
         json_decref (ttft);
