@@ -1,0 +1,315 @@
+/* ota_responder - see ota_responder.h. */
+#include "ota_responder.h"
+#include "lab_crc32.h"
+#include <string.h>
+
+#define ACK_DELAY_US 20000u      /* quiet this long after chunks: ACK what we have */
+#define GAP_ACK_GAP_US 5000u     /* at most one gap-triggered ACK per 5 ms */
+#define REBOOT_DELAY_US 200000u  /* let the DONE ACK leave before rebooting */
+
+static uint64_t
+s_now (ota_responder_t *self)
+{
+    return self->core->port.now_us (self->core->port.ctx);
+}
+
+static void
+s_send (ota_responder_t *self, const ota_msg_t *msg)
+{
+    uint8_t buf[OTA_MSG_MAX];
+    size_t n = ota_msg_encode (buf, sizeof buf, msg);
+    if (n)
+        board_core_send_espnow (self->core, self->peer, ESPNOW_T_OTA, buf, n);
+}
+
+static void
+s_ack (ota_responder_t *self, uint16_t session, uint8_t status)
+{
+    ota_msg_t m;
+    memset (&m, 0, sizeof m);
+    m.op = OTA_OP_ACK;
+    m.session = session;
+    m.status = status;
+    m.base = self->p.base;
+    m.bitmap = self->active ? self->bitmap : 0;
+    s_send (self, &m);
+    self->since_ack = 0;
+    self->last_ack_us = s_now (self);
+    self->stats.acks++;
+}
+
+static void
+s_persist (ota_responder_t *self)
+{
+    if (self->flash.kv_set)
+        self->flash.kv_set (self->flash.ctx, &self->p, sizeof self->p);
+}
+
+static void
+s_log (ota_responder_t *self, const char *what)
+{
+    board_core_log (self->core, what);
+}
+
+static int
+s_write (ota_responder_t *self, const uint8_t *data, size_t len)
+{
+    if (self->flash.write (self->flash.ctx, data, len))
+        return -1;
+    self->p.crc_so_far = lab_crc32 (self->p.crc_so_far, data, len);
+    self->stats.writes++;
+    return 0;
+}
+
+static uint16_t
+s_chunk_len (ota_responder_t *self, uint32_t seq)
+{
+    if (seq + 1 < self->total)
+        return self->p.chunk;
+    return (uint16_t) (self->p.size - (self->total - 1) * self->p.chunk);
+}
+
+static void
+s_stop (ota_responder_t *self)
+{
+    if (self->active && self->flash.abort)
+        self->flash.abort (self->flash.ctx);
+    self->active = false;
+    self->bitmap = 0;
+}
+
+static void
+s_begin (ota_responder_t *self, const ota_msg_t *m)
+{
+    /* The same push again (its ACK was lost, or the initiator restarted):
+     * tell it where we are. */
+    if (self->p.complete && m->session == self->p.session) {
+        s_ack (self, m->session, OTA_ST_DONE);
+        return;
+    }
+    if (self->active && m->session == self->p.session && m->size == self->p.size
+        && m->crc32 == self->p.crc32) {
+        s_ack (self, m->session, OTA_ST_OK);
+        return;
+    }
+    /* Checks before anything is erased. */
+    if (!m->chunk || m->chunk > OTA_CHUNK_MAX || !m->size || !m->version[0]) {
+        s_ack (self, m->session, OTA_ST_BAD_REQUEST);
+        return;
+    }
+    if (m->size > self->flash.slot_size (self->flash.ctx)) {
+        s_log (self, "ota: refused: image larger than the OTA slot");
+        s_ack (self, m->session, OTA_ST_TOO_BIG);
+        return;
+    }
+    /* A record of this very push from before a reboot: resume it. */
+    if (!self->active && self->p.magic == OTA_PROGRESS_MAGIC && !self->p.complete
+        && self->p.session == m->session && self->p.size == m->size && self->p.crc32 == m->crc32
+        && self->flash.resume
+        && self->flash.resume (self->flash.ctx, self->p.size, self->p.base * self->p.chunk) == 0) {
+        self->active = true;
+        self->total = ota_chunks (self->p.size, self->p.chunk);
+        self->bitmap = 0;
+        self->stats.resumes++;
+        s_log (self, "ota: resuming an interrupted push");
+        s_ack (self, m->session, OTA_ST_OK);
+        return;
+    }
+    s_stop (self);
+    if (self->flash.begin (self->flash.ctx, m->size)) {
+        s_ack (self, m->session, OTA_ST_FLASH_ERROR);
+        return;
+    }
+    memset (&self->p, 0, sizeof self->p);
+    self->p.magic = OTA_PROGRESS_MAGIC;
+    self->p.session = m->session;
+    self->p.chunk = m->chunk;
+    self->p.size = m->size;
+    self->p.crc32 = m->crc32;
+    memcpy (self->p.version, m->version, sizeof self->p.version);
+    self->total = ota_chunks (m->size, m->chunk);
+    self->bitmap = 0;
+    self->active = true;
+    s_persist (self);
+    s_log (self, "ota: push started");
+    s_ack (self, m->session, OTA_ST_OK);
+}
+
+/* Writes chunk BASE and then everything contiguous held in the window. */
+static int
+s_advance (ota_responder_t *self, const uint8_t *data, size_t len)
+{
+    if (s_write (self, data, len))
+        return -1;
+    for (;;) {
+        bool next = self->bitmap & 1u;
+        self->bitmap >>= 1;
+        self->p.base++;
+        if (self->p.base % OTA_PERSIST_EVERY == 0)
+            s_persist (self);
+        if (!next)
+            return 0;
+        uint32_t slot = self->p.base % OTA_WINDOW;
+        if (s_write (self, self->window[slot], self->window_len[slot]))
+            return -1;
+    }
+}
+
+static void
+s_chunk (ota_responder_t *self, const ota_msg_t *m)
+{
+    if (!self->active || m->session != self->p.session) {
+        /* Rate-limited: a stream of stale chunks must not become a stream of ACKs. */
+        if (s_now (self) - self->last_ack_us > GAP_ACK_GAP_US)
+            s_ack (self, m->session, self->p.complete && m->session == self->p.session ? OTA_ST_DONE
+                                                                                         : OTA_ST_BAD_SESSION);
+        return;
+    }
+    self->stats.chunks++;
+    self->since_ack++;
+    if (m->seq >= self->total || m->data_len != s_chunk_len (self, m->seq)) {
+        self->stats.bad++;
+        return;
+    }
+    bool gap = false;
+    if (m->seq < self->p.base)
+        self->stats.duplicates++, gap = true;
+    else if (m->seq == self->p.base) {
+        if (s_advance (self, m->data, m->data_len)) {
+            s_log (self, "ota: flash write failed; push abandoned");
+            s_stop (self);
+            s_ack (self, m->session, OTA_ST_FLASH_ERROR);
+            return;
+        }
+    }
+    else if (m->seq - self->p.base <= OTA_WINDOW) {
+        uint32_t bit = m->seq - self->p.base - 1;
+        if (self->bitmap & (1u << bit))
+            self->stats.duplicates++;
+        else {
+            uint32_t slot = m->seq % OTA_WINDOW;
+            memcpy (self->window[slot], m->data, m->data_len);
+            self->window_len[slot] = m->data_len;
+            self->bitmap |= 1u << bit;
+        }
+        gap = true;
+    }
+    else {
+        self->stats.out_of_window++;
+        gap = true;
+    }
+    uint64_t now = s_now (self);
+    if (self->since_ack >= OTA_ACK_EVERY || self->p.base == self->total
+        || (gap && now - self->last_ack_us > GAP_ACK_GAP_US))
+        s_ack (self, m->session, OTA_ST_OK);
+}
+
+static void
+s_end (ota_responder_t *self, const ota_msg_t *m)
+{
+    if (self->p.complete && m->session == self->p.session) {
+        s_ack (self, m->session, OTA_ST_DONE);
+        return;
+    }
+    if (!self->active || m->session != self->p.session) {
+        s_ack (self, m->session, OTA_ST_BAD_SESSION);
+        return;
+    }
+    if (self->p.base < self->total) {
+        s_ack (self, m->session, OTA_ST_OK);      /* not all there yet: says what is missing */
+        return;
+    }
+    if (self->p.crc_so_far != self->p.crc32 || m->crc32 != self->p.crc32) {
+        s_log (self, "ota: CRC mismatch; image discarded, current firmware kept");
+        s_stop (self);
+        self->p.magic = 0;
+        s_persist (self);
+        s_ack (self, m->session, OTA_ST_CRC_MISMATCH);
+        return;
+    }
+    if (self->flash.end (self->flash.ctx) || self->flash.set_boot (self->flash.ctx)) {
+        s_log (self, "ota: image failed validation; current firmware kept");
+        self->active = false;
+        self->p.magic = 0;
+        s_persist (self);
+        s_ack (self, m->session, OTA_ST_FLASH_ERROR);
+        return;
+    }
+    self->active = false;
+    self->p.complete = 1;
+    s_persist (self);
+    s_log (self, "ota: image verified, boot partition switched; rebooting");
+    s_ack (self, m->session, OTA_ST_DONE);
+    self->reboot_at_us = s_now (self) + REBOOT_DELAY_US;
+}
+
+void
+ota_responder_on_msg (ota_responder_t *self, const uint8_t src[BOARD_MAC_LEN], const uint8_t *payload,
+                      size_t len)
+{
+    ota_msg_t m;
+    if (ota_msg_decode (payload, len, &m)) {
+        self->stats.bad++;
+        return;
+    }
+    if (m.op == OTA_OP_ACK)
+        return;                  /* for an initiator, not for us */
+    memcpy (self->peer, src, BOARD_MAC_LEN);
+    self->last_rx_us = s_now (self);
+    switch (m.op) {
+        case OTA_OP_BEGIN: s_begin (self, &m); break;
+        case OTA_OP_CHUNK: s_chunk (self, &m); break;
+        case OTA_OP_END: s_end (self, &m); break;
+        case OTA_OP_ABORT:
+            if (self->active && m.session == self->p.session) {
+                s_stop (self);
+                self->p.magic = 0;
+                s_persist (self);
+                s_log (self, "ota: push aborted by the initiator");
+            }
+            s_ack (self, m.session, OTA_ST_ABORTED);
+            break;
+        default: break;
+    }
+}
+
+void
+ota_responder_poll (ota_responder_t *self, uint64_t now_us)
+{
+    if (self->active && self->since_ack && now_us - self->last_rx_us > ACK_DELAY_US)
+        s_ack (self, self->p.session, OTA_ST_OK);
+    if (self->reboot_at_us && now_us >= self->reboot_at_us) {
+        self->reboot_at_us = 0;
+        board_core_reboot (self->core);
+    }
+}
+
+static void
+s_on_radio (void *ctx, board_core_t *core, const uint8_t src[BOARD_MAC_LEN], int8_t rssi,
+            const espnow_hdr_t *hdr, const uint8_t *payload, size_t len)
+{
+    (void) core;
+    (void) rssi;
+    (void) hdr;
+    ota_responder_on_msg ((ota_responder_t *) ctx, src, payload, len);
+}
+
+static void
+s_on_poll (void *ctx, board_core_t *core, uint64_t now_us)
+{
+    (void) core;
+    ota_responder_poll ((ota_responder_t *) ctx, now_us);
+}
+
+void
+ota_responder_init (ota_responder_t *self, board_core_t *core, const ota_flash_t *flash)
+{
+    memset (self, 0, sizeof *self);
+    self->core = core;
+    self->flash = *flash;
+    if (!flash->kv_get || flash->kv_get (flash->ctx, &self->p, sizeof self->p)
+        || self->p.magic != OTA_PROGRESS_MAGIC)
+        memset (&self->p, 0, sizeof self->p);
+    board_core_set_handler (core, ESPNOW_T_OTA, s_on_radio, self);
+    board_core_add_poller (core, s_on_poll, self);
+}

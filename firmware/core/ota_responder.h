@@ -1,0 +1,80 @@
+/* ota_responder - the board side of OTA over ESP-NOW.
+ *
+ * Writes the image into the spare OTA slot through ota_flash_t, which maps
+ * one to one onto ESP-IDF (esp_ota_begin with OTA_WITH_SEQUENTIAL_WRITES so
+ * the slot is erased as the write proceeds — no bulk erase to trip the task
+ * watchdog; esp_ota_write; esp_ota_end; esp_ota_set_boot_partition;
+ * esp_ota_resume after a reboot) and records its progress through a small
+ * key/value store (NVS on the board) so a reboot mid-push resumes.
+ *
+ * Static storage only: the responder is one struct the caller owns, with a
+ * window of OTA_WINDOW chunks for out-of-order arrivals. Nothing is
+ * allocated per chunk (the old crash at 97%). */
+#ifndef OTA_RESPONDER_H
+#define OTA_RESPONDER_H
+
+#include "board_core.h"
+#include "ota_proto.h"
+
+typedef struct {
+    void *ctx;
+    uint32_t (*slot_size) (void *ctx);
+    int (*begin) (void *ctx, uint32_t image_size);
+    int (*resume) (void *ctx, uint32_t image_size, uint32_t offset);
+    int (*write) (void *ctx, const uint8_t *data, size_t len);
+    int (*end) (void *ctx);          /* validates the image */
+    int (*set_boot) (void *ctx);
+    void (*abort) (void *ctx);
+    /* persistent progress (a blob under one key) */
+    int (*kv_get) (void *ctx, void *buf, size_t len);   /* 0 when found, full length */
+    int (*kv_set) (void *ctx, const void *buf, size_t len);
+} ota_flash_t;
+
+/* What survives a reboot. */
+typedef struct {
+    uint32_t magic;
+    uint16_t session;
+    uint16_t chunk;
+    uint32_t size;
+    uint32_t crc32;          /* of the whole image, from BEGIN */
+    uint32_t base;           /* chunks written */
+    uint32_t crc_so_far;     /* CRC-32 of the chunks written */
+    uint8_t complete;        /* END verified and boot slot switched */
+    char version[OTA_VERSION_MAX + 1];
+} ota_progress_t;
+
+#define OTA_PROGRESS_MAGIC 0x4F544131u   /* "OTA1" */
+#define OTA_PERSIST_EVERY 16u            /* chunks between progress records */
+#define OTA_ACK_EVERY 8u                 /* chunks between ACKs */
+
+typedef struct {
+    uint32_t chunks, duplicates, out_of_window, bad, acks, writes, resumes;
+} ota_responder_stats_t;
+
+typedef struct {
+    board_core_t *core;
+    ota_flash_t flash;
+    bool active;
+    ota_progress_t p;
+    uint32_t total;                              /* chunks in the image */
+    uint32_t bitmap;                             /* chunk base+1+i held in the window */
+    uint8_t window[OTA_WINDOW][OTA_CHUNK_MAX];
+    uint16_t window_len[OTA_WINDOW];
+    uint8_t peer[BOARD_MAC_LEN];                 /* the initiator board */
+    uint32_t since_ack;
+    uint64_t last_rx_us, last_ack_us;
+    uint64_t reboot_at_us;                       /* 0: none pending */
+    ota_responder_stats_t stats;
+} ota_responder_t;
+
+/* Sets up SELF and, when the store holds an unfinished push, prepares to
+ * resume it. Registers for ESPNOW_T_OTA frames and a poller on CORE (call
+ * again after every board_core_init: the core's registry starts empty). */
+void ota_responder_init (ota_responder_t *self, board_core_t *core, const ota_flash_t *flash);
+/* Handles one OTA message from SRC (exposed for tests; the core calls it). */
+void ota_responder_on_msg (ota_responder_t *self, const uint8_t src[BOARD_MAC_LEN],
+                           const uint8_t *payload, size_t len);
+/* Timers: delayed ACK, reboot after DONE. */
+void ota_responder_poll (ota_responder_t *self, uint64_t now_us);
+
+#endif

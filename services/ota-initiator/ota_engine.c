@@ -1,0 +1,270 @@
+/* ota_engine - see ota_engine.h. */
+#include "services/ota-initiator/ota_engine.h"
+#include "lab_crc32.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct _ota_engine_t {
+    uint8_t *image;
+    uint32_t size, total, crc;
+    uint16_t session;
+    char version[OTA_VERSION_MAX + 1];
+    ota_engine_opts_t opts;
+    ota_send_fn *send;
+    void *ctx;
+    ota_engine_state_t state;
+    char error[160];
+    uint8_t *acked;            /* per chunk */
+    uint64_t *sent_at;         /* per chunk, ms; 0 = never */
+    uint32_t base;             /* responder: every chunk below is written */
+    uint32_t next_new;         /* lowest never-sent chunk */
+    uint64_t last_ctl_ms;      /* BEGIN / END last sent */
+    uint64_t last_ack_ms, last_progress_ms, start_ms, first_ack_ms;
+    uint32_t acked_count;
+    uint32_t base_at_start;
+    uint32_t rebegins;
+    ota_engine_stats_t stats;
+};
+
+ota_engine_t *
+ota_engine_new (const uint8_t *image, uint32_t size, uint16_t session, const char *version,
+                const ota_engine_opts_t *opts, ota_send_fn *send, void *ctx)
+{
+    ota_engine_t *self = (ota_engine_t *) calloc (1, sizeof (ota_engine_t));
+    self->image = (uint8_t *) malloc (size ? size : 1);
+    memcpy (self->image, image, size);
+    self->size = size;
+    self->total = ota_chunks (size, OTA_CHUNK_MAX);
+    self->crc = lab_crc32 (0, image, size);
+    self->session = session;
+    snprintf (self->version, sizeof self->version, "%s", version);
+    ota_engine_opts_t d = { OTA_WINDOW, 300, 500, 30000 };
+    self->opts = opts ? *opts : d;
+    if (!self->opts.window || self->opts.window > OTA_WINDOW)
+        self->opts.window = OTA_WINDOW;
+    self->send = send;
+    self->ctx = ctx;
+    self->acked = (uint8_t *) calloc (self->total + 1, 1);
+    self->sent_at = (uint64_t *) calloc (self->total + 1, sizeof (uint64_t));
+    self->state = OTA_ENG_BEGIN;
+    return self;
+}
+
+void
+ota_engine_destroy (ota_engine_t **self_p)
+{
+    ota_engine_t *self = *self_p;
+    if (!self)
+        return;
+    free (self->image);
+    free (self->acked);
+    free (self->sent_at);
+    free (self);
+    *self_p = NULL;
+}
+
+static int
+s_send_msg (ota_engine_t *self, const ota_msg_t *m)
+{
+    uint8_t buf[OTA_MSG_MAX];
+    size_t n = ota_msg_encode (buf, sizeof buf, m);
+    return n ? self->send (self->ctx, buf, n) : -1;
+}
+
+static int
+s_send_chunk (ota_engine_t *self, uint32_t seq, uint64_t now)
+{
+    ota_msg_t m = { .op = OTA_OP_CHUNK, .session = self->session, .seq = seq };
+    m.data = self->image + (size_t) seq * OTA_CHUNK_MAX;
+    m.data_len = (uint16_t) (seq + 1 < self->total ? OTA_CHUNK_MAX : self->size - seq * OTA_CHUNK_MAX);
+    if (s_send_msg (self, &m))
+        return -1;
+    if (self->sent_at[seq])
+        self->stats.retransmissions++;
+    self->sent_at[seq] = now ? now : 1;
+    self->stats.sent++;
+    return 0;
+}
+
+static void
+s_fail (ota_engine_t *self, const char *fmt, const char *what)
+{
+    snprintf (self->error, sizeof self->error, fmt, what);
+    self->state = OTA_ENG_FAILED;
+}
+
+static void
+s_mark (ota_engine_t *self, uint32_t seq)
+{
+    if (seq < self->total && !self->acked[seq]) {
+        self->acked[seq] = 1;
+        self->acked_count++;
+    }
+}
+
+void
+ota_engine_on_msg (ota_engine_t *self, const uint8_t *buf, size_t len, uint64_t now)
+{
+    ota_msg_t m;
+    if (ota_msg_decode (buf, len, &m) || m.op != OTA_OP_ACK || m.session != self->session)
+        return;
+    if (self->state == OTA_ENG_DONE || self->state == OTA_ENG_FAILED)
+        return;
+    self->stats.acks++;
+    self->last_ack_ms = now;
+    if (!self->first_ack_ms) {
+        self->first_ack_ms = now;
+        self->base_at_start = m.base;
+    }
+    if (m.status == OTA_ST_DONE) {
+        for (uint32_t i = 0; i < self->total; i++)
+            s_mark (self, i);
+        self->base = self->total;
+        self->state = OTA_ENG_DONE;
+        return;
+    }
+    if (m.status == OTA_ST_BAD_SESSION && self->state != OTA_ENG_BEGIN && self->rebegins < 20) {
+        /* The responder rebooted and forgot the session in RAM: BEGIN again;
+         * it resumes from its stored progress. */
+        self->rebegins++;
+        self->state = OTA_ENG_BEGIN;
+        self->last_ctl_ms = 0;
+        return;
+    }
+    if (m.status != OTA_ST_OK) {
+        s_fail (self, "responder: %s", ota_status_name (m.status));
+        return;
+    }
+    if (self->state == OTA_ENG_BEGIN) {
+        self->state = OTA_ENG_SENDING;
+        self->last_progress_ms = now;
+        if (m.base < self->base) {
+            for (uint32_t i = m.base; i < self->total; i++)
+                if (self->acked[i]) {
+                    self->acked[i] = 0;
+                    self->acked_count--;
+                }
+            self->base = m.base;
+        }
+        self->next_new = m.base;      /* resume where the responder is */
+        for (uint32_t i = m.base; i < self->total; i++)
+            self->sent_at[i] = 0;
+    }
+    if (m.base > self->total)
+        return;
+    if (m.base > self->base) {
+        self->last_progress_ms = now;
+        for (uint32_t i = self->base; i < m.base; i++)
+            s_mark (self, i);
+        self->base = m.base;
+    }
+    else if (m.base < self->base) {
+        /* The responder lost progress (rebooted past its last record): go back. */
+        for (uint32_t i = m.base; i < self->total; i++)
+            if (self->acked[i]) {
+                self->acked[i] = 0;
+                self->acked_count--;
+            }
+        self->base = m.base;
+    }
+    uint32_t hi = 0;
+    for (uint32_t i = 0; i < 32; i++)
+        if (m.bitmap & (1u << i)) {
+            s_mark (self, m.base + 1 + i);
+            hi = m.base + 1 + i;
+        }
+    /* Selective repeat: a missing chunk that was sent before one that got
+     * through was lost (the path is FIFO); send it again now. */
+    if (hi && self->state == OTA_ENG_SENDING)
+        for (uint32_t s = self->base; s < hi; s++)
+            if (!self->acked[s] && self->sent_at[s] && self->sent_at[s] <= self->sent_at[hi])
+                s_send_chunk (self, s, now);
+    if (self->next_new < self->base)
+        self->next_new = self->base;
+}
+
+ota_engine_state_t
+ota_engine_tick (ota_engine_t *self, uint64_t now)
+{
+    if (!self->start_ms)
+        self->start_ms = now;
+    switch (self->state) {
+        case OTA_ENG_BEGIN:
+            if (!self->last_ctl_ms || now - self->last_ctl_ms >= self->opts.begin_retry_ms) {
+                ota_msg_t m = { .op = OTA_OP_BEGIN, .session = self->session, .size = self->size,
+                                .crc32 = self->crc, .chunk = OTA_CHUNK_MAX };
+                memcpy (m.version, self->version, sizeof m.version);
+                s_send_msg (self, &m);
+                self->last_ctl_ms = now;
+            }
+            if (now - self->start_ms > self->opts.give_up_ms)
+                s_fail (self, "%s", "the responder does not answer BEGIN");
+            break;
+        case OTA_ENG_SENDING: {
+            if (self->base >= self->total) {
+                self->state = OTA_ENG_ENDING;
+                self->last_ctl_ms = 0;
+                return ota_engine_tick (self, now);
+            }
+            /* Nothing moved for an RTO: resend the unacked part of the window. */
+            uint64_t quiet = now - (self->last_ack_ms > self->last_progress_ms ? self->last_ack_ms
+                                                                                : self->last_progress_ms);
+            if (quiet >= self->opts.rto_ms) {
+                uint32_t end = self->next_new < self->base + self->opts.window ? self->next_new
+                                                                               : self->base + self->opts.window;
+                for (uint32_t s = self->base; s < end && s < self->total; s++)
+                    if (!self->acked[s] && now - self->sent_at[s] >= self->opts.rto_ms)
+                        if (s_send_chunk (self, s, now))
+                            break;
+                self->last_ack_ms = now;
+            }
+            while (self->next_new < self->total && self->next_new < self->base + self->opts.window) {
+                if (!self->acked[self->next_new] && s_send_chunk (self, self->next_new, now))
+                    break;
+                self->next_new++;
+            }
+            if (now - self->last_progress_ms > self->opts.give_up_ms)
+                s_fail (self, "%s", "no progress from the responder");
+            break;
+        }
+        case OTA_ENG_ENDING:
+            if (!self->last_ctl_ms || now - self->last_ctl_ms >= self->opts.begin_retry_ms) {
+                ota_msg_t m = { .op = OTA_OP_END, .session = self->session, .crc32 = self->crc,
+                                .chunks = self->total };
+                s_send_msg (self, &m);
+                self->last_ctl_ms = now;
+            }
+            if (self->base < self->total)
+                self->state = OTA_ENG_SENDING;       /* the responder says something is missing */
+            if (now - self->last_progress_ms > self->opts.give_up_ms)
+                s_fail (self, "%s", "the responder does not confirm END");
+            break;
+        default:
+            break;
+    }
+    return self->state;
+}
+
+ota_engine_state_t ota_engine_state (ota_engine_t *self) { return self->state; }
+const char *ota_engine_error (ota_engine_t *self) { return self->error; }
+uint32_t ota_engine_crc (ota_engine_t *self) { return self->crc; }
+uint32_t ota_engine_base (ota_engine_t *self) { return self->base; }
+
+void
+ota_engine_stats (ota_engine_t *self, uint64_t now, ota_engine_stats_t *out)
+{
+    self->stats.chunks_total = self->total;
+    self->stats.chunks_acked = self->acked_count;
+    uint64_t bytes = (uint64_t) self->acked_count * OTA_CHUNK_MAX;
+    if (bytes > self->size)
+        bytes = self->size;
+    self->stats.bytes_acked = bytes;
+    self->stats.percent = self->size ? 100.0 * (double) bytes / self->size : 100.0;
+    double secs = self->first_ack_ms && now > self->first_ack_ms ? (now - self->first_ack_ms) / 1000.0 : 0;
+    uint64_t done_here = self->acked_count > self->base_at_start
+                             ? (uint64_t) (self->acked_count - self->base_at_start) * OTA_CHUNK_MAX : 0;
+    self->stats.rate_bps = secs > 0 ? (double) done_here / secs : 0;
+    self->stats.eta_s = self->stats.rate_bps > 0 ? (double) (self->size - bytes) / self->stats.rate_bps : 0;
+    *out = self->stats;
+}

@@ -1,0 +1,57 @@
+/* ota_engine - the initiator's side of the OTA protocol, independent of the
+ * transport: a window of chunks in flight, selective retransmission from the
+ * responder's ACK bitmaps, timeouts, END and the final status. The caller
+ * feeds it ACKs and time, and gives it a send function. */
+#ifndef OTA_ENGINE_H
+#define OTA_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ota_proto.h"
+
+typedef enum {
+    OTA_ENG_BEGIN,       /* waiting for BEGIN's ACK */
+    OTA_ENG_SENDING,
+    OTA_ENG_ENDING,      /* everything acked; END sent */
+    OTA_ENG_DONE,        /* responder verified the CRC and switched slots */
+    OTA_ENG_FAILED,
+} ota_engine_state_t;
+
+/* Sends one encoded OTA message; 0, or -1 when the transport is down (the
+ * engine tries again later). */
+typedef int (ota_send_fn) (void *ctx, const uint8_t *msg, size_t len);
+
+typedef struct {
+    uint32_t window;         /* chunks in flight beyond the acked base (default OTA_WINDOW) */
+    uint32_t rto_ms;         /* no ACK progress this long: resend what is unacked (300) */
+    uint32_t begin_retry_ms; /* BEGIN and END are repeated this often until answered (500) */
+    uint32_t give_up_ms;     /* no answer at all this long: failed (30000) */
+} ota_engine_opts_t;
+
+typedef struct {
+    uint32_t chunks_total, chunks_acked, sent, retransmissions, acks;
+    uint64_t bytes_acked;
+    double rate_bps, eta_s, percent;
+} ota_engine_stats_t;
+
+typedef struct _ota_engine_t ota_engine_t;
+
+/* IMAGE (SIZE bytes) is copied. START_BASE: chunks the caller knows are
+ * already written (a resumed job); the responder's ACK has the last word. */
+ota_engine_t *ota_engine_new (const uint8_t *image, uint32_t size, uint16_t session,
+                              const char *version, const ota_engine_opts_t *opts,
+                              ota_send_fn *send, void *ctx);
+void ota_engine_destroy (ota_engine_t **self_p);
+
+void ota_engine_on_msg (ota_engine_t *self, const uint8_t *buf, size_t len, uint64_t now_ms);
+/* Sends what is due; returns the state. */
+ota_engine_state_t ota_engine_tick (ota_engine_t *self, uint64_t now_ms);
+
+ota_engine_state_t ota_engine_state (ota_engine_t *self);
+const char *ota_engine_error (ota_engine_t *self);
+void ota_engine_stats (ota_engine_t *self, uint64_t now_ms, ota_engine_stats_t *out);
+uint32_t ota_engine_crc (ota_engine_t *self);
+uint32_t ota_engine_base (ota_engine_t *self);
+
+#endif

@@ -1,0 +1,342 @@
+/* test_ota_units - the OTA protocol in one process: the initiator engine and
+ * the responder core (on a real board_core) joined by a scripted radio with
+ * loss, duplication, reordering and reboots; flash and NVS in RAM. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lab_crc32.h"
+#include "ota_responder.h"
+#include "services/ota-initiator/ota_engine.h"
+
+#define SLOT (1536u * 1024u)
+#define QMAX 256
+
+typedef struct { uint8_t data[ESPNOW_MAX_FRAME]; size_t len; } frame_t;
+
+typedef struct {
+    /* clock */
+    uint64_t now_us;
+    /* responder board */
+    board_core_t core;
+    ota_responder_t resp;
+    uint8_t flash[SLOT];
+    uint32_t written, image_size;
+    bool begun, ended, booted_new;
+    int begin_calls, resume_calls;
+    uint8_t kv[sizeof (ota_progress_t)];
+    bool kv_set;
+    /* radio: responder -> initiator (ACKs) */
+    frame_t acks[QMAX];
+    int nacks;
+    /* link behaviour, initiator -> responder */
+    unsigned loss_pct, dup_pct;
+    bool reorder;
+    frame_t held;
+    bool holding;
+    unsigned rng;
+    int corrupt_seq;                      /* flip a byte of this chunk once, -1 none */
+    ota_engine_t *eng;
+    uint8_t *image;
+    uint32_t size;
+} world_t;
+
+static world_t *W;
+
+static unsigned s_rand (world_t *w) { w->rng = w->rng * 1103515245u + 12345u; return (w->rng >> 16) % 100; }
+
+/* --- responder port ------------------------------------------------------ */
+static int
+p_radio_send (void *ctx, const uint8_t mac[6], const uint8_t *data, size_t len)
+{
+    (void) mac;
+    world_t *w = (world_t *) ctx;
+    if (w->nacks < QMAX) {
+        memcpy (w->acks[w->nacks].data, data, len);
+        w->acks[w->nacks++].len = len;
+    }
+    return 0;
+}
+static void p_uart (void *ctx, const uint8_t *d, size_t n) { (void) ctx; (void) d; (void) n; }
+static uint64_t p_now (void *ctx) { return ((world_t *) ctx)->now_us; }
+static void p_reboot (void *ctx) { ((world_t *) ctx)->booted_new = true; }
+
+/* --- flash in RAM ---------------------------------------------------------- */
+static uint32_t f_slot (void *ctx) { (void) ctx; return SLOT; }
+static int f_begin (void *ctx, uint32_t size) { world_t *w = ctx; w->begin_calls++; w->begun = true; w->written = 0; w->image_size = size; memset (w->flash, 0xff, SLOT); return 0; }
+static int f_resume (void *ctx, uint32_t size, uint32_t off) { world_t *w = ctx; w->resume_calls++; w->begun = true; w->image_size = size; w->written = off; return 0; }
+static int
+f_write (void *ctx, const uint8_t *d, size_t n)
+{
+    world_t *w = ctx;
+    if (!w->begun || w->written + n > SLOT)
+        return -1;
+    memcpy (w->flash + w->written, d, n);
+    w->written += (uint32_t) n;
+    return 0;
+}
+static int f_end (void *ctx) { world_t *w = ctx; w->ended = true; return w->written == w->image_size ? 0 : -1; }
+static int f_boot (void *ctx) { (void) ctx; return 0; }
+static void f_abort (void *ctx) { ((world_t *) ctx)->begun = false; }
+static int f_kv_get (void *ctx, void *buf, size_t len) { world_t *w = ctx; if (!w->kv_set) return -1; memcpy (buf, w->kv, len); return 0; }
+static int f_kv_set (void *ctx, const void *buf, size_t len) { world_t *w = ctx; memcpy (w->kv, buf, len); w->kv_set = true; return 0; }
+
+static void
+s_boot_responder (world_t *w)
+{
+    board_port_t port = { w, p_radio_send, p_uart, p_now, NULL, p_reboot };
+    board_info_t info = { .mac = { 2, 2, 2, 2, 2, 2 }, .channel = 1, .version = "1.0.0",
+                          .partition = "factory", .reset_reason = "poweron" };
+    board_core_init (&w->core, &port, &info);
+    board_core_set_beacon (&w->core, 0);
+    board_core_set_heartbeat (&w->core, 0);
+    ota_flash_t fl = { w, f_slot, f_begin, f_resume, f_write, f_end, f_boot, f_abort, f_kv_get, f_kv_set };
+    ota_responder_init (&w->resp, &w->core, &fl);
+}
+
+/* --- the initiator's transport: straight onto the responder's radio ----- */
+static void
+s_deliver (world_t *w, const uint8_t *data, size_t len)
+{
+    static const uint8_t src[6] = { 1, 1, 1, 1, 1, 1 };
+    board_core_radio_in (&w->core, src, -50, data, len);
+}
+
+static int
+s_send (void *ctx, const uint8_t *msg, size_t len)
+{
+    world_t *w = (world_t *) ctx;
+    frame_t f;
+    uint8_t copy[OTA_MSG_MAX];
+    memcpy (copy, msg, len);
+    /* Damage upstream of the radio's own CRC (RAM, a buggy relay): only the
+     * end-to-end CRC of the image can catch it. */
+    if (w->corrupt_seq >= 0 && copy[0] == OTA_OP_CHUNK && len > 8
+        && (uint32_t) (copy[3] | copy[4] << 8 | copy[5] << 16 | (uint32_t) copy[6] << 24) == (uint32_t) w->corrupt_seq) {
+        copy[8] ^= 0x40;
+        w->corrupt_seq = -1;
+    }
+    msg = copy;
+    f.len = espnow_frame_encode (f.data, sizeof f.data, ESPNOW_T_OTA, 0, msg, len);
+    if (w->loss_pct && s_rand (w) < w->loss_pct)
+        return 0;                                  /* lost on the air */
+    if (w->reorder && !w->holding && s_rand (w) < 10) {
+        w->held = f;                               /* overtaken by the next one */
+        w->holding = true;
+        return 0;
+    }
+    s_deliver (w, f.data, f.len);
+    if (w->holding) {
+        s_deliver (w, w->held.data, w->held.len);
+        w->holding = false;
+    }
+    if (w->dup_pct && s_rand (w) < w->dup_pct)
+        s_deliver (w, f.data, f.len);
+    return 0;
+}
+
+static void
+s_pump_acks (world_t *w)
+{
+    for (int i = 0; i < w->nacks; i++) {
+        espnow_hdr_t h;
+        const uint8_t *p;
+        if (espnow_frame_decode (w->acks[i].data, w->acks[i].len, &h, &p) == 0 && h.type == ESPNOW_T_OTA) {
+            if (w->loss_pct && s_rand (w) < w->loss_pct)
+                continue;
+            ota_engine_on_msg (w->eng, p, h.len, w->now_us / 1000);
+        }
+    }
+    w->nacks = 0;
+}
+
+static int
+s_setup (void **state)
+{
+    world_t *w = (world_t *) calloc (1, sizeof (world_t));
+    w->now_us = 1000000;
+    w->rng = 42;
+    w->corrupt_seq = -1;
+    s_boot_responder (w);
+    W = w;
+    *state = w;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    world_t *w = (world_t *) *state;
+    ota_engine_destroy (&w->eng);
+    free (w->image);
+    free (w);
+    return 0;
+}
+
+static void
+s_image (world_t *w, uint32_t size)
+{
+    w->size = size;
+    w->image = (uint8_t *) malloc (size);
+    for (uint32_t i = 0; i < size; i++)
+        w->image[i] = (uint8_t) (i * 7 + (i >> 8));
+    w->eng = ota_engine_new (w->image, size, 77, "2.0.0", NULL, s_send, w);
+}
+
+/* Runs until the engine finishes or LIMIT_MS of simulated time passes;
+ * REBOOT_AT (chunks) reboots the responder once mid-push. */
+static ota_engine_state_t
+s_run (world_t *w, int limit_ms, uint32_t reboot_at)
+{
+    bool rebooted = false;
+    for (int t = 0; t < limit_ms; t++) {
+        w->now_us += 1000;
+        ota_engine_state_t st = ota_engine_tick (w->eng, w->now_us / 1000);
+        board_core_poll (&w->core);
+        s_pump_acks (w);
+        if (st == OTA_ENG_DONE || st == OTA_ENG_FAILED)
+            return st;
+        if (reboot_at && !rebooted && w->resp.p.base >= reboot_at) {
+            rebooted = true;
+            w->begun = false;         /* RAM state of the flash driver is gone too */
+            s_boot_responder (w);
+        }
+    }
+    return ota_engine_state (w->eng);
+}
+
+static void
+s_check_written (world_t *w)
+{
+    assert_int_equal (w->written, w->size);
+    assert_memory_equal (w->flash, w->image, w->size);
+    assert_true (w->ended);
+}
+
+static void
+test_images_of_every_size_arrive_intact (void **state)
+{
+    world_t *w = (world_t *) *state;
+    const uint32_t sizes[] = { 1, 100, 1024, 742 * 1024 };
+    for (size_t i = 0; i < 4; i++) {
+        if (i) {   /* a fresh responder and engine per size */
+            ota_engine_destroy (&w->eng);
+            free (w->image);
+            memset (w->kv, 0, sizeof w->kv);
+            w->kv_set = false;
+            w->ended = false;
+            s_boot_responder (w);
+        }
+        s_image (w, sizes[i]);
+        assert_int_equal (s_run (w, 600000, 0), OTA_ENG_DONE);
+        s_check_written (w);
+        board_core_poll (&w->core);
+    }
+}
+
+static void
+test_five_percent_loss_duplicates_and_reordering (void **state)
+{
+    world_t *w = (world_t *) *state;
+    w->loss_pct = 5;
+    w->dup_pct = 5;
+    w->reorder = true;
+    s_image (w, 300 * 1024);
+    assert_int_equal (s_run (w, 600000, 0), OTA_ENG_DONE);
+    s_check_written (w);
+    ota_engine_stats_t st;
+    ota_engine_stats (w->eng, w->now_us / 1000, &st);
+    assert_true (st.retransmissions > 0);
+    /* Selective repeat: far fewer resends than a go-back-N would need. */
+    assert_true (st.retransmissions < st.chunks_total / 5);
+    assert_true (w->resp.stats.duplicates > 0);
+}
+
+static void
+test_responder_reboot_mid_push_resumes (void **state)
+{
+    world_t *w = (world_t *) *state;
+    s_image (w, 200 * 1024);
+    assert_int_equal (s_run (w, 600000, 500), OTA_ENG_DONE);
+    s_check_written (w);
+    assert_int_equal (w->begin_calls, 1);     /* not started over */
+    assert_int_equal (w->resume_calls, 1);
+}
+
+static void
+test_corrupted_image_is_refused_and_old_firmware_kept (void **state)
+{
+    world_t *w = (world_t *) *state;
+    w->corrupt_seq = 25;
+    s_image (w, 10 * 1024);
+    ota_engine_state_t st = s_run (w, 120000, 0);
+    assert_int_equal (st, OTA_ENG_FAILED);
+    assert_non_null (strstr (ota_engine_error (w->eng), "CRC"));
+    assert_false (w->booted_new);
+    assert_false (w->ended);          /* the slot was never finalised */
+}
+
+static void
+test_image_larger_than_slot_refused_before_erase (void **state)
+{
+    world_t *w = (world_t *) *state;
+    s_image (w, SLOT + 1);
+    assert_int_equal (s_run (w, 10000, 0), OTA_ENG_FAILED);
+    assert_non_null (strstr (ota_engine_error (w->eng), "larger than the OTA slot"));
+    assert_int_equal (w->begin_calls, 0);
+}
+
+static void
+test_done_reboots_into_new_image (void **state)
+{
+    world_t *w = (world_t *) *state;
+    s_image (w, 4096);
+    assert_int_equal (s_run (w, 60000, 0), OTA_ENG_DONE);
+    for (int i = 0; i < 400 && !w->booted_new; i++) {
+        w->now_us += 1000;
+        board_core_poll (&w->core);
+    }
+    assert_true (w->booted_new);
+}
+
+static void
+test_codec_round_trip_and_malformed (void **state)
+{
+    (void) state;
+    ota_msg_t m = { .op = OTA_OP_BEGIN, .session = 9, .size = 123456, .crc32 = 0xdeadbeef, .chunk = 200 };
+    strcpy (m.version, "1.2.3-rc1");
+    uint8_t buf[OTA_MSG_MAX];
+    size_t n = ota_msg_encode (buf, sizeof buf, &m);
+    ota_msg_t d;
+    assert_int_equal (ota_msg_decode (buf, n, &d), 0);
+    assert_int_equal (d.size, 123456);
+    assert_int_equal (d.crc32, 0xdeadbeef);
+    assert_string_equal (d.version, "1.2.3-rc1");
+    /* Every truncation of a valid message is refused. */
+    for (size_t k = 0; k < n; k++)
+        assert_int_equal (ota_msg_decode (buf, k, &d), -1);
+    uint8_t big[OTA_CHUNK_MAX + 1] = { 0 };
+    ota_msg_t c = { .op = OTA_OP_CHUNK, .session = 1, .seq = 3, .data = big, .data_len = OTA_CHUNK_MAX + 1 };
+    assert_int_equal (ota_msg_encode (buf, sizeof buf, &c), 0);
+    /* The chunk, its header and the ESP-NOW header fit one ESP-NOW frame. */
+    assert_true (7 + OTA_CHUNK_MAX + ESPNOW_HDR_SIZE <= ESPNOW_MAX_FRAME);
+    uint8_t bad[] = { 9, 0, 0 };
+    assert_int_equal (ota_msg_decode (bad, sizeof bad, &d), -1);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown (test_images_of_every_size_arrive_intact, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_five_percent_loss_duplicates_and_reordering, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_responder_reboot_mid_push_resumes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_corrupted_image_is_refused_and_old_firmware_kept, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_image_larger_than_slot_refused_before_erase, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_done_reboots_into_new_image, s_setup, s_teardown),
+        cmocka_unit_test (test_codec_round_trip_and_malformed),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
