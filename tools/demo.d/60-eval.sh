@@ -34,8 +34,28 @@ pack="$PWD/eval/scenarios"
 plan="$LAB_RUNTIME_DIR/demo-plan.cfg"
 sed "s#^\(    scenarios = \).*#\1\"$pack\"#" eval/plans/demo.cfg >"$plan"
 rm -rf "$out"
+# Count this lab's backend processes while the sweep runs (other labs on the
+# machine have another LAB_RUNTIME_DIR in their environment).
+ours() {
+    n=0
+    for p in $(pgrep -f 'labsim llm' 2>/dev/null); do
+        tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "LAB_RUNTIME_DIR=$LAB_RUNTIME_DIR" && n=$((n + 1))
+    done
+    echo $n
+}
+maxfile=$(mktemp)
+echo 0 >"$maxfile"
+( max=0; while :; do n=$(ours); [ "$n" -gt "$max" ] && max=$n && echo $max >"$maxfile"; sleep 0.05; done ) &
+sampler=$!
+started="$started $sampler"
 if ! labctl -c "$cfg" eval run "$plan" --out "$out" >"$log/demo-eval.out" 2>&1; then
     echo "DEMO eval FAIL $(tail -n 3 "$log/demo-eval.out" | tr '\n' ' ' | head -c 300)"
+    exit 1
+fi
+kill $sampler 2>/dev/null; wait $sampler 2>/dev/null
+maxalive=$(cat "$maxfile"); rm -f "$maxfile"
+if [ "$maxalive" -gt 1 ]; then
+    echo "DEMO eval FAIL $maxalive backend processes were alive at once"
     exit 1
 fi
 sum="$out/summary.json"
@@ -58,4 +78,4 @@ if [ "${cohorts:-0}" -lt 2 ] || [ "${rows:-0}" -lt 1 ]; then
     echo "DEMO eval FAIL ${cohorts:-0} cohorts done, ${rows:-0} rows ($(head -c 200 "$sum"))"
     exit 1
 fi
-echo "DEMO eval ok $cohorts cohorts $rows rows, $errors errors; ${figures//_/ }; backends started and stopped by $mode one at a time; rows in $out"
+echo "DEMO eval ok $cohorts cohorts $rows rows, $errors errors; ${figures//_/ }; backends started and stopped by $mode, at most $maxalive alive at once; rows in $out"
