@@ -122,14 +122,15 @@ s_teardown (void **state)
 
 /* Runs the plan in this process with local backends. */
 static int
-s_run (fx_t *f, lab_config_t **cfg_p, eval_progress_t *pr, long max_rows)
+s_run_opts (fx_t *f, lab_config_t **cfg_p, eval_progress_t *pr, long max_rows, bool retry_errors)
 {
     char err[512];
     lab_config_t *cfg = lab_config_load (f->cfg, err, sizeof err);
     assert_non_null (cfg);
     eval_backends_t *be = eval_backends_new_local (cfg, f->cfg, f->dir);
     eval_progress_init (pr);
-    eval_sweep_opts_t o = { .plan_path = f->plan, .backends = be, .max_rows = max_rows };
+    eval_sweep_opts_t o = { .plan_path = f->plan, .backends = be, .max_rows = max_rows,
+                            .retry_errors = retry_errors };
     int rc = eval_sweep_run (&o, pr, err, sizeof err);
     eval_backends_destroy (&be);
     if (cfg_p)
@@ -137,6 +138,12 @@ s_run (fx_t *f, lab_config_t **cfg_p, eval_progress_t *pr, long max_rows)
     else
         lab_config_destroy (&cfg);
     return rc;
+}
+
+static int
+s_run (fx_t *f, lab_config_t **cfg_p, eval_progress_t *pr, long max_rows)
+{
+    return s_run_opts (f, cfg_p, pr, max_rows, false);
 }
 
 static json_t *
@@ -225,6 +232,44 @@ test_each_fault_gives_its_outcome_and_sweep_continues (void **state)
     assert_true (json_object_get (r, "quality_error") || json_object_get (r, "format_ok"));
     assert_int_equal (pr.errors, 4);
     json_decref (rows);
+}
+
+static void
+test_errors_are_redone_only_with_retry_errors (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    s_config (f, "            m1\n                fault = \"500\"\n                token_rate = 2000\n");
+    s_plan (f, "    sim-a\n        models = \"m1\"\n", NULL);
+    eval_progress_t pr;
+    assert_int_equal (s_run (f, NULL, &pr, 0), 0);
+    assert_int_equal (pr.errors, 3);
+    /* The backend is fixed; a plain rerun leaves the error rows alone. */
+    s_config (f, "            m1\n                token_rate = 2000\n");
+    assert_int_equal (s_run (f, NULL, &pr, 0), 0);
+    json_t *rows = s_rows (f);
+    assert_int_equal (json_array_size (rows), 3);
+    json_decref (rows);
+    assert_int_equal (s_run_opts (f, NULL, &pr, 0, true), 0);
+    assert_int_equal (pr.errors, 0);
+    rows = s_rows (f);
+    assert_int_equal (json_array_size (rows), 6);        /* append-only: the errors stay */
+    json_decref (rows);
+    char err[300];
+    eval_rows_t *rs = eval_rows_open (f->out, err, sizeof err);
+    json_t *latest = eval_rows_latest (rs);
+    assert_int_equal (json_array_size (latest), 3);      /* one per key, the newest */
+    size_t i;
+    json_t *r;
+    json_array_foreach (latest, i, r)
+        assert_string_equal (s_get (r, "outcome"), "ok");
+    json_decref (latest);
+    eval_rows_destroy (&rs);
+    char path[700];
+    snprintf (path, sizeof path, "%s/summary.json", f->out);
+    json_t *sum = json_load_file (path, 0, NULL);
+    assert_int_equal (json_integer_value (json_object_get (sum, "errors")), 0);
+    assert_int_equal (json_integer_value (json_object_get (sum, "rows")), 3);
+    json_decref (sum);
 }
 
 static void
@@ -597,6 +642,7 @@ main (void)
     curl_global_init (CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_each_fault_gives_its_outcome_and_sweep_continues, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_errors_are_redone_only_with_retry_errors, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_unhealthy_backend_skips_cohort_with_reason, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_only_one_backend_alive_at_any_time, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_killed_runner_resumes_without_missing_or_duplicate_rows, s_setup, s_teardown),
