@@ -127,16 +127,19 @@ s_run (labctl_t *ctx, int argc, char **argv)
             printf ("%s\n", s);
             free (s);
         }
-        s_bar (tty, st, last, sizeof last);
+        if (!ctx->json)
+            s_bar (tty, st, last, sizeof last);
         bool end = !strcmp (st->state, "done") || !strcmp (st->state, "stopped")
                    || !strcmp (st->state, "failed");
         if (end) {
             if (tty)
                 printf ("\n");
-            if (st->summary_md && *st->summary_md && !ctx->json)
-                printf ("%s", st->summary_md);
-            printf ("eval %s %s: %u/%u rows, %u errors, %u cohorts\n", st->sweep, st->state, st->done,
-                    st->total, st->errors, st->cohorts_total);
+            if (!ctx->json) {
+                if (st->summary_md && *st->summary_md)
+                    printf ("%s", st->summary_md);
+                printf ("eval %s %s: %u/%u rows, %u errors, %u cohorts\n", st->sweep, st->state,
+                        st->done, st->total, st->errors, st->cohorts_total);
+            }
             result = !strcmp (st->state, "done") ? BUS_OK : BUS_ERROR;
             bus_msg_destroy (&m);
             break;
