@@ -272,6 +272,40 @@ test_errors_are_redone_only_with_retry_errors (void **state)
     json_decref (sum);
 }
 
+static json_t *
+s_row_of_scenario (json_t *rows, const char *scenario)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach (rows, i, r)
+        if (!strcmp (s_get (r, "scenario"), scenario))
+            return r;
+    return NULL;
+}
+
+/* Answers come from the scenario pack by the profile; a per-kind profile
+ * gives one modality its own (the canned answer of a broken image path). */
+static void
+test_answers_come_from_pack_by_profile_and_kind (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    s_config (f, "            m1\n                token_rate = 2000\n                answers = \"good=1\"\n"
+                 "                answers_image = \"symptom=1\"\n");
+    s_plan (f, "    sim-a\n        models = \"m1\"\n", NULL);
+    eval_progress_t pr;
+    assert_int_equal (s_run (f, NULL, &pr, 0), 0);
+    json_t *rows = s_rows (f);
+    char *good = eval_read_file ("tests/eval/scenarios/t01_crashloop/answers/good.txt", NULL);
+    char *symptom = eval_read_file ("tests/eval/scenarios/i01_dashboard/answers/symptom.txt", NULL);
+    good[strcspn (good, "\n")] = 0;
+    symptom[strcspn (symptom, "\n")] = 0;
+    assert_string_equal (s_get (s_row_of_scenario (rows, "t01_crashloop"), "completion"), good);
+    assert_string_equal (s_get (s_row_of_scenario (rows, "i01_dashboard"), "completion"), symptom);
+    free (good);
+    free (symptom);
+    json_decref (rows);
+}
+
 static void
 test_unhealthy_backend_skips_cohort_with_reason (void **state)
 {
@@ -643,6 +677,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_each_fault_gives_its_outcome_and_sweep_continues, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_errors_are_redone_only_with_retry_errors, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_answers_come_from_pack_by_profile_and_kind, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_unhealthy_backend_skips_cohort_with_reason, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_only_one_backend_alive_at_any_time, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_killed_runner_resumes_without_missing_or_duplicate_rows, s_setup, s_teardown),
