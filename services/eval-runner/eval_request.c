@@ -7,16 +7,18 @@
 #include <sys/resource.h>
 #include <time.h>
 
-typedef struct {
+struct _eval_stream_t {
     eval_result_t *r;
     eval_sse_t *sse;
+    uint64_t now_ns;           /* time of the bytes being fed */
     size_t comp_cap;
     size_t reas_len, reas_cap;
     char first_error[200];
     char api_error[200];
     char body_head[256];       /* start of a non-SSE body (HTTP errors) */
     size_t body_head_len;
-} s_ctx_t;
+};
+typedef struct _eval_stream_t s_ctx_t;
 
 uint64_t
 eval_now_ns (void)
@@ -75,8 +77,8 @@ static void
 s_on_event (const char *event, const char *data, size_t len, void *arg)
 {
     (void) event;
-    uint64_t now = eval_now_ns ();
     s_ctx_t *ctx = (s_ctx_t *) arg;
+    uint64_t now = ctx->now_ns;
     eval_result_t *r = ctx->r;
     if (len == 6 && !memcmp (data, "[DONE]", 6)) {
         r->done_seen = true;
@@ -111,11 +113,31 @@ s_on_event (const char *event, const char *data, size_t len, void *arg)
     eval_chunk_clear (&c);
 }
 
-static size_t
-s_write (char *ptr, size_t size, size_t nmemb, void *arg)
+eval_stream_t *
+eval_stream_new (eval_result_t *r, uint64_t t0_ns)
 {
-    s_ctx_t *ctx = (s_ctx_t *) arg;
-    size_t n = size * nmemb;
+    eval_stream_t *ctx = (eval_stream_t *) calloc (1, sizeof (eval_stream_t));
+    eval_result_clear (r);
+    ctx->r = r;
+    ctx->sse = eval_sse_new (0, s_on_event, ctx);
+    r->tl.t0_ns = t0_ns;
+    return ctx;
+}
+
+void
+eval_stream_destroy (eval_stream_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    eval_sse_destroy (&(*self_p)->sse);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+void
+eval_stream_feed (eval_stream_t *ctx, const char *ptr, size_t n, uint64_t now_ns)
+{
+    ctx->now_ns = now_ns;
     if (ctx->body_head_len < sizeof ctx->body_head - 1) {
         size_t k = sizeof ctx->body_head - 1 - ctx->body_head_len;
         if (k > n)
@@ -125,7 +147,13 @@ s_write (char *ptr, size_t size, size_t nmemb, void *arg)
         ctx->body_head[ctx->body_head_len] = 0;
     }
     eval_sse_feed (ctx->sse, ptr, n);
-    return n;
+}
+
+static size_t
+s_write (char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    eval_stream_feed ((eval_stream_t *) arg, ptr, size * nmemb, eval_now_ns ());
+    return size * nmemb;
 }
 
 static void
@@ -137,23 +165,53 @@ s_fail (eval_result_t *r, bool transport, const char *cls, const char *fmt, cons
     snprintf (r->error_message, sizeof r->error_message, fmt, msg);
 }
 
+void
+eval_stream_end (eval_stream_t *ctx, long http_status, int curl_code)
+{
+    eval_result_t *r = ctx->r;
+    CURLcode cc = (CURLcode) curl_code;
+    eval_sse_finish (ctx->sse);
+    r->http_status = http_status;
+    eval_sse_counters (ctx->sse, &r->sse);
+    if (!r->completion)
+        r->completion = strdup ("");
+    r->template_leak = eval_text_has_template_leak (r->completion);
+    eval_metrics_compute (&r->tl, &r->m);
+    r->ok = true;
+    if (cc == CURLE_OPERATION_TIMEDOUT)
+        s_fail (r, true, "timeout", "no complete answer within %s", "the request timeout");
+    else if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST)
+        s_fail (r, true, "connect", "%s", curl_easy_strerror (cc));
+    else if (r->http_status >= 400) {
+        char msg[200];
+        snprintf (msg, sizeof msg, "HTTP %ld: %.150s", r->http_status, ctx->body_head);
+        s_fail (r, false, "http", "%s", msg);
+    }
+    else if (r->malformed_chunks)
+        s_fail (r, false, "malformed_json", "%s", ctx->first_error);
+    else if (ctx->api_error[0])
+        s_fail (r, false, "api_error", "%s", ctx->api_error);
+    else if (cc != CURLE_OK || (!r->done_seen && !r->finish_reason[0])) {
+        char msg[200];
+        snprintf (msg, sizeof msg, "stream ended after %u chunks without [DONE]%s%s", r->chunks,
+                  cc != CURLE_OK ? ": " : "", cc != CURLE_OK ? curl_easy_strerror (cc) : "");
+        s_fail (r, true, "stream_cut", "%s", msg);
+    }
+}
+
 int
 eval_request_run (const eval_request_opts_t *o, eval_result_t *r)
 {
-    eval_result_clear (r);
-    s_ctx_t ctx;
-    memset (&ctx, 0, sizeof ctx);
-    ctx.r = r;
-    ctx.sse = eval_sse_new (0, s_on_event, &ctx);
     CURL *curl = curl_easy_init ();
     struct curl_slist *hdr = NULL;
     hdr = curl_slist_append (hdr, "Content-Type: application/json");
     hdr = curl_slist_append (hdr, "Accept: text/event-stream");
+    eval_stream_t *ctx = eval_stream_new (r, 0);
     curl_easy_setopt (curl, CURLOPT_URL, o->url);
     curl_easy_setopt (curl, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt (curl, CURLOPT_POSTFIELDS, o->body);
     curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_write);
-    curl_easy_setopt (curl, CURLOPT_WRITEDATA, &ctx);
+    curl_easy_setopt (curl, CURLOPT_WRITEDATA, ctx);
     curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : 60000L);
     curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS,
                       o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 5000L);
@@ -165,37 +223,12 @@ eval_request_run (const eval_request_opts_t *o, eval_result_t *r)
     double cpu0 = s_thread_cpu_us ();
     r->tl.t0_ns = eval_now_ns ();
     CURLcode cc = curl_easy_perform (curl);
-    eval_sse_finish (ctx.sse);
+    long status = 0;
+    curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
+    eval_stream_end (ctx, status, (int) cc);
     r->cpu_us = s_thread_cpu_us () - cpu0;
-    curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &r->http_status);
-    eval_sse_counters (ctx.sse, &r->sse);
-    if (!r->completion)
-        r->completion = strdup ("");
-    r->template_leak = eval_text_has_template_leak (r->completion);
-    eval_metrics_compute (&r->tl, &r->m);
-    r->ok = true;
-
-    if (cc == CURLE_OPERATION_TIMEDOUT)
-        s_fail (r, true, "timeout", "no complete answer within %s", "the request timeout");
-    else if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST)
-        s_fail (r, true, "connect", "%s", curl_easy_strerror (cc));
-    else if (r->http_status >= 400) {
-        char msg[200];
-        snprintf (msg, sizeof msg, "HTTP %ld: %.150s", r->http_status, ctx.body_head);
-        s_fail (r, false, "http", "%s", msg);
-    }
-    else if (r->malformed_chunks)
-        s_fail (r, false, "malformed_json", "%s", ctx.first_error);
-    else if (ctx.api_error[0])
-        s_fail (r, false, "api_error", "%s", ctx.api_error);
-    else if (cc != CURLE_OK || (!r->done_seen && !r->finish_reason[0])) {
-        char msg[200];
-        snprintf (msg, sizeof msg, "stream ended after %u chunks without [DONE]%s%s", r->chunks,
-                  cc != CURLE_OK ? ": " : "", cc != CURLE_OK ? curl_easy_strerror (cc) : "");
-        s_fail (r, true, "stream_cut", "%s", msg);
-    }
     curl_slist_free_all (hdr);
     curl_easy_cleanup (curl);
-    eval_sse_destroy (&ctx.sse);
+    eval_stream_destroy (&ctx);
     return r->ok ? 0 : -1;
 }

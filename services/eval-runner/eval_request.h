@@ -53,6 +53,15 @@ void eval_result_clear (eval_result_t *r);
 /* Runs the request; always fills R (outcome included). Returns 0 when ok. */
 int eval_request_run (const eval_request_opts_t *o, eval_result_t *r);
 
+/* The stream consumer under eval_request_run, open for tests and fuzzing:
+ * feed the response body as it arrives with the time it arrived, then end
+ * it with the HTTP status and the transfer's CURLcode (0: complete). */
+typedef struct _eval_stream_t eval_stream_t;
+eval_stream_t *eval_stream_new (eval_result_t *r, uint64_t t0_ns);
+void eval_stream_feed (eval_stream_t *self, const char *buf, size_t len, uint64_t now_ns);
+void eval_stream_end (eval_stream_t *self, long http_status, int curl_code);
+void eval_stream_destroy (eval_stream_t **self_p);
+
 /* Monotonic clock in ns. */
 uint64_t eval_now_ns (void);
 

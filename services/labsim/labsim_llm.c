@@ -32,6 +32,7 @@ typedef struct {
     uint64_t start_ns;
     atomic_bool stopping;
     atomic_ullong served;
+    atomic_ullong bad_requests;   /* 4xx answers: malformed bodies, unknown models/paths */
 } server_t;
 
 /* Per-connection state. */
@@ -319,6 +320,7 @@ s_chat (server_t *srv, struct MHD_Connection *c, const char *body, size_t len)
     json_t *req = json_loadb (body, len, 0, &jerr);
     if (!json_is_object (req)) {
         json_decref (req);
+        atomic_fetch_add (&srv->bad_requests, 1);
         return s_error (c, 400, "invalid_request_error", "request body is not a JSON object");
     }
     const char *model_name = json_string_value (json_object_get (req, "model"));
@@ -327,6 +329,7 @@ s_chat (server_t *srv, struct MHD_Connection *c, const char *body, size_t len)
         model = &srv->sim.models[0];
     if (!model) {
         json_decref (req);
+        atomic_fetch_add (&srv->bad_requests, 1);
         return s_error (c, 404, "not_found_error", "model not found");
     }
     stream_t *st = (stream_t *) calloc (1, sizeof (stream_t));
@@ -369,6 +372,7 @@ s_sim_fault (server_t *srv, struct MHD_Connection *c, const char *body, size_t l
     int f = llm_fault_parse (fname);
     if (!req || !fname || f < 0) {
         json_decref (req);
+        atomic_fetch_add (&srv->bad_requests, 1);
         return s_error (c, 400, "invalid_request_error",
                         "want {\"fault\": 500|hang|stream_cut|malformed_json|ping|im_end|length|none, "
                         "\"model\": M, \"count\": N}");
@@ -422,7 +426,10 @@ s_get (server_t *srv, struct MHD_Connection *c, const char *url)
                                             llm_fault_name (srv->sim.models[i].rt_fault), "rt_count",
                                             (json_int_t) srv->sim.models[i].rt_count));
         pthread_mutex_unlock (&srv->sim.lock);
-        return s_reply_json (c, 200, json_pack ("{s:s, s:o}", "backend", srv->sim.backend, "models", models));
+        return s_reply_json (c, 200, json_pack ("{s:s, s:o, s:I, s:I}", "backend", srv->sim.backend,
+                                                "models", models, "served",
+                                                (json_int_t) atomic_load (&srv->served), "bad_requests",
+                                                (json_int_t) atomic_load (&srv->bad_requests)));
     }
     return s_error (c, 404, "not_found_error", "no such endpoint");
 }

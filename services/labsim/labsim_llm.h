@@ -17,6 +17,7 @@
  *               <model>
  *                   ttft = "50ms"   token_rate = 100 (tokens/s)
  *                   answers = "good=8 bad=1 symptom=1"
+ *                   answers_audio = "symptom=1"   per kind (audio, image)
  *                   fault = "none"  500|hang|stream_cut|malformed_json|
  *                                   ping|im_end|length
  *                   fault_rate = 1  share of requests that get it
@@ -52,6 +53,11 @@ typedef struct {
     double ttft_ms;
     double token_rate;       /* tokens per second */
     double w_good, w_bad, w_symptom;
+    /* per scenario kind (answers_audio, answers_image): a backend bug that
+     * hits one modality, like every audio clip getting the same canned
+     * hallucination; has_* false = use the general weights */
+    bool has_audio, has_image;
+    double wa_good, wa_bad, wa_symptom, wi_good, wi_bad, wi_symptom;
     llm_fault_t fault;       /* configured */
     double fault_rate;
     bool judge;

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const s_fault_names[] = { "none", "500", "hang", "stream_cut", "malformed_json",
                                              "ping", "im_end", "length", NULL };
@@ -38,11 +39,11 @@ llm_hash (const char *s, uint64_t h)
     return h;
 }
 
-/* "good=8 bad=1 symptom=1" */
+/* "good=8 bad=1 symptom=1" into G, B, S */
 static int
-s_parse_answers (const char *spec, llm_model_t *m)
+s_parse_weights (const char *spec, double *g, double *b, double *sy)
 {
-    m->w_good = m->w_bad = m->w_symptom = 0;
+    *g = *b = *sy = 0;
     char *copy = strdup (spec), *save = NULL;
     int rc = 0;
     for (char *tok = strtok_r (copy, " ,", &save); tok; tok = strtok_r (NULL, " ,", &save)) {
@@ -53,16 +54,16 @@ s_parse_answers (const char *spec, llm_model_t *m)
         if (w < 0)
             rc = -1;
         else if (!strcmp (tok, "good"))
-            m->w_good = w;
+            *g = w;
         else if (!strcmp (tok, "bad"))
-            m->w_bad = w;
+            *b = w;
         else if (!strcmp (tok, "symptom"))
-            m->w_symptom = w;
+            *sy = w;
         else
             rc = -1;
     }
     free (copy);
-    if (m->w_good + m->w_bad + m->w_symptom <= 0)
+    if (*g + *b + *sy <= 0)
         rc = -1;
     return rc;
 }
@@ -70,8 +71,9 @@ s_parse_answers (const char *spec, llm_model_t *m)
 static int
 s_load_model (lab_config_t *cfg, zconfig_t *node, llm_model_t *m, char *err, size_t errlen)
 {
-    static const char *const keys[] = { "ttft", "token_rate", "answers", "fault", "fault_rate",
-                                        "role", "unparseable", NULL };
+    static const char *const keys[] = { "ttft", "token_rate", "answers", "answers_audio",
+                                        "answers_image", "fault", "fault_rate", "role",
+                                        "unparseable", NULL };
     memset (m, 0, sizeof *m);
     snprintf (m->name, sizeof m->name, "%s", zconfig_name (node));
     long ttft = 50;
@@ -83,9 +85,16 @@ s_load_model (lab_config_t *cfg, zconfig_t *node, llm_model_t *m, char *err, siz
         return -1;
     m->ttft_ms = (double) ttft;
     const char *answers = zconfig_get (node, "answers", "good=1");
-    if (s_parse_answers (answers, m))
+    if (s_parse_weights (answers, &m->w_good, &m->w_bad, &m->w_symptom))
         return lab_config_error (cfg, zconfig_locate (node, "answers"), err, errlen,
                                  "answers must look like \"good=8 bad=1 symptom=1\"");
+    zconfig_t *aa = zconfig_locate (node, "answers_audio"), *ai = zconfig_locate (node, "answers_image");
+    if (aa && (m->has_audio = true)
+        && s_parse_weights (zconfig_value (aa), &m->wa_good, &m->wa_bad, &m->wa_symptom))
+        return lab_config_error (cfg, aa, err, errlen, "answers_audio must look like \"symptom=1\"");
+    if (ai && (m->has_image = true)
+        && s_parse_weights (zconfig_value (ai), &m->wi_good, &m->wi_bad, &m->wi_symptom))
+        return lab_config_error (cfg, ai, err, errlen, "answers_image must look like \"good=1\"");
     int f = llm_fault_parse (zconfig_get (node, "fault", "none"));
     if (f < 0)
         return lab_config_error (cfg, zconfig_locate (node, "fault"), err, errlen,
@@ -143,8 +152,11 @@ llm_sim_load (llm_sim_t *sim, lab_config_t *cfg, const char *backend,
     const char *dir = scenarios_override ? scenarios_override
                                          : (top ? zconfig_get (top, "scenarios", NULL) : NULL);
     if (dir && *dir) {
-        sim->pack = eval_pack_load (dir, err, errlen);
-        if (!sim->pack)
+        /* A pack that is missing is not fatal: every answer is then filler
+         * text, with the configured timing. A broken pack is an error. */
+        if (access (dir, R_OK) != 0)
+            fprintf (stderr, "labsim llm: no scenario pack at %s: answers are filler text\n", dir);
+        else if (!(sim->pack = eval_pack_load (dir, err, errlen)))
             return -1;
     }
     return 0;
@@ -272,10 +284,13 @@ llm_sim_plan (llm_sim_t *sim, llm_model_t *model, json_t *request, llm_plan_t *o
         const eval_scenario_t *sc = eval_pack_match_user (sim->pack, user);
         if (sc) {
             out->scenario = sc->id;
-            double total = model->w_good + model->w_bad + model->w_symptom;
-            double x = (double) (h % 1000000) / 1000000.0 * total;
-            out->answer_kind = x < model->w_good ? "good"
-                             : x < model->w_good + model->w_bad ? "bad" : "symptom";
+            double g = model->w_good, b = model->w_bad, sy = model->w_symptom;
+            if (model->has_audio && !strcmp (sc->kind, "audio"))
+                g = model->wa_good, b = model->wa_bad, sy = model->wa_symptom;
+            if (model->has_image && !strcmp (sc->kind, "image"))
+                g = model->wi_good, b = model->wi_bad, sy = model->wi_symptom;
+            double x = (double) (h % 1000000) / 1000000.0 * (g + b + sy);
+            out->answer_kind = x < g ? "good" : x < g + b ? "bad" : "symptom";
             text = s_answer_text (sc, out->answer_kind);
             if (!text && strcmp (out->answer_kind, "good")) {
                 out->answer_kind = "good";

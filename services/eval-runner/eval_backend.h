@@ -1,0 +1,46 @@
+/* eval_backend - starting and stopping the LLM backend of a cohort.
+ *
+ * The real path is labd (`backend-start NAME [timeout_ms]` replies once
+ * /health is 200, `backend-stop NAME` once the process is gone and its port
+ * closed, with the peak RSS it sampled). The local mode does the same itself
+ * from the lab config's backends section (command, base_url, health_url,
+ * start_timeout, stop_grace), for tests and for hosts without labd;
+ * `${port}` in those values is a free loopback port chosen at start. */
+#ifndef EVAL_BACKEND_H
+#define EVAL_BACKEND_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "bus/bus_client.h"
+#include "bus/lab_config.h"
+
+typedef struct {
+    char base_url[256];      /* server root, without /v1 */
+    pid_t pid;
+    double health_wait_s;
+    uint64_t peak_rss_kb;    /* after stop */
+} eval_backend_info_t;
+
+typedef struct _eval_backends_t eval_backends_t;
+
+/* Through labd on BUS (borrowed). */
+eval_backends_t *eval_backends_new_labd (bus_client_t *bus);
+/* Locally from CFG (borrowed); CONFIG_PATH expands ${config}; LOG_DIR gets
+ * each backend's output (NULL: inherit). */
+eval_backends_t *eval_backends_new_local (lab_config_t *cfg, const char *config_path,
+                                          const char *log_dir);
+void eval_backends_destroy (eval_backends_t **self_p);
+
+/* Starts NAME and waits for its health (at most TIMEOUT_MS). */
+int eval_backends_start (eval_backends_t *self, const char *name, long timeout_ms,
+                         eval_backend_info_t *info, char *err, size_t errlen);
+/* Stops NAME and waits until it is gone; fills info->peak_rss_kb. */
+int eval_backends_stop (eval_backends_t *self, const char *name, eval_backend_info_t *info,
+                        char *err, size_t errlen);
+/* "labd" or "local". */
+const char *eval_backends_mode (eval_backends_t *self);
+
+/* An HTTP GET: status code (0 when no answer), body in *body_p when given. */
+long eval_http_get (const char *url, long timeout_ms, char **body_p);
+
+#endif

@@ -1,0 +1,690 @@
+/* test_eval_sweep - eval-runner against real labsim llm servers: every
+ * simulated fault gives the right row outcome and the sweep goes on; a
+ * backend that never gets healthy skips its cohort with the reason; a runner
+ * killed mid-sweep resumes with no row missing or doubled; only one backend
+ * process is alive at any moment; run-time faults and the judge model. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "services/eval-runner/eval_backend.h"
+#include "services/eval-runner/eval_openai.h"
+#include "services/eval-runner/eval_request.h"
+#include "services/eval-runner/eval_rows.h"
+#include "services/eval-runner/eval_scenario.h"
+#include "services/eval-runner/eval_sweep.h"
+#include "tests/lab_test.h"
+
+typedef struct {
+    char *dir;
+    char cfg[600];
+    char plan[600];
+    char out[600];
+    char labsim[600];
+} fx_t;
+
+static void
+s_write (const char *path, const char *text)
+{
+    FILE *f = fopen (path, "w");
+    assert_non_null (f);
+    fputs (text, f);
+    fclose (f);
+}
+
+/* The lab config: labsim-llm models plus backends started locally. */
+static void
+s_config (fx_t *f, const char *models_a)
+{
+    char text[8192];
+    snprintf (text, sizeof text,
+              "labsim-llm\n"
+              "    scenarios = \"tests/eval/scenarios\"\n"
+              "    sim-a\n"
+              "        load_time = \"100ms\"\n"
+              "        style = \"llamacpp\"\n"
+              "        models\n%s"
+              "    sim-b\n"
+              "        style = \"openai\"\n"
+              "        load_time = \"0\"\n"
+              "        models\n"
+              "            m1\n"
+              "                ttft = \"10ms\"\n"
+              "                token_rate = 1000\n"
+              "    slow\n"
+              "        load_time = \"1h\"\n"
+              "        models\n"
+              "            m1\n"
+              "backends\n"
+              "    sim-a\n"
+              "        command = \"%s llm -c %s --backend sim-a --port ${port}\"\n"
+              "        base_url = \"http://127.0.0.1:${port}/v1\"\n"
+              "    sim-b\n"
+              "        command = \"%s llm -c %s --backend sim-b --port ${port}\"\n"
+              "        base_url = \"http://127.0.0.1:${port}/v1\"\n"
+              "    dead\n"
+              "        command = \"%s llm -c %s --backend nosuch --port ${port}\"\n"
+              "        base_url = \"http://127.0.0.1:${port}\"\n"
+              "    slow\n"
+              "        command = \"%s llm -c %s --backend slow --port ${port}\"\n"
+              "        base_url = \"http://127.0.0.1:${port}\"\n"
+              "        start_timeout = \"1s\"\n",
+              models_a, f->labsim, f->cfg, f->labsim, f->cfg, f->labsim, f->cfg, f->labsim, f->cfg);
+    s_write (f->cfg, text);
+}
+
+static void
+s_plan (fx_t *f, const char *backends, const char *extra)
+{
+    char text[4096];
+    snprintf (text, sizeof text,
+              "plan\n    name = \"t\"\n    scenarios = \"tests/eval/scenarios\"\n    output = \"%s\"\n"
+              "    warmup = 0\n    timeout = \"1s\"\n    retries = 1\n    backoff = \"20ms\"\n"
+              "    start_timeout = \"5s\"\n%sbackends\n%s",
+              f->out, extra ? extra : "", backends);
+    s_write (f->plan, text);
+}
+
+static int
+s_setup (void **state)
+{
+    fx_t *f = (fx_t *) calloc (1, sizeof (fx_t));
+    f->dir = lab_test_tmpdir ("evalsweep");
+    snprintf (f->cfg, sizeof f->cfg, "%s/lab.cfg", f->dir);
+    snprintf (f->plan, sizeof f->plan, "%s/plan.cfg", f->dir);
+    snprintf (f->out, sizeof f->out, "%s/out", f->dir);
+    lab_test_bin ("labsim", f->labsim, sizeof f->labsim);
+    *state = f;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    lab_test_rmdir (f->dir);
+    free (f->dir);
+    free (f);
+    return 0;
+}
+
+/* Runs the plan in this process with local backends. */
+static int
+s_run_opts (fx_t *f, lab_config_t **cfg_p, eval_progress_t *pr, long max_rows, bool retry_errors)
+{
+    char err[512];
+    lab_config_t *cfg = lab_config_load (f->cfg, err, sizeof err);
+    assert_non_null (cfg);
+    eval_backends_t *be = eval_backends_new_local (cfg, f->cfg, f->dir);
+    eval_progress_init (pr);
+    eval_sweep_opts_t o = { .plan_path = f->plan, .backends = be, .max_rows = max_rows,
+                            .retry_errors = retry_errors };
+    int rc = eval_sweep_run (&o, pr, err, sizeof err);
+    eval_backends_destroy (&be);
+    if (cfg_p)
+        *cfg_p = cfg;
+    else
+        lab_config_destroy (&cfg);
+    return rc;
+}
+
+static int
+s_run (fx_t *f, lab_config_t **cfg_p, eval_progress_t *pr, long max_rows)
+{
+    return s_run_opts (f, cfg_p, pr, max_rows, false);
+}
+
+static json_t *
+s_rows (fx_t *f)
+{
+    char err[300];
+    eval_rows_t *rows = eval_rows_open (f->out, err, sizeof err);
+    assert_non_null (rows);
+    json_t *all = json_incref (eval_rows_all (rows));
+    eval_rows_destroy (&rows);
+    return all;
+}
+
+static json_t *
+s_row_of (json_t *rows, const char *cohort)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach (rows, i, r)
+        if (!strcmp (json_string_value (json_object_get (r, "cohort")), cohort))
+            return r;
+    return NULL;
+}
+
+static const char *
+s_get (json_t *row, const char *k)
+{
+    const char *v = json_string_value (json_object_get (row, k));
+    return v ? v : "";
+}
+
+static void
+test_each_fault_gives_its_outcome_and_sweep_continues (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    s_config (f, "            good\n                ttft = \"5ms\"\n                token_rate = 2000\n"
+                 "            f500\n                fault = \"500\"\n"
+                 "            fhang\n                fault = \"hang\"\n"
+                 "            fcut\n                fault = \"stream_cut\"\n                token_rate = 2000\n"
+                 "            fbad\n                fault = \"malformed_json\"\n                token_rate = 2000\n"
+                 "            fping\n                fault = \"ping\"\n                token_rate = 2000\n"
+                 "            fimend\n                fault = \"im_end\"\n                token_rate = 2000\n"
+                 "            flen\n                fault = \"length\"\n                token_rate = 2000\n");
+    s_plan (f, "    sim-a\n        models = \"f500 fhang fcut fbad fping fimend flen good\"\n",
+            "    max_tokens = 40\n");
+    /* One scenario keeps it short. */
+    char plan[4096];
+    char *text = eval_read_file (f->plan, NULL);
+    snprintf (plan, sizeof plan, "%sbuckets\n    quality\n        scenarios = \"t01_crashloop\"\n", text);
+    free (text);
+    s_write (f->plan, plan);
+    eval_progress_t pr;
+    assert_int_equal (s_run (f, NULL, &pr, 0), 0);
+    json_t *rows = s_rows (f);
+    assert_int_equal (json_array_size (rows), 8);
+    json_t *r = s_row_of (rows, "sim-a/f500");
+    assert_string_equal (s_get (r, "outcome"), "error");
+    assert_string_equal (s_get (r, "error_class"), "http");
+    assert_int_equal (json_integer_value (json_object_get (r, "http_status")), 500);
+    assert_int_equal (json_integer_value (json_object_get (r, "attempts")), 1);   /* not a transport error */
+    r = s_row_of (rows, "sim-a/fhang");
+    assert_string_equal (s_get (r, "error_class"), "timeout");
+    assert_int_equal (json_integer_value (json_object_get (r, "attempts")), 2);   /* retried once */
+    r = s_row_of (rows, "sim-a/fcut");
+    assert_string_equal (s_get (r, "error_class"), "stream_cut");
+    assert_int_equal (json_integer_value (json_object_get (r, "attempts")), 2);
+    r = s_row_of (rows, "sim-a/fbad");
+    assert_string_equal (s_get (r, "error_class"), "malformed_json");
+    r = s_row_of (rows, "sim-a/fping");
+    assert_string_equal (s_get (r, "outcome"), "ok");
+    assert_true (json_integer_value (json_object_get (r, "sse_comments")) > 0);
+    r = s_row_of (rows, "sim-a/fimend");
+    assert_string_equal (s_get (r, "outcome"), "ok");
+    assert_true (json_is_true (json_object_get (r, "template_leak")));
+    r = s_row_of (rows, "sim-a/flen");
+    assert_string_equal (s_get (r, "outcome"), "ok");
+    assert_string_equal (s_get (r, "finish_reason"), "length");
+    /* Runs on to the limit: the scenario's max_tokens (128) wins over the plan's. */
+    assert_int_equal (json_integer_value (json_object_get (r, "completion_tokens")), 128);
+    r = s_row_of (rows, "sim-a/good");
+    assert_string_equal (s_get (r, "outcome"), "ok");
+    assert_string_equal (s_get (r, "n_source"), "usage");
+    assert_true (json_number_value (json_object_get (r, "ttft_ms")) > 0);
+    assert_true (json_is_object (json_object_get (r, "backend_timings")));
+    /* The quality scorer saw every row. */
+    assert_true (json_object_get (r, "quality_error") || json_object_get (r, "format_ok"));
+    assert_int_equal (pr.errors, 4);
+    json_decref (rows);
+}
+
+static void
+test_errors_are_redone_only_with_retry_errors (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    s_config (f, "            m1\n                fault = \"500\"\n                token_rate = 2000\n");
+    s_plan (f, "    sim-a\n        models = \"m1\"\n", NULL);
+    eval_progress_t pr;
+    assert_int_equal (s_run (f, NULL, &pr, 0), 0);
+    assert_int_equal (pr.errors, 3);
+    /* The backend is fixed; a plain rerun leaves the error rows alone. */
+    s_config (f, "            m1\n                token_rate = 2000\n");
+    assert_int_equal (s_run (f, NULL, &pr, 0), 0);
+    json_t *rows = s_rows (f);
+    assert_int_equal (json_array_size (rows), 3);
+    json_decref (rows);
+    assert_int_equal (s_run_opts (f, NULL, &pr, 0, true), 0);
+    assert_int_equal (pr.errors, 0);
+    rows = s_rows (f);
+    assert_int_equal (json_array_size (rows), 6);        /* append-only: the errors stay */
+    json_decref (rows);
+    char err[300];
+    eval_rows_t *rs = eval_rows_open (f->out, err, sizeof err);
+    json_t *latest = eval_rows_latest (rs);
+    assert_int_equal (json_array_size (latest), 3);      /* one per key, the newest */
+    size_t i;
+    json_t *r;
+    json_array_foreach (latest, i, r)
+        assert_string_equal (s_get (r, "outcome"), "ok");
+    json_decref (latest);
+    eval_rows_destroy (&rs);
+    char path[700];
+    snprintf (path, sizeof path, "%s/summary.json", f->out);
+    json_t *sum = json_load_file (path, 0, NULL);
+    assert_int_equal (json_integer_value (json_object_get (sum, "errors")), 0);
+    assert_int_equal (json_integer_value (json_object_get (sum, "rows")), 3);
+    json_decref (sum);
+}
+
+static json_t *
+s_row_of_scenario (json_t *rows, const char *scenario)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach (rows, i, r)
+        if (!strcmp (s_get (r, "scenario"), scenario))
+            return r;
+    return NULL;
+}
+
+/* Answers come from the scenario pack by the profile; a per-kind profile
+ * gives one modality its own (the canned answer of a broken image path). */
+static void
+test_answers_come_from_pack_by_profile_and_kind (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    s_config (f, "            m1\n                token_rate = 2000\n                answers = \"good=1\"\n"
+                 "                answers_image = \"symptom=1\"\n");
+    s_plan (f, "    sim-a\n        models = \"m1\"\n", NULL);
+    eval_progress_t pr;
+    assert_int_equal (s_run (f, NULL, &pr, 0), 0);
+    json_t *rows = s_rows (f);
+    char *good = eval_read_file ("tests/eval/scenarios/t01_crashloop/answers/good.txt", NULL);
+    char *symptom = eval_read_file ("tests/eval/scenarios/i01_dashboard/answers/symptom.txt", NULL);
+    good[strcspn (good, "\n")] = 0;
+    symptom[strcspn (symptom, "\n")] = 0;
+    assert_string_equal (s_get (s_row_of_scenario (rows, "t01_crashloop"), "completion"), good);
+    assert_string_equal (s_get (s_row_of_scenario (rows, "i01_dashboard"), "completion"), symptom);
+    free (good);
+    free (symptom);
+    json_decref (rows);
+}
+
+static void
+test_unhealthy_backend_skips_cohort_with_reason (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    s_config (f, "            m1\n                token_rate = 2000\n");
+    s_plan (f, "    dead\n        models = \"m1\"\n    slow\n        models = \"m1\"\n"
+               "    sim-b\n        models = \"m1\"\n", NULL);
+    eval_progress_t pr;
+    assert_int_equal (s_run (f, NULL, &pr, 0), 0);
+    assert_int_equal (pr.skipped, 2);
+    char path[700];
+    snprintf (path, sizeof path, "%s/summary.json", f->out);
+    json_t *sum = json_load_file (path, 0, NULL);
+    assert_non_null (sum);
+    json_t *per = json_object_get (sum, "per_cohort");
+    int skipped = 0, done = 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach (per, i, c) {
+        const char *st = s_get (c, "status");
+        if (!strcmp (st, "skipped")) {
+            skipped++;
+            assert_true (strlen (s_get (c, "reason")) > 0);
+        }
+        done += !strcmp (st, "done");
+    }
+    assert_int_equal (skipped, 2);
+    assert_int_equal (done, 1);
+    json_decref (sum);
+    json_t *rows = s_rows (f);
+    assert_int_equal (json_array_size (rows), 3);   /* sim-b/m1 x 3 scenarios */
+    json_decref (rows);
+}
+
+/* PPid of a process, 0 when unknown. */
+static int
+s_ppid (const char *pid)
+{
+    char path[300], line[256];
+    snprintf (path, sizeof path, "/proc/%s/status", pid);
+    FILE *f = fopen (path, "r");
+    int ppid = 0;
+    while (f && fgets (line, sizeof line, f))
+        if (!strncmp (line, "PPid:", 5))
+            ppid = atoi (line + 5);
+    if (f)
+        fclose (f);
+    return ppid;
+}
+
+/* Counts labsim llm processes started with this test's config. A task
+ * cloned by such a process (the leak checker's tracer under ASan) carries
+ * the same command line but is not another backend: it is not counted. */
+static int
+s_count_backends (const char *cfg)
+{
+    DIR *d = opendir ("/proc");
+    struct dirent *e;
+    int pids[64], ppids[64], n = 0;
+    while (d && (e = readdir (d)) && n < 64) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char path[300], buf[4096];
+        snprintf (path, sizeof path, "/proc/%s/cmdline", e->d_name);
+        FILE *f = fopen (path, "r");
+        if (!f)
+            continue;
+        size_t len = fread (buf, 1, sizeof buf - 1, f);
+        fclose (f);
+        buf[len] = 0;
+        for (size_t i = 0; i + 1 < len; i++)
+            if (!buf[i])
+                buf[i] = ' ';
+        /* Zombies have an empty cmdline: a reaped-late process is not alive. */
+        if (strstr (buf, " llm ") && strstr (buf, cfg)) {
+            pids[n] = atoi (e->d_name);
+            ppids[n] = s_ppid (e->d_name);
+            n++;
+        }
+    }
+    if (d)
+        closedir (d);
+    int alive = 0;
+    for (int i = 0; i < n; i++) {
+        bool child_of_match = false;
+        for (int k = 0; k < n; k++)
+            child_of_match |= ppids[i] == pids[k];
+        alive += !child_of_match;
+    }
+    return alive;
+}
+
+typedef struct {
+    fx_t *f;
+    eval_progress_t pr;
+    int rc;
+    volatile bool finished;
+} runner_arg_t;
+
+static void *
+s_runner_thread (void *arg)
+{
+    runner_arg_t *a = (runner_arg_t *) arg;
+    a->rc = s_run (a->f, NULL, &a->pr, 0);
+    a->finished = true;
+    return NULL;
+}
+
+static void
+test_only_one_backend_alive_at_any_time (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    s_config (f, "            m1\n                token_rate = 2000\n            m2\n                token_rate = 2000\n");
+    s_plan (f, "    sim-a\n        models = \"m1 m2\"\n    sim-b\n        models = \"m1\"\n", NULL);
+    runner_arg_t a = { .f = f };
+    pthread_t t;
+    pthread_create (&t, NULL, s_runner_thread, &a);
+    int max = 0, samples_with_one = 0;
+    for (int i = 0; i < 3000 && !a.finished; i++) {
+        int n = s_count_backends (f->cfg);
+        if (n > max)
+            max = n;
+        samples_with_one += n == 1;
+        usleep (2000);
+    }
+    pthread_join (t, NULL);
+    assert_int_equal (a.rc, 0);
+    assert_int_equal (max, 1);
+    assert_true (samples_with_one > 0);
+    assert_int_equal (s_count_backends (f->cfg), 0);
+}
+
+static int
+s_count_lines (const char *path)
+{
+    char *t = eval_read_file (path, NULL);
+    int n = 0;
+    for (char *p = t; p && *p; p++)
+        n += *p == '\n';
+    free (t);
+    return n;
+}
+
+static void
+test_killed_runner_resumes_without_missing_or_duplicate_rows (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    s_config (f, "            m1\n                token_rate = 200\n");
+    s_plan (f, "    sim-a\n        models = \"m1\"\n    sim-b\n        models = \"m1\"\n",
+            NULL);
+    char plan[4096];
+    char *text = eval_read_file (f->plan, NULL);
+    snprintf (plan, sizeof plan, "%sbuckets\n    throughput\n        repetitions = 3\n", text);
+    free (text);
+    s_write (f->plan, plan);
+    char rowsfile[700], log[700];
+    snprintf (rowsfile, sizeof rowsfile, "%s/rows.jsonl", f->out);
+    snprintf (log, sizeof log, "%s/runner.log", f->dir);
+    const char *argv[] = { "eval-runner", "-c", f->cfg, "--plan", f->plan, "--local-backends", "--no-bus", NULL };
+    pid_t pid = lab_test_spawn ("eval-runner", argv, log);
+    assert_true (pid > 0);
+    for (int i = 0; i < 1000 && s_count_lines (rowsfile) < 4; i++)
+        usleep (10000);
+    assert_true (s_count_lines (rowsfile) >= 4);
+    kill (pid, SIGKILL);
+    lab_test_stop (pid, SIGKILL, 2000);
+    /* Its backend dies with it. */
+    for (int i = 0; i < 200 && s_count_backends (f->cfg) > 0; i++)
+        usleep (10000);
+    assert_int_equal (s_count_backends (f->cfg), 0);
+    int before = s_count_lines (rowsfile);
+    assert_true (before < 18);
+    pid = lab_test_spawn ("eval-runner", argv, log);
+    int status = lab_test_stop (pid, 0, 30000);
+    (void) status;
+    json_t *rows = s_rows (f);
+    assert_int_equal (json_array_size (rows), 18);    /* 2 cohorts x 3 scenarios x 3 reps */
+    json_t *seen = json_object ();
+    size_t i;
+    json_t *r;
+    json_array_foreach (rows, i, r) {
+        const char *key = s_get (r, "key");
+        assert_null (json_object_get (seen, key));
+        json_object_set_new (seen, key, json_true ());
+    }
+    json_decref (seen);
+    json_decref (rows);
+    char csv[700];
+    snprintf (csv, sizeof csv, "%s/rows.csv", f->out);
+    assert_int_equal (s_count_lines (csv), 19);
+    /* A third run has nothing to do. */
+    eval_progress_t pr;
+    assert_int_equal (s_run (f, NULL, &pr, 0), 0);
+    assert_int_equal (pr.done, 18);
+    assert_int_equal (s_count_lines (rowsfile), 18);
+}
+
+static void
+test_runtime_fault_and_judge_replies (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    s_config (f, "            m1\n                token_rate = 2000\n"
+                 "            judge\n                role = \"judge\"\n                token_rate = 5000\n");
+    char err[512];
+    lab_config_t *cfg = lab_config_load (f->cfg, err, sizeof err);
+    eval_backends_t *be = eval_backends_new_local (cfg, f->cfg, f->dir);
+    eval_backend_info_t info;
+    assert_int_equal (eval_backends_start (be, "sim-a", 5000, &info, err, sizeof err), 0);
+    char url[400], fault_url[400];
+    snprintf (url, sizeof url, "%s/v1/chat/completions", info.base_url);
+    snprintf (fault_url, sizeof fault_url, "%s/sim/fault", info.base_url);
+    CURL *c = curl_easy_init ();
+    curl_easy_setopt (c, CURLOPT_URL, fault_url);
+    curl_easy_setopt (c, CURLOPT_POSTFIELDS, "{\"model\":\"m1\",\"fault\":\"500\",\"count\":1}");
+    curl_easy_setopt (c, CURLOPT_NOPROXY, "*");
+    FILE *null = fopen ("/dev/null", "w");
+    curl_easy_setopt (c, CURLOPT_WRITEDATA, null);
+    assert_int_equal (curl_easy_perform (c), CURLE_OK);
+    curl_easy_cleanup (c);
+    fclose (null);
+    json_t *msgs = json_pack ("[{s:s, s:s}]", "role", "user", "content", "hello");
+    eval_openai_req_t rq = { .model = "m1", .messages = msgs, .temperature = -1, .seed = 1, .stream = true };
+    char *body = eval_openai_request_body (&rq);
+    eval_request_opts_t o = { .url = url, .body = body, .timeout_ms = 5000 };
+    eval_result_t r;
+    eval_result_init (&r);
+    assert_int_equal (eval_request_run (&o, &r), -1);
+    assert_int_equal (r.http_status, 500);
+    assert_int_equal (eval_request_run (&o, &r), 0);    /* count 1: the next is fine */
+    free (body);
+    json_decref (msgs);
+    /* The judge answers with the rubric JSON, the same for the same request. */
+    msgs = json_pack ("[{s:s, s:s}]", "role", "user", "content", "Rate this answer: restart the pod");
+    rq.model = "judge";
+    rq.messages = msgs;
+    body = eval_openai_request_body (&rq);
+    o.body = body;
+    assert_int_equal (eval_request_run (&o, &r), 0);
+    json_t *j = json_loads (r.completion, 0, NULL);
+    assert_non_null (j);
+    char *first = strdup (r.completion);
+    const char *keys[] = { "correctness", "evidence", "safety" };
+    for (int i = 0; i < 3; i++) {
+        json_int_t v = json_integer_value (json_object_get (j, keys[i]));
+        assert_true (v >= 1 && v <= 5);
+    }
+    assert_true (json_is_string (json_object_get (j, "reasoning")));
+    json_decref (j);
+    assert_int_equal (eval_request_run (&o, &r), 0);
+    assert_string_equal (r.completion, first);
+    free (first);
+    free (body);
+    json_decref (msgs);
+    eval_result_clear (&r);
+    eval_timeline_free (&r.tl);
+    assert_int_equal (eval_backends_stop (be, "sim-a", &info, err, sizeof err), 0);
+    assert_true (info.peak_rss_kb > 0);
+    eval_backends_destroy (&be);
+    lab_config_destroy (&cfg);
+}
+
+
+static int
+s_free_port (void)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset (&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    int port = -1;
+    if (bind (fd, (struct sockaddr *) &a, sizeof a) == 0 && getsockname (fd, (struct sockaddr *) &a, &len) == 0)
+        port = ntohs (a.sin_port);
+    close (fd);
+    return port;
+}
+
+/* The real path: labd supervises labbus and eval-runner and runs the two
+ * backends on request; `eval-runner run` sweeps through labd, publishes
+ * state.eval.<sweep> and one evt.eval.<sweep> per row, and no two backend
+ * processes are ever alive together. */
+static void
+test_sweep_through_labd_keeps_one_backend_and_publishes (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    int pa = s_free_port (), pb = s_free_port ();
+    char text[8192];
+    snprintf (text, sizeof text,
+              "lab\n    logs = \"%s/logs\"\n    state = \"%s/state\"\n"
+              "services\n    labbus\n        command = \"labbus -c ${config}\"\n"
+              "    eval-runner\n        command = \"eval-runner -c ${config}\"\n        after = \"labbus\"\n"
+              "backends\n"
+              "    sim-a\n        command = \"labsim llm -c ${config} --backend sim-a\"\n"
+              "        base_url = \"http://127.0.0.1:%d\"\n        group = \"llm\"\n        stop_grace = \"2s\"\n"
+              "    sim-b\n        command = \"labsim llm -c ${config} --backend sim-b\"\n"
+              "        base_url = \"http://127.0.0.1:%d\"\n        group = \"llm\"\n        stop_grace = \"2s\"\n"
+              "labsim-llm\n    scenarios = \"tests/eval/scenarios\"\n"
+              "    sim-a\n        load_time = \"200ms\"\n        models\n            m1\n                token_rate = 2000\n"
+              "            m2\n                token_rate = 2000\n"
+              "    sim-b\n        style = \"openai\"\n        models\n            m1\n                token_rate = 2000\n",
+              f->dir, f->dir, pa, pb);
+    s_write (f->cfg, text);
+    s_plan (f, "    sim-a\n        models = \"m1 m2\"\n    sim-b\n        models = \"m1\"\n", NULL);
+    char plan_abs[PATH_MAX], scen[PATH_MAX];
+    assert_non_null (realpath (f->plan, plan_abs));
+    assert_non_null (realpath ("tests/eval/scenarios", scen));
+    setenv ("LAB_RUNTIME_DIR", f->dir, 1);
+    char log[700];
+    snprintf (log, sizeof log, "%s/labd.out", f->dir);
+    const char *argv[] = { "labd", "-c", f->cfg, NULL };
+    pid_t labd = lab_test_spawn ("labd", argv, log);
+    assert_true (labd > 0);
+    bus_endpoints_t ep;
+    bus_endpoints_in_dir (&ep, f->dir);
+    bus_client_t *bus = bus_client_new ("test", &ep);
+    bus_client_subscribe (bus, "state.eval.t");
+    bus_client_subscribe (bus, "evt.eval.t");
+    Lab__CommandReply *reply = NULL;
+    bool up = false;
+    for (int i = 0; i < 100 && !up; i++) {
+        if (bus_client_call (bus, "eval-runner", "status", 0, NULL, 500, &reply) == BUS_OK) {
+            up = true;
+            lab__command_reply__free_unpacked (reply, NULL);
+        }
+        else
+            usleep (100000);
+    }
+    assert_true (up);
+    const char *args[] = { plan_abs };
+    assert_int_equal (bus_client_call (bus, "eval-runner", "run", 1, args, 10000, &reply), BUS_OK);
+    assert_int_equal (reply->status, BUS_OK);
+    lab__command_reply__free_unpacked (reply, NULL);
+    int max = 0, rows_seen = 0;
+    bool done = false;
+    uint64_t deadline = bus_mono_ns () + 40ull * 1000000000ull;
+    while (!done && bus_mono_ns () < deadline) {
+        bus_msg_t *m = bus_client_recv (bus, 5);
+        if (m && m->env->body_case == LAB__ENVELOPE__BODY_EVAL_ROW)
+            rows_seen++;
+        if (m && m->env->body_case == LAB__ENVELOPE__BODY_EVAL_SWEEP && !strcmp (m->env->eval_sweep->state, "done"))
+            done = true;
+        bus_msg_destroy (&m);
+        int n = s_count_backends (f->cfg);
+        if (n > max)
+            max = n;
+    }
+    assert_true (done);
+    assert_int_equal (max, 1);
+    assert_int_equal (rows_seen, 9);     /* 3 cohorts x 3 scenarios */
+    json_t *rows = s_rows (f);
+    assert_int_equal (json_array_size (rows), 9);
+    json_decref (rows);
+    char path[700];
+    snprintf (path, sizeof path, "%s/summary.json", f->out);
+    json_t *sum = json_load_file (path, 0, NULL);
+    json_t *c0 = json_array_get (json_object_get (sum, "per_cohort"), 0);
+    assert_true (json_number_value (json_object_get (c0, "peak_rss_kb")) > 0);   /* from labd */
+    json_decref (sum);
+    bus_client_destroy (&bus);
+    lab_test_stop (labd, SIGTERM, 8000);
+    assert_int_equal (s_count_backends (f->cfg), 0);
+}
+
+int
+main (void)
+{
+    curl_global_init (CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown (test_each_fault_gives_its_outcome_and_sweep_continues, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_errors_are_redone_only_with_retry_errors, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_answers_come_from_pack_by_profile_and_kind, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_unhealthy_backend_skips_cohort_with_reason, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_only_one_backend_alive_at_any_time, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_killed_runner_resumes_without_missing_or_duplicate_rows, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_runtime_fault_and_judge_replies, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_sweep_through_labd_keeps_one_backend_and_publishes, s_setup, s_teardown),
+    };
+    int rc = cmocka_run_group_tests (tests, NULL, NULL);
+    curl_global_cleanup ();
+    return rc;
+}
