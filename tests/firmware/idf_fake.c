@@ -17,6 +17,7 @@
 #include "esp_wifi.h"
 #include "freertos/semphr.h"
 #include "freertos/task.h"
+#include "nvs.h"
 #include "nvs_flash.h"
 
 idf_fake_t idf_fake;
@@ -276,5 +277,82 @@ esp_ota_mark_app_valid_cancel_rollback (void)
 {
     idf_fake.marked_valid++;
     idf_fake.ota_state = ESP_OTA_IMG_VALID;
+    return ESP_OK;
+}
+
+/* --- OTA writes and NVS ------------------------------------------------- */
+static const esp_partition_t s_ota1 = { .type = ESP_PARTITION_TYPE_APP, .subtype = ESP_PARTITION_SUBTYPE_APP_OTA_1,
+                                        .address = 0x280000, .size = sizeof idf_fake.slot, .label = "ota_1" };
+
+const esp_partition_t *
+esp_ota_get_next_update_partition (const esp_partition_t *start_from)
+{
+    (void) start_from;
+    return &s_ota1;
+}
+
+esp_err_t
+esp_ota_begin (const esp_partition_t *partition, size_t image_size, esp_ota_handle_t *out_handle)
+{
+    if (partition != &s_ota1 || image_size != OTA_WITH_SEQUENTIAL_WRITES)
+        return ESP_ERR_INVALID_ARG;
+    idf_fake.ota_begun++;
+    idf_fake.slot_written = 0;
+    *out_handle = 1;
+    return ESP_OK;
+}
+
+esp_err_t
+esp_ota_resume (const esp_partition_t *partition, const size_t erase_size, const size_t image_offset,
+                esp_ota_handle_t *out_handle)
+{
+    (void) erase_size;
+    if (partition != &s_ota1)
+        return ESP_ERR_INVALID_ARG;
+    idf_fake.slot_written = (uint32_t) image_offset;
+    *out_handle = 1;
+    return ESP_OK;
+}
+
+esp_err_t
+esp_ota_write (esp_ota_handle_t handle, const void *data, size_t size)
+{
+    if (handle != 1 || idf_fake.slot_written + size > sizeof idf_fake.slot)
+        return ESP_ERR_INVALID_SIZE;
+    memcpy (idf_fake.slot + idf_fake.slot_written, data, size);
+    idf_fake.slot_written += (uint32_t) size;
+    return ESP_OK;
+}
+
+esp_err_t esp_ota_end (esp_ota_handle_t handle) { idf_fake.ota_ended++; return handle == 1 ? ESP_OK : ESP_ERR_INVALID_ARG; }
+esp_err_t esp_ota_abort (esp_ota_handle_t handle) { (void) handle; return ESP_OK; }
+esp_err_t esp_ota_set_boot_partition (const esp_partition_t *p) { idf_fake.boot_set += p == &s_ota1; return p == &s_ota1 ? ESP_OK : ESP_ERR_INVALID_ARG; }
+
+esp_err_t nvs_open (const char *ns, nvs_open_mode_t mode, nvs_handle_t *h) { (void) ns; (void) mode; *h = 7; return ESP_OK; }
+void nvs_close (nvs_handle_t h) { (void) h; }
+esp_err_t nvs_commit (nvs_handle_t h) { (void) h; return ESP_OK; }
+esp_err_t nvs_erase_key (nvs_handle_t h, const char *key) { (void) h; (void) key; idf_fake.nvs_len = 0; return ESP_OK; }
+
+esp_err_t
+nvs_set_blob (nvs_handle_t h, const char *key, const void *value, size_t length)
+{
+    (void) h; (void) key;
+    if (length > sizeof idf_fake.nvs_blob)
+        return ESP_ERR_INVALID_SIZE;
+    memcpy (idf_fake.nvs_blob, value, length);
+    idf_fake.nvs_len = length;
+    return ESP_OK;
+}
+
+esp_err_t
+nvs_get_blob (nvs_handle_t h, const char *key, void *out, size_t *length)
+{
+    (void) h; (void) key;
+    if (!idf_fake.nvs_len)
+        return ESP_ERR_NVS_NOT_FOUND;
+    if (*length < idf_fake.nvs_len)
+        return ESP_ERR_INVALID_SIZE;
+    memcpy (out, idf_fake.nvs_blob, idf_fake.nvs_len);
+    *length = idf_fake.nvs_len;
     return ESP_OK;
 }

@@ -31,6 +31,12 @@ typedef struct {
     esp_ota_img_states_t ota_state;
     int marked_valid;
     int restarts;
+    /* OTA slot and NVS */
+    uint8_t slot[256 * 1024];
+    uint32_t slot_written;
+    int ota_begun, ota_ended, boot_set;
+    uint8_t nvs_blob[256];
+    size_t nvs_len;
 } idf_fake_t;
 
 /* The one fake world (the functions it stands in for are global). */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "firmware/bench/main/bench.h"
 #include "tests/firmware/idf_fake.h"
+#include "lab_crc32.h"
 
 typedef struct {
     int n;
@@ -170,6 +171,50 @@ test_new_image_confirms_only_after_hearing_a_peer (void **state)
     assert_int_equal (idf_fake.ota_state, ESP_OTA_IMG_VALID);
 }
 
+/* A small OTA through the glue: BEGIN, CHUNKs and END arrive over ESP-NOW;
+ * the image lands in the next OTA slot through esp_ota_*, progress in NVS,
+ * and the boot partition is switched. */
+static void
+test_ota_push_lands_in_the_next_slot_through_esp_ota (void **state)
+{
+    (void) state;
+    static uint8_t image[1000];
+    for (size_t i = 0; i < sizeof image; i++)
+        image[i] = (uint8_t) (i * 13);
+    uint8_t src[6] = { 0x24, 0x6f, 0x28, 0x11, 0x22, 0x33 };
+    wifi_pkt_rx_ctrl_t ctrl = { 0 };
+    esp_now_recv_info_t info = { .src_addr = src, .des_addr = src, .rx_ctrl = &ctrl };
+    uint8_t msg[OTA_MSG_MAX], air[ESPNOW_MAX_FRAME];
+    ota_msg_t m = { .op = OTA_OP_BEGIN, .session = 5, .size = sizeof image,
+                    .crc32 = lab_crc32 (0, image, sizeof image), .chunk = OTA_CHUNK_MAX };
+    strcpy (m.version, "9.9.9");
+    uint32_t seq = 0;
+    size_t n = ota_msg_encode (msg, sizeof msg, &m);
+    size_t a = espnow_frame_encode (air, sizeof air, ESPNOW_T_OTA, ++seq, msg, n);
+    idf_fake.recv_cb (&info, air, (int) a);
+    bench_step (&s_bench, 1);
+    for (uint32_t c = 0; c < ota_chunks (sizeof image, OTA_CHUNK_MAX); c++) {
+        ota_msg_t k = { .op = OTA_OP_CHUNK, .session = 5, .seq = c, .data = image + c * OTA_CHUNK_MAX };
+        k.data_len = (uint16_t) (sizeof image - c * OTA_CHUNK_MAX < OTA_CHUNK_MAX ? sizeof image - c * OTA_CHUNK_MAX
+                                                                                   : OTA_CHUNK_MAX);
+        n = ota_msg_encode (msg, sizeof msg, &k);
+        a = espnow_frame_encode (air, sizeof air, ESPNOW_T_OTA, ++seq, msg, n);
+        idf_fake.recv_cb (&info, air, (int) a);
+        bench_step (&s_bench, 1);
+    }
+    ota_msg_t e = { .op = OTA_OP_END, .session = 5, .crc32 = m.crc32, .chunks = 5 };
+    n = ota_msg_encode (msg, sizeof msg, &e);
+    a = espnow_frame_encode (air, sizeof air, ESPNOW_T_OTA, ++seq, msg, n);
+    idf_fake.recv_cb (&info, air, (int) a);
+    bench_step (&s_bench, 1);
+    assert_int_equal (idf_fake.ota_begun, 1);
+    assert_int_equal (idf_fake.slot_written, sizeof image);
+    assert_memory_equal (idf_fake.slot, image, sizeof image);
+    assert_int_equal (idf_fake.ota_ended, 1);
+    assert_int_equal (idf_fake.boot_set, 1);
+    assert_true (idf_fake.nvs_len == sizeof (ota_progress_t));
+}
+
 int
 main (void)
 {
@@ -179,6 +224,7 @@ main (void)
         cmocka_unit_test_setup (test_espnow_receive_reaches_host_with_rssi, s_setup),
         cmocka_unit_test_setup (test_receive_queue_overflow_drops_and_counts, s_setup),
         cmocka_unit_test_setup (test_new_image_confirms_only_after_hearing_a_peer, s_setup),
+        cmocka_unit_test_setup (test_ota_push_lands_in_the_next_slot_through_esp_ota, s_setup),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

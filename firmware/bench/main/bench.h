@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "board_core.h"
+#include "ota_responder.h"
+#include "esp_ota_ops.h"
 #include "esp_err.h"
 #include "freertos/FreeRTOS.h"
 #include "freertos/queue.h"
@@ -43,11 +45,16 @@ typedef struct {
     uint32_t send_timeouts;
     bool confirmed;                    /* rollback cancelled (or not needed) */
     uint8_t uart_buf[256];
+    ota_responder_t ota;               /* static: nothing allocated per chunk */
+    esp_ota_handle_t ota_handle;
+    bool ota_open;
 } bench_t;
 
 /* Brings up NVS, Wi-Fi (station, not connected), ESP-NOW, UART0 and the core,
  * then sends the boot report. */
 esp_err_t bench_init (bench_t *self);
+/* Plugs the OTA responder into the core (bench_ota.c). */
+void bench_ota_init (bench_t *self);
 /* One turn of the loop: UART bytes in (waiting up to WAIT_MS), radio frames
  * in, core timers, rollback confirmation. */
 void bench_step (bench_t *self, uint32_t wait_ms);

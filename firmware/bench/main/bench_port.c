@@ -206,6 +206,7 @@ bench_init (bench_t *self)
     const esp_partition_t *running = esp_ota_get_running_partition ();
     info.partition = running ? running->label : "unknown";
     board_core_init (&self->core, &port, &info);
+    bench_ota_init (self);
     board_core_boot (&self->core);
     return ESP_OK;
 }
