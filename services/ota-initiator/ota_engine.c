@@ -153,12 +153,16 @@ ota_engine_on_msg (ota_engine_t *self, const uint8_t *buf, size_t len, uint64_t 
         self->state = OTA_ENG_DONE;
         return;
     }
-    if (m.status == OTA_ST_BAD_SESSION && self->state != OTA_ENG_BEGIN && self->rebegins < 20) {
+    if (m.status == OTA_ST_BAD_SESSION) {
         /* The responder rebooted and forgot the session in RAM: BEGIN again;
-         * it resumes from its stored progress. */
-        self->rebegins++;
-        self->state = OTA_ENG_BEGIN;
-        self->last_ctl_ms = 0;
+         * it resumes from its stored progress. While BEGIN is out, these are
+         * answers to chunks that were already on their way: ignore them. */
+        if (self->state != OTA_ENG_BEGIN) {
+            self->rebegins++;
+            self->state = OTA_ENG_BEGIN;
+            self->last_ctl_ms = 0;
+            self->start_ms = now;       /* a fresh BEGIN deadline */
+        }
         return;
     }
     if (m.status != OTA_ST_OK) {
