@@ -682,7 +682,13 @@ s_handle (bus_request_t *rq, void *arg)
             return;
         }
         if (u->state == LABD_UP) {
-            bus_request_reply (rq, BUS_OK, NULL, "%s already up at %s", u->name, u->base_url);
+            /* Same answer as a fresh start: a caller that restarted must not
+             * have to know it was already running. */
+            char json[512];
+            snprintf (json, sizeof json,
+                      "{\"name\":\"%s\",\"base_url\":\"%s\",\"pid\":%d,\"health_wait_s\":0,\"already_up\":true}",
+                      u->name, u->base_url, (int) u->pid);
+            bus_request_reply (rq, BUS_OK, json, "%s already up at %s", u->name, u->base_url);
             return;
         }
         long timeout = cmd->n_args > 1 ? atol (cmd->args[1]) : 0;

@@ -15,6 +15,7 @@
 #define JOBS_MAX 8
 #define SLOT_SIZE (1536u * 1024u)
 #define BOOT_WAIT_MS 30000
+#define CONFIRM_GRACE_MS 8000   /* longer than a board's confirm timeout */
 
 typedef enum { J_PUSHING, J_BOOTING, J_DONE, J_FAILED } job_phase_t;
 
@@ -34,6 +35,7 @@ typedef struct {
     char booted[33];
     bool rolled_back;
     uint64_t start_ms, done_ms, boot_deadline_ms, next_pub_ms, pushed_ms;
+    uint64_t next_probe_ms, version_seen_ms;
     double elapsed_s;
     struct _ota_service_t *svc;
 } job_t;
@@ -402,7 +404,33 @@ s_tick (ota_service_t *self)
             else if (st == OTA_ENG_FAILED)
                 s_finish (self, j, J_FAILED, ota_engine_error (j->eng));
         }
-        else if (j->phase == J_BOOTING && now > j->boot_deadline_ms) {
+        else if (j->phase == J_BOOTING && now >= j->next_probe_ms) {
+            /* The boot report may have gone by while this service or the
+             * bridge was down: ask the bridge what the board runs now. A
+             * version that stays right past the confirm window is confirmed
+             * (an unconfirmed image would have rolled back by then). */
+            j->next_probe_ms = now + 1000;
+            const char *args[] = { j->target };
+            Lab__CommandReply *r = NULL;
+            if (bus_client_call (self->bus, "serial-bridge", "status", 1, args, 500, &r) == BUS_OK && r->message) {
+                const char *v = strstr (r->message, "version ");
+                char running[40] = "";
+                if (v)
+                    snprintf (running, sizeof running, "%.*s", (int) strcspn (v + 8, " ,\n"), v + 8);
+                if (!strcmp (running, j->img.version)) {
+                    snprintf (j->booted, sizeof j->booted, "%s", running);
+                    if (!j->version_seen_ms)
+                        j->version_seen_ms = now;
+                    else if (now - j->version_seen_ms > CONFIRM_GRACE_MS)
+                        s_finish (self, j, J_DONE, NULL);
+                }
+                else
+                    j->version_seen_ms = 0;
+            }
+            if (r)
+                lab__command_reply__free_unpacked (r, NULL);
+        }
+        if (j->used && j->phase == J_BOOTING && now > j->boot_deadline_ms) {
             char e[200];
             snprintf (e, sizeof e, "%s did not boot and confirm %s within %d s (booted: %s)", j->target,
                       j->img.version, BOOT_WAIT_MS / 1000, j->booted[0] ? j->booted : "nothing");
