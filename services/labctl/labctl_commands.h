@@ -22,6 +22,7 @@ LABCTL_COMMAND ("board", labctl_cmd_board, "state of the boards, or of one board
 /* area:ota */
 LABCTL_COMMAND ("ota", labctl_cmd_ota, "push firmware over ESP-NOW with progress; ota status")
 /* area:rssi */
+LABCTL_COMMAND ("rssi", labctl_cmd_rssi, "distance between boards: calibrate, watch, status")
 /* area:eval */
 LABCTL_COMMAND ("eval", labctl_cmd_eval, "run an eval plan with progress, sweep status, summary")
 /* area:quality */
