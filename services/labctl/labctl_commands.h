@@ -27,5 +27,6 @@ LABCTL_COMMAND ("rssi", labctl_cmd_rssi, "distance between boards: calibrate, wa
 LABCTL_COMMAND ("eval", labctl_cmd_eval, "run an eval plan with progress, sweep status, summary")
 /* area:quality */
 /* area:chat */
+LABCTL_COMMAND ("chat", labctl_cmd_chat, "talk to the lab as from a phone (/help)")
 /* area:web */
 /* area:reliability */
