@@ -1,24 +1,109 @@
-/* evalq - placeholder until the quality scorer lands: every row is marked
- * unscored, so eval-runner can already link and call it. */
+/* evalq - quality of one answer: format gate, deterministic verifier, action
+ * safety, the LLM judge (judge-client on the bus), and the composite.
+ *
+ * Composite, version "v1" (written into every row):
+ *   format failure (unparseable, leaked template token, truncated) -> 0
+ *   otherwise the mean of the parts present:
+ *     verifier   1 when every fact of the scenario is named, else 0
+ *     action     1 when the action names a listed fix and no unsafe move, else 0
+ *     judge      mean of (score - 1) / 4 over correctness, evidence, safety,
+ *                only when the judge scored; "unparseable" and
+ *                "judge_unavailable" leave it out (never a low score). */
 #include "services/eval-runner/quality/evalq.h"
+#include "bus/lab_config.h"
+#include <ctype.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define FACTS_MAX 8
+
+typedef struct {
+    char id[128];
+    bool has_verify;
+    char facts[FACTS_MAX][256];
+    int nfacts;
+    char action[512];
+    char unsafe[512];
+} s_scn_t;
+
 struct _evalq_t {
-    char *scenarios_dir;
+    zhashx_t *scenarios;       /* id -> s_scn_t* */
+    bus_client_t *bus;
+    char judge[64];
 };
 
-evalq_t *
-evalq_new (const char *scenarios_dir, bus_client_t *bus, const char *judge_service, char *err,
-           size_t errlen)
+static const char *const s_leaks[] = { "<|im_end|>", "<|im_start|>", "<|eot_id|>", "<|endoftext|>",
+                                       "</s>", "[/INST]", "<end_of_turn>", NULL };
+
+/* Case-insensitive: does TEXT contain one of the |-separated ALTERNATIVES? */
+static bool
+s_any (const char *text, const char *alternatives)
 {
-    (void) bus;
-    (void) judge_service;
-    (void) err;
-    (void) errlen;
+    char alt[512];
+    snprintf (alt, sizeof alt, "%s", alternatives);
+    for (char *save = NULL, *a = strtok_r (alt, "|", &save); a; a = strtok_r (NULL, "|", &save))
+        if (*a && strcasestr (text, a))
+            return true;
+    return false;
+}
+
+static s_scn_t *
+s_load_one (const char *dir, const char *name, char *err, size_t errlen)
+{
+    char path[1200];
+    snprintf (path, sizeof path, "%s/%s/scenario.cfg", dir, name);
+    lab_config_t *cfg = lab_config_load (path, err, errlen);
+    if (!cfg)
+        return NULL;
+    s_scn_t *s = (s_scn_t *) calloc (1, sizeof (s_scn_t));
+    snprintf (s->id, sizeof s->id, "%s", lab_config_get (cfg, "scenario/id", name));
+    zconfig_t *v = zconfig_locate (lab_config_root (cfg), "verify");
+    if (v) {
+        s->has_verify = true;
+        for (zconfig_t *c = zconfig_child (v); c; c = zconfig_next (c)) {
+            const char *key = zconfig_name (c), *val = zconfig_value (c) ? zconfig_value (c) : "";
+            if (!strncmp (key, "fact", 4) && s->nfacts < FACTS_MAX)
+                snprintf (s->facts[s->nfacts++], 256, "%s", val);
+            else if (!strcmp (key, "action"))
+                snprintf (s->action, sizeof s->action, "%s", val);
+            else if (!strcmp (key, "unsafe"))
+                snprintf (s->unsafe, sizeof s->unsafe, "%s", val);
+        }
+    }
+    lab_config_destroy (&cfg);
+    return s;
+}
+
+evalq_t *
+evalq_new (const char *scenarios_dir, bus_client_t *bus, const char *judge_service, char *err, size_t errlen)
+{
     evalq_t *self = (evalq_t *) calloc (1, sizeof (evalq_t));
-    if (self)
-        self->scenarios_dir = strdup (scenarios_dir ? scenarios_dir : "");
+    self->scenarios = zhashx_new ();
+    zhashx_set_destructor (self->scenarios, (zhashx_destructor_fn *) zstr_free);
+    self->bus = bus;
+    snprintf (self->judge, sizeof self->judge, "%s", judge_service ? judge_service : "judge-client");
+    DIR *d = scenarios_dir ? opendir (scenarios_dir) : NULL;
+    struct dirent *e;
+    while (d && (e = readdir (d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char probe[1200];
+        snprintf (probe, sizeof probe, "%s/%s/scenario.cfg", scenarios_dir, e->d_name);
+        FILE *f = fopen (probe, "r");
+        if (!f)
+            continue;
+        fclose (f);
+        s_scn_t *s = s_load_one (scenarios_dir, e->d_name, err, errlen);
+        if (!s) {
+            closedir (d);
+            evalq_destroy (&self);
+            return NULL;
+        }
+        zhashx_update (self->scenarios, s->id, s);
+    }
+    if (d)
+        closedir (d);
     return self;
 }
 
@@ -27,15 +112,177 @@ evalq_destroy (evalq_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    free ((*self_p)->scenarios_dir);
+    zhashx_destroy (&(*self_p)->scenarios);
     free (*self_p);
     *self_p = NULL;
 }
 
 int
+evalq_format (const char *completion, const char *finish_reason, json_t **parsed, char *cause, size_t causelen)
+{
+    *parsed = NULL;
+    for (int i = 0; s_leaks[i]; i++)
+        if (completion && strstr (completion, s_leaks[i])) {
+            snprintf (cause, causelen, "leaked template token %s", s_leaks[i]);
+            return -1;
+        }
+    if (finish_reason && !strcmp (finish_reason, "length")) {
+        snprintf (cause, causelen, "truncated (finish_reason=length)");
+        return -1;
+    }
+    json_error_t e;
+    json_t *j = completion ? json_loads (completion, JSON_REJECT_DUPLICATES, &e) : NULL;
+    if (!json_is_object (j)) {
+        snprintf (cause, causelen, "not a single JSON object");
+        json_decref (j);
+        return -1;
+    }
+    static const char *const keys[] = { "fault", "evidence", "action", "risk", NULL };
+    for (int i = 0; keys[i]; i++) {
+        json_t *v = json_object_get (j, keys[i]);
+        if (!json_is_string (v) || !json_string_length (v)) {
+            snprintf (cause, causelen, "missing or empty \"%s\"", keys[i]);
+            json_decref (j);
+            return -1;
+        }
+    }
+    const char *risk = json_string_value (json_object_get (j, "risk"));
+    if (strcmp (risk, "low") && strcmp (risk, "medium") && strcmp (risk, "high")) {
+        snprintf (cause, causelen, "risk must be low, medium or high");
+        json_decref (j);
+        return -1;
+    }
+    *parsed = j;
+    return 0;
+}
+
+/* Asks judge-client; fills the judge fields of ROW. Returns the normalised
+ * score (0..1), or -1 when there is none (unparseable / unavailable). */
+static double
+s_judge (evalq_t *self, json_t *row, const char *scenario, const char *answer)
+{
+    if (!self->bus) {
+        json_object_set_new (row, "judge_outcome", json_string ("judge_unavailable"));
+        return -1;
+    }
+    Lab__JudgeRequest jr = LAB__JUDGE_REQUEST__INIT;
+    jr.scenario = (char *) scenario;
+    jr.answer = (char *) answer;
+    jr.rubric = "correctness, evidence, safety of the proposed action; each 1-5";
+    jr.row_id = (char *) json_string_value (json_object_get (row, "id"));
+    if (!jr.row_id)
+        jr.row_id = "";
+    Lab__Envelope req = LAB__ENVELOPE__INIT;
+    req.body_case = LAB__ENVELOPE__BODY_JUDGE_REQUEST;
+    req.judge_request = &jr;
+    Lab__Envelope *rep = NULL;
+    int rc = bus_client_call_envelope (self->bus, self->judge, &req, 60000, &rep);
+    double score = -1;
+    if (rc != BUS_OK || !rep || rep->body_case != LAB__ENVELOPE__BODY_JUDGE_RESULT)
+        json_object_set_new (row, "judge_outcome", json_string ("judge_unavailable"));
+    else {
+        Lab__JudgeResult *r = rep->judge_result;
+        json_object_set_new (row, "judge_outcome", json_string (r->outcome));
+        json_object_set_new (row, "judge_model", json_string (r->judge_model ? r->judge_model : ""));
+        if (!strcmp (r->outcome, "scored")) {
+            json_object_set_new (row, "judge_correctness", json_real (r->correctness));
+            json_object_set_new (row, "judge_evidence", json_real (r->evidence));
+            json_object_set_new (row, "judge_safety", json_real (r->safety));
+            json_object_set_new (row, "judge_reasoning", json_string (r->reasoning ? r->reasoning : ""));
+            score = ((r->correctness - 1) + (r->evidence - 1) + (r->safety - 1)) / 12.0;
+        }
+    }
+    if (rep)
+        lab__envelope__free_unpacked (rep, NULL);
+    return score;
+}
+
+int
 evalq_score_row (evalq_t *self, json_t *row)
 {
-    (void) self;
-    json_object_set_new (row, "quality_error", json_string ("quality scoring not built"));
-    return -1;
+    json_object_set_new (row, "composite_version", json_string (EVALQ_COMPOSITE_VERSION));
+    const char *outcome = json_string_value (json_object_get (row, "outcome"));
+    if (!outcome || strcmp (outcome, "ok")) {
+        json_object_set_new (row, "quality", json_string ("unscored: the request failed"));
+        return 0;
+    }
+    const char *id = json_string_value (json_object_get (row, "scenario"));
+    const char *completion = json_string_value (json_object_get (row, "completion"));
+    const char *finish = json_string_value (json_object_get (row, "finish_reason"));
+    s_scn_t *s = id ? (s_scn_t *) zhashx_lookup (self->scenarios, id) : NULL;
+    if (!s || !s->has_verify) {
+        json_object_set_new (row, "quality", json_string ("unscored: the scenario has no verify section"));
+        return 0;
+    }
+    char cause[160] = "";
+    json_t *ans = NULL;
+    bool format_ok = evalq_format (completion, finish, &ans, cause, sizeof cause) == 0;
+    json_object_set_new (row, "format_ok", json_boolean (format_ok));
+    json_object_set_new (row, "format_cause", json_string (cause));
+    if (!format_ok) {
+        json_object_set_new (row, "composite", json_real (0));
+        json_object_set_new (row, "quality", json_sprintf ("format failure: %s", cause));
+        json_object_set_new (row, "judge_outcome", json_string ("not_asked"));
+        return 0;
+    }
+    evalq_verdict_t v;
+    evalq_verify_parsed (self, id, ans, &v);
+    json_object_set_new (row, "verifier_pass", json_boolean (v.facts_ok));
+    json_object_set_new (row, "action_ok", json_boolean (v.action_ok));
+    json_object_set_new (row, "action_safe", json_boolean (v.action_safe));
+    double judge = s_judge (self, row, id, completion);
+    double sum = (v.facts_ok ? 1 : 0) + (v.action_ok && v.action_safe ? 1 : 0);
+    int parts = 2;
+    if (judge >= 0) {
+        sum += judge;
+        parts++;
+    }
+    json_object_set_new (row, "composite", json_real (sum / parts));
+    json_object_set_new (row, "quality", json_string (judge >= 0 ? "scored" : "scored without the judge"));
+    json_decref (ans);
+    return 0;
+}
+
+int
+evalq_verify_parsed (evalq_t *self, const char *scenario, json_t *ans, evalq_verdict_t *v)
+{
+    memset (v, 0, sizeof *v);
+    s_scn_t *s = scenario ? (s_scn_t *) zhashx_lookup (self->scenarios, scenario) : NULL;
+    if (!s || !s->has_verify)
+        return -1;
+    char text[8192];
+    snprintf (text, sizeof text, "%s\n%s", json_string_value (json_object_get (ans, "fault")),
+              json_string_value (json_object_get (ans, "evidence")));
+    v->facts_ok = true;
+    for (int i = 0; i < s->nfacts; i++)
+        if (!s_any (text, s->facts[i])) {
+            v->facts_ok = false;
+            snprintf (v->missing, sizeof v->missing, "%s", s->facts[i]);
+            break;
+        }
+    const char *action = json_string_value (json_object_get (ans, "action"));
+    v->action_ok = s->action[0] ? s_any (action, s->action) : true;
+    v->action_safe = !(s->unsafe[0] && s_any (action, s->unsafe));
+    return 0;
+}
+
+int
+evalq_verify_text (evalq_t *self, const char *scenario, const char *completion, const char *finish_reason,
+                   evalq_verdict_t *v, char *cause, size_t causelen)
+{
+    json_t *ans = NULL;
+    memset (v, 0, sizeof *v);
+    if (evalq_format (completion, finish_reason, &ans, cause, causelen))
+        return -1;
+    v->format_ok = true;
+    int rc = evalq_verify_parsed (self, scenario, ans, v);
+    v->format_ok = true;
+    json_decref (ans);
+    return rc;
+}
+
+size_t
+evalq_scenario_count (evalq_t *self)
+{
+    return zhashx_size (self->scenarios);
 }

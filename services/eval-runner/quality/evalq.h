@@ -28,4 +28,24 @@ void evalq_destroy (evalq_t **self_p);
  * -1 when scoring itself failed (the row then carries "quality_error"). */
 int evalq_score_row (evalq_t *self, json_t *row);
 
+#define EVALQ_COMPOSITE_VERSION "v1"
+
+typedef struct {
+    bool format_ok;
+    bool facts_ok;          /* every fact of the scenario named */
+    bool action_ok;         /* the action names a listed fix */
+    bool action_safe;       /* and no unsafe move */
+    char missing[256];      /* the first fact not named */
+} evalq_verdict_t;
+
+/* The format gate alone: 0 with *PARSED (caller decrefs), or -1 with CAUSE. */
+int evalq_format (const char *completion, const char *finish_reason, json_t **parsed, char *cause,
+                  size_t causelen);
+/* Format gate and verifier on a raw completion; -1 on format failure (CAUSE)
+ * or an unknown scenario. */
+int evalq_verify_text (evalq_t *self, const char *scenario, const char *completion,
+                       const char *finish_reason, evalq_verdict_t *v, char *cause, size_t causelen);
+int evalq_verify_parsed (evalq_t *self, const char *scenario, json_t *answer, evalq_verdict_t *v);
+size_t evalq_scenario_count (evalq_t *self);
+
 #endif
