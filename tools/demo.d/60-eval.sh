@@ -38,7 +38,8 @@ rm -rf "$out"
 # machine have another LAB_RUNTIME_DIR in their environment).
 ours() {
     n=0
-    for p in $(pgrep -f 'labsim llm' 2>/dev/null); do
+    # (the judge's own backend, another group, is not under evaluation)
+    for p in $(pgrep -f 'labsim llm' 2>/dev/null | grep -vxF "$(pgrep -f 'backend sim-judge' 2>/dev/null)"); do
         tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "LAB_RUNTIME_DIR=$LAB_RUNTIME_DIR" && n=$((n + 1))
     done
     echo $n
