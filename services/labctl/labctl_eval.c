@@ -192,6 +192,9 @@ s_summary (labctl_t *ctx, int argc, char **argv)
     return BUS_OK;
 }
 
+/* labctl_quality.c */
+int labctl_eval_decide (labctl_t *ctx, int argc, char **argv);
+
 int
 labctl_cmd_eval (labctl_t *ctx, int argc, char **argv)
 {
@@ -205,6 +208,8 @@ labctl_cmd_eval (labctl_t *ctx, int argc, char **argv)
         return labctl_call_print (ctx, "eval-runner", "status", 0, NULL);
     if (!strcmp (argv[1], "summary"))
         return s_summary (ctx, argc - 2, argv + 2);
+    if (!strcmp (argv[1], "decide"))
+        return labctl_eval_decide (ctx, argc - 2, argv + 2);
     s_usage (stderr);
     return BUS_EUSAGE;
 }
