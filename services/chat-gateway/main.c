@@ -1,6 +1,7 @@
 /* chat-gateway - the lab from a phone (Telegram) or the local console. */
 #include "services/chat-gateway/chat_gateway.h"
 #include "services/chat-gateway/chat_telegram.h"
+#include "bus/bus_service.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,29 +69,21 @@ s_token (lab_config_t *cfg, char *out, size_t len)
 int
 main (int argc, char **argv)
 {
-    const char *config = getenv ("LAB_CONFIG");
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp (argv[i], "-c") && i + 1 < argc)
-            config = argv[++i];
-        else {
-            fprintf (stderr, "usage: chat-gateway [-c CONFIG]\n  The token comes from chat/telegram/token_file "
-                             "or the environment variable named by chat/telegram/token_env.\n");
-            return strcmp (argv[i], "--help") ? 2 : 0;
-        }
-    }
+    int code = 0;
+    const char *config = bus_service_args (argc, argv,
+                                           "usage: chat-gateway [-c CONFIG]\n  The token comes from chat/telegram/token_file "
+                                           "or the environment variable named by chat/telegram/token_env.\n",
+                                           &code);
+    if (!config)
+        return code;
     zsys_set_logident ("chat-gateway");
     char err[512] = "";
-    lab_config_t *cfg = lab_config_load (config ? config : "compose/lab.cfg", err, sizeof err);
-    bus_endpoints_t ep;
-    if (!cfg || bus_endpoints_from_config (&ep, cfg, err, sizeof err)) {
+    lab_config_t *cfg = NULL;
+    bus_client_t *bus = bus_service_connect (config, "chat-gateway", &cfg, err, sizeof err);
+    if (!bus) {
         fprintf (stderr, "chat-gateway: %s\n", err);
         return 1;
     }
-    const char *name = getenv ("LAB_SERVICE_NAME") ? getenv ("LAB_SERVICE_NAME") : "chat-gateway";
-    bus_client_t *bus = bus_client_new (name, &ep);
-    if (!bus)
-        return 1;
-    bus_client_set_heartbeat (bus, 1000);
     chat_gw_t *gw = chat_gw_new (cfg, bus, err, sizeof err);
     if (!gw) {
         fprintf (stderr, "chat-gateway: %s\n", err);

@@ -3,7 +3,7 @@
  * config's judge section; when judge/backend names a labd backend, it is
  * started through labd first. */
 #include "services/judge-client/judge.h"
-#include "bus/bus_client.h"
+#include "bus/bus_service.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,20 +76,15 @@ s_handle (bus_request_t *rq, void *arg)
 int
 main (int argc, char **argv)
 {
-    const char *config = getenv ("LAB_CONFIG");
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp (argv[i], "-c") && i + 1 < argc)
-            config = argv[++i];
-        else {
-            fprintf (stderr, "usage: judge-client [-c CONFIG]\n");
-            return strcmp (argv[i], "--help") ? 2 : 0;
-        }
-    }
+    int code = 0;
+    const char *config = bus_service_args (argc, argv, "usage: judge-client [-c CONFIG]\n", &code);
+    if (!config)
+        return code;
     zsys_set_logident ("judge-client");
     char err[512] = "";
-    lab_config_t *cfg = lab_config_load (config ? config : "compose/lab.cfg", err, sizeof err);
-    bus_endpoints_t ep;
-    if (!cfg || bus_endpoints_from_config (&ep, cfg, err, sizeof err)) {
+    lab_config_t *cfg = NULL;
+    bus_client_t *bus = bus_service_connect (config, "judge-client", &cfg, err, sizeof err);
+    if (!bus) {
         fprintf (stderr, "judge-client: %s\n", err);
         return 1;
     }
@@ -106,11 +101,7 @@ main (int argc, char **argv)
         return 1;
     }
     j.opts = (judge_opts_t) { j.base, j.model, (int) timeout, (int) retries, 200 };
-    const char *name = getenv ("LAB_SERVICE_NAME") ? getenv ("LAB_SERVICE_NAME") : "judge-client";
-    j.bus = bus_client_new (name, &ep);
-    if (!j.bus)
-        return 1;
-    bus_client_set_heartbeat (j.bus, 1000);
+    j.bus = bus;
     bus_client_serve (j.bus, "judge-client", s_handle, &j);
     uint64_t next_try = 0;
     bool backend_up = !j.backend[0];

@@ -3,7 +3,7 @@
  * calibrations. Publishes state.distance.<a>.<b>. docs/rssi.md. */
 #include "services/rssi-ranger/rssi_model.h"
 #include "services/rssi-ranger/rssi_store.h"
-#include "bus/bus_client.h"
+#include "bus/bus_service.h"
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -221,20 +221,15 @@ s_handle (bus_request_t *rq, void *arg)
 int
 main (int argc, char **argv)
 {
-    const char *config = getenv ("LAB_CONFIG");
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp (argv[i], "-c") && i + 1 < argc)
-            config = argv[++i];
-        else {
-            fprintf (stderr, "usage: rssi-ranger [-c CONFIG]\n");
-            return strcmp (argv[i], "--help") ? 2 : 0;
-        }
-    }
+    int code = 0;
+    const char *config = bus_service_args (argc, argv, "usage: rssi-ranger [-c CONFIG]\n", &code);
+    if (!config)
+        return code;
     zsys_set_logident ("rssi-ranger");
     char err[512] = "";
-    lab_config_t *cfg = lab_config_load (config ? config : "compose/lab.cfg", err, sizeof err);
-    bus_endpoints_t ep;
-    if (!cfg || bus_endpoints_from_config (&ep, cfg, err, sizeof err)) {
+    lab_config_t *cfg = NULL;
+    bus_client_t *bus = bus_service_connect (config, "rssi-ranger", &cfg, err, sizeof err);
+    if (!bus) {
         fprintf (stderr, "rssi-ranger: %s\n", err);
         return 1;
     }
@@ -255,11 +250,7 @@ main (int argc, char **argv)
     }
     if (n || bad)
         zsys_info ("rssi-ranger: %d calibrated links from %s (%d bad lines skipped)", n, r->store, bad);
-    const char *name = getenv ("LAB_SERVICE_NAME") ? getenv ("LAB_SERVICE_NAME") : "rssi-ranger";
-    r->bus = bus_client_new (name, &ep);
-    if (!r->bus)
-        return 1;
-    bus_client_set_heartbeat (r->bus, 1000);
+    r->bus = bus;
     bus_client_serve (r->bus, "rssi-ranger", s_handle, r);
     bus_client_subscribe (r->bus, "tel.rssi.");
     while (!zsys_interrupted) {
