@@ -69,6 +69,10 @@ labsim
     radio
         distance = 2.0
         loss = 0
+lab
+    state = "$dir/state"
+ota
+    images = "$dir/images"
 CFG
 }
 bench_cfg "$dir/keys/clients/bench-host_secret" >"$dir/bench.cfg"
@@ -83,6 +87,10 @@ sleep 0.5
 bg2 "$BIN/labsim" boards -c "$dir/bench.cfg" >"$dir/labsim.log" 2>&1 &
 pids="$pids $!"
 bg2 "$BIN/serial-bridge" -c "$dir/bench.cfg" >"$dir/bridge.log" 2>&1 &
+pids="$pids $!"
+mkdir -p "$dir/images" "$dir/state"
+"$BIN/labsim" mkimage --size 300K --version 6.0.0 -o "$dir/images/mh.bin" >/dev/null
+bg2 "$BIN/ota-initiator" -c "$dir/bench.cfg" >"$dir/ota.log" 2>&1 &
 pids="$pids $!"
 
 bridge_up() { in2 "$BIN/labctl" -c "$dir/bench.cfg" --timeout 1000 call serial-bridge boards 2>/dev/null | grep -q "board-b connected"; }
@@ -100,6 +108,10 @@ out=$(in2 "$BIN/labctl" -c "$dir/stranger.cfg" --timeout 1500 call labbus status
 [ "$rc" -eq 4 ] || fail "a client with an unknown key got through (rc $rc: $out)"
 echo "ok: a client with an unknown key is refused"
 
+# An OTA push is under way when the link goes.
+in2 "$BIN/labctl" -c "$dir/bench.cfg" --timeout 5000 ota push mh.bin --to board-b --via board-a >"$dir/push.out" 2>&1 &
+push=$!
+sleep 1.5
 ip -n "$ns2" link set "${tag}1" down
 sleep 5
 bridge_up && fail "the bus was reachable with the link down"
@@ -107,3 +119,6 @@ ip -n "$ns2" link set "${tag}1" up
 wait_up 40 || fail "the bench host did not come back after the link returned"
 pingpong "after the link returned"
 echo "ok: link cut for 5 s and restored; serial-bridge back on the bus, ping-pong 20/20"
+for _ in $(seq 120); do kill -0 $push 2>/dev/null || break; sleep 0.5; done
+grep -q "crc ok, booted 6.0.0" "$dir/push.out" || fail "OTA across the cut: $(tail -n 2 "$dir/push.out")"
+echo "ok: the OTA push that was under way carried on after the link returned: $(tail -n 1 "$dir/push.out")"
