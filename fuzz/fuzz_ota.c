@@ -1,4 +1,4 @@
-/* fuzz_ota - untrusted bytes as OTA messages and as firmware images: the
+/* fuzz_ota - untrusted bytes as ESP-NOW frames, OTA messages and firmware images: the
  * message decoder (re-encoded and compared), the responder fed arbitrary
  * messages on a RAM flash, and the initiator's image checks. */
 #include "ota_responder.h"
@@ -29,6 +29,11 @@ static void p_reboot (void *c) { (void) c; }
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
+    /* The ESP-NOW header every board-to-board payload starts with. */
+    espnow_hdr_t h;
+    const uint8_t *payload;
+    if (espnow_frame_decode (data, size, &h, &payload) == 0 && h.len > size - ESPNOW_HDR_SIZE)
+        abort ();
     ota_msg_t m;
     if (ota_msg_decode (data, size, &m) == 0) {
         uint8_t buf[OTA_MSG_MAX + 64];
