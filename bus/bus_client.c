@@ -11,6 +11,7 @@
 #include "bus/bus_client.h"
 #include "bus/bus_curve.h"
 #include "bus/bus_wire.h"
+#include <errno.h>
 #include <stdarg.h>
 #include <time.h>
 #include <unistd.h>
@@ -235,6 +236,11 @@ s_connect (bus_client_t *self, int type, const char *endpoint)
         zsock_set_rcvhwm (sock, 10000);
     else
         zsock_set_sndhwm (sock, 10000);
+    /* A DEALER with no usable pipe (broker down, or a CURVE handshake it
+     * refused) blocks in send for ever; never wait there. Registrations are
+     * resent on a timer; a call sets its own send timeout. */
+    if (type == ZMQ_DEALER)
+        zsock_set_sndtimeo (sock, 0);
     if (self->cert)
         bus_curve_apply_client (sock, self->cert, self->ep.curve_server);
     if (zsock_connect (sock, "%s", endpoint)) {
@@ -927,12 +933,20 @@ bus_client_call_envelope (bus_client_t *self, const char *service, Lab__Envelope
     zmsg_addstr (msg, service);
     zmsg_addstr (msg, corr);
     zmsg_append (msg, &body);
-    if (zmsg_send (&msg, self->dealer)) {
+    uint64_t deadline = s_mono_ms () + (uint64_t) (timeout_ms > 0 ? timeout_ms : 0);
+    zsock_set_sndtimeo (self->dealer, timeout_ms > 0 ? timeout_ms : 0);
+    int sent = zmsg_send (&msg, self->dealer);
+    int err = zmq_errno ();
+    zsock_set_sndtimeo (self->dealer, 0);
+    if (sent) {
         zmsg_destroy (&msg);
-        s_set_error (self, "cannot send request to %s", service);
+        if (err == EAGAIN) {
+            s_set_error (self, "%s did not answer within %d ms (the broker is not reachable)", service, timeout_ms);
+            return BUS_ETIMEOUT;
+        }
+        s_set_error (self, "cannot send request to %s: %s", service, zmq_strerror (err));
         return BUS_ERROR;
     }
-    uint64_t deadline = s_mono_ms () + (uint64_t) (timeout_ms > 0 ? timeout_ms : 0);
     while (true) {
         uint64_t now = s_mono_ms ();
         if (now >= deadline)
