@@ -42,9 +42,15 @@ pids="$ota $ev"
 
 kills=0
 end=$((SECONDS + SECONDS_OF_CHAOS))
+# Victims in shuffled rounds: random order, but no service is killed more
+# often than its restart intensity allows (more than that is supposed to
+# leave it FAILED, which tests/labd checks on its own).
+queue=""
 while [ $SECONDS -lt $end ]; do
     sleep 2
-    victim=$(echo "$services" | shuf -n 1)
+    [ -n "$queue" ] || queue=$(echo "$services" | shuf)
+    victim=$(echo "$queue" | head -n 1)
+    queue=$(echo "$queue" | tail -n +2)
     pid=$(ctl --timeout 2000 call labd status 2>/dev/null | awk -v s="$victim" '$1==s {print $3}')
     if [ -n "$pid" ] && [ "$pid" != 0 ]; then
         kill -9 "$pid" 2>/dev/null && kills=$((kills + 1)) && echo "killed $victim ($pid)"

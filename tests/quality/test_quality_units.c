@@ -7,10 +7,14 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include "services/eval-runner/quality/evalq.h"
+#include "services/eval-runner/quality/evalq_wer.h"
+#include <math.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static char *
 s_read (const char *path)
@@ -103,7 +107,7 @@ test_composite_without_judge_says_so (void **state)
     assert_true (json_is_true (json_object_get (row, "verifier_pass")));
     assert_string_equal (json_string_value (json_object_get (row, "judge_outcome")), "judge_unavailable");
     assert_true (json_real_value (json_object_get (row, "composite")) == 1.0);
-    assert_string_equal (json_string_value (json_object_get (row, "composite_version")), "v1");
+    assert_string_equal (json_string_value (json_object_get (row, "composite_version")), EVALQ_COMPOSITE_VERSION);
     json_decref (row);
     /* A format failure scores 0 and says why. */
     row = json_pack ("{s:s, s:s, s:s, s:s}", "scenario", "k04-oomkilled", "completion", "The pod restarts. <|im_end|>",
@@ -116,6 +120,119 @@ test_composite_without_judge_says_so (void **state)
     evalq_destroy (&q);
 }
 
+/* WER against cases worked out by hand (and as jiwer gives them). */
+static double
+s_wer (const char *ref, const char *hyp, evalq_wer_t *c)
+{
+    memset (c, 0, sizeof *c);
+    assert_int_equal (evalq_wer_add (c, ref, hyp), 0);
+    return evalq_wer_rate (c);
+}
+
+static void
+test_wer_hand_computed (void **state)
+{
+    (void) state;
+    evalq_wer_t c;
+    /* One substitution (sat/sit), one deletion (the): 2 / 6. */
+    assert_true (fabs (s_wer ("the cat sat on the mat", "the cat sit on mat", &c) - 2.0 / 6) < 1e-12);
+    assert_int_equal (c.sub, 1);
+    assert_int_equal (c.del, 1);
+    assert_int_equal (c.ins, 0);
+    assert_int_equal (c.hits, 4);
+    assert_int_equal (c.ref_words, 6);
+    /* One insertion: 1 / 3. */
+    assert_true (fabs (s_wer ("a b c", "a x b c", &c) - 1.0 / 3) < 1e-12);
+    assert_int_equal (c.ins, 1);
+    /* Identical after normalisation: case, punctuation, hyphens, spaces. */
+    assert_true (s_wer ("Hello, World! It's   crash-looping.", "hello world it's crash looping", &c) == 0);
+    assert_int_equal (c.ref_words, 5);
+    /* Quotes around a word go, an apostrophe inside one stays. */
+    assert_true (s_wer ("don't 'panic'", "don't panic", &c) == 0);
+    assert_true (s_wer ("don't", "dont", &c) == 1);
+    /* Nothing heard: every reference word deleted. */
+    assert_true (s_wer ("a b", "", &c) == 1.0);
+    assert_int_equal (c.del, 2);
+    /* More words than the reference: WER above 1 is possible. */
+    assert_true (fabs (s_wer ("yes", "no no no", &c) - 3.0) < 1e-12);
+    assert_int_equal (c.sub + c.ins, 3);
+    /* Over a corpus the counts are summed, not the rates averaged:
+     * (1 deletion + 2 insertions) / (3 + 2) = 0.6, where the mean of the
+     * two rates would be (1/3 + 2/2) / 2 = 0.667. */
+    memset (&c, 0, sizeof c);
+    evalq_wer_add (&c, "a b c", "a b");
+    evalq_wer_add (&c, "d e", "d e f g");
+    assert_true (fabs (evalq_wer_rate (&c) - 0.6) < 1e-12);
+    char out[64];
+    assert_int_equal (evalq_wer_normalise ("  The PODS -- restart!!", out, sizeof out), 3);
+    assert_string_equal (out, "the pods restart");
+}
+
+static void
+test_audio_row_scored_by_wer (void **state)
+{
+    (void) state;
+    char err[256] = "";
+    evalq_t *q = evalq_new ("eval/scenarios", NULL, NULL, err, sizeof err);
+    assert_non_null (q);
+    const char *id = "a01-audio-oncall-voice-note";
+    json_t *row = json_pack ("{s:s, s:s, s:s, s:s}", "scenario", id, "completion",
+                             "The payments pod is crash looping because the config map is missing.", "finish_reason",
+                             "stop", "outcome", "ok");
+    assert_int_equal (evalq_score_row (q, row), 0);
+    /* Reference has 14 words; "API config" was not heard: 2 deletions. */
+    assert_int_equal (json_integer_value (json_object_get (row, "wer_del")), 2);
+    assert_int_equal (json_integer_value (json_object_get (row, "wer_ref_words")), 14);
+    assert_true (fabs (json_real_value (json_object_get (row, "wer")) - 2.0 / 14) < 1e-12);
+    assert_true (fabs (json_real_value (json_object_get (row, "composite")) - (1 - 2.0 / 14)) < 1e-12);
+    assert_true (json_is_true (json_object_get (row, "verifier_pass")));
+    assert_string_equal (json_string_value (json_object_get (row, "judge_outcome")), "not_asked");
+    json_decref (row);
+    /* An empty transcript and a leaked token are format failures, not WER 1. */
+    row = json_pack ("{s:s, s:s, s:s, s:s}", "scenario", id, "completion", " ... ", "finish_reason", "stop", "outcome",
+                     "ok");
+    evalq_score_row (q, row);
+    assert_true (json_is_false (json_object_get (row, "format_ok")));
+    assert_string_equal (json_string_value (json_object_get (row, "format_cause")), "empty transcript");
+    assert_null (json_object_get (row, "wer"));
+    json_decref (row);
+    row = json_pack ("{s:s, s:s, s:s, s:s}", "scenario", id, "completion", "the payments pod<|im_end|>",
+                     "finish_reason", "stop", "outcome", "ok");
+    evalq_score_row (q, row);
+    assert_true (json_is_false (json_object_get (row, "format_ok")));
+    assert_true (json_real_value (json_object_get (row, "composite")) == 0);
+    json_decref (row);
+    evalq_destroy (&q);
+}
+
+static void
+test_audio_scenario_needs_a_reference (void **state)
+{
+    (void) state;
+    char dir[] = "/tmp/evalq-XXXXXX";
+    assert_non_null (mkdtemp (dir));
+    char path[256];
+    snprintf (path, sizeof path, "%s/x1", dir);
+    mkdir (path, 0755);
+    snprintf (path, sizeof path, "%s/x1/scenario.cfg", dir);
+    FILE *f = fopen (path, "w");
+    fprintf (f, "scenario\n    id = \"x1\"\n    kind = \"audio\"\nverify\n    reference_file = \"gone.txt\"\n");
+    fclose (f);
+    char err[256] = "";
+    assert_null (evalq_new (dir, NULL, NULL, err, sizeof err));
+    assert_non_null (strstr (err, "reference"));
+    f = fopen (path, "w");
+    fprintf (f, "scenario\n    id = \"x1\"\n    kind = \"audio\"\nverify\n    reference = \"a b\"\n"
+                "    max_wer = \"lots\"\n");
+    fclose (f);
+    assert_null (evalq_new (dir, NULL, NULL, err, sizeof err));
+    assert_non_null (strstr (err, "max_wer"));
+    unlink (path);
+    snprintf (path, sizeof path, "%s/x1", dir);
+    rmdir (path);
+    rmdir (dir);
+}
+
 int
 main (void)
 {
@@ -123,6 +240,9 @@ main (void)
         cmocka_unit_test (test_every_scenario_truth_is_tested),
         cmocka_unit_test (test_format_gate),
         cmocka_unit_test (test_composite_without_judge_says_so),
+        cmocka_unit_test (test_wer_hand_computed),
+        cmocka_unit_test (test_audio_row_scored_by_wer),
+        cmocka_unit_test (test_audio_scenario_needs_a_reference),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,3 +1,3 @@
 # evalq: quality scoring library linked by eval-runner (and its tests).
-EVALQ_SRC := services/eval-runner/quality/evalq.c
+EVALQ_SRC := services/eval-runner/quality/evalq.c services/eval-runner/quality/evalq_wer.c
 $(eval $(call add_lib,evalq,$(EVALQ_SRC)))

@@ -10,6 +10,7 @@
  *                only when the judge scored; "unparseable" and
  *                "judge_unavailable" leave it out (never a low score). */
 #include "services/eval-runner/quality/evalq.h"
+#include "services/eval-runner/quality/evalq_wer.h"
 #include "bus/lab_config.h"
 #include <ctype.h>
 #include <dirent.h>
@@ -25,7 +26,36 @@ typedef struct {
     int nfacts;
     char action[512];
     char unsafe[512];
+    bool audio;             /* scored by WER against REFERENCE */
+    char *reference;
+    double max_wer;
 } s_scn_t;
+
+static void
+s_scn_destroy (s_scn_t **self_p)
+{
+    if (*self_p) {
+        free ((*self_p)->reference);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+/* The whole of a small text file, trailing white space cut; NULL when it
+ * cannot be read. */
+static char *
+s_slurp (const char *path)
+{
+    FILE *f = fopen (path, "r");
+    if (!f)
+        return NULL;
+    char *buf = (char *) calloc (1, 65536);
+    size_t n = fread (buf, 1, 65535, f);
+    fclose (f);
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\r'))
+        buf[--n] = 0;
+    return buf;
+}
 
 struct _evalq_t {
     zhashx_t *scenarios;       /* id -> s_scn_t* */
@@ -58,8 +88,27 @@ s_load_one (const char *dir, const char *name, char *err, size_t errlen)
         return NULL;
     s_scn_t *s = (s_scn_t *) calloc (1, sizeof (s_scn_t));
     snprintf (s->id, sizeof s->id, "%s", lab_config_get (cfg, "scenario/id", name));
+    s->audio = !strcmp (lab_config_get (cfg, "scenario/kind", "triage"), "audio");
     zconfig_t *v = zconfig_locate (lab_config_root (cfg), "verify");
-    if (v) {
+    if (v && s->audio) {
+        const char *ref = zconfig_get (v, "reference", NULL), *ref_file = zconfig_get (v, "reference_file", NULL);
+        char ref_path[1400];
+        snprintf (ref_path, sizeof ref_path, "%s/%s/%s", dir, name, ref_file ? ref_file : "");
+        s->reference = ref ? strdup (ref) : ref_file ? s_slurp (ref_path) : NULL;
+        char *end = NULL;
+        const char *mw = zconfig_get (v, "max_wer", "0.15");
+        s->max_wer = strtod (mw, &end);
+        if (!s->reference || !*s->reference || end == mw || *end || s->max_wer < 0 || s->max_wer > 1) {
+            lab_config_error (cfg, v, err, errlen, !s->reference || !*s->reference
+                ? "an audio scenario needs verify/reference or a readable, non-empty verify/reference_file"
+                : "verify/max_wer must be a number from 0 to 1");
+            lab_config_destroy (&cfg);
+            s_scn_destroy (&s);
+            return NULL;
+        }
+        s->has_verify = true;
+    }
+    else if (v) {
         s->has_verify = true;
         for (zconfig_t *c = zconfig_child (v); c; c = zconfig_next (c)) {
             const char *key = zconfig_name (c), *val = zconfig_value (c) ? zconfig_value (c) : "";
@@ -80,7 +129,7 @@ evalq_new (const char *scenarios_dir, bus_client_t *bus, const char *judge_servi
 {
     evalq_t *self = (evalq_t *) calloc (1, sizeof (evalq_t));
     self->scenarios = zhashx_new ();
-    zhashx_set_destructor (self->scenarios, (zhashx_destructor_fn *) zstr_free);
+    zhashx_set_destructor (self->scenarios, (zhashx_destructor_fn *) s_scn_destroy);
     self->bus = bus;
     snprintf (self->judge, sizeof self->judge, "%s", judge_service ? judge_service : "judge-client");
     DIR *d = scenarios_dir ? opendir (scenarios_dir) : NULL;
@@ -117,10 +166,11 @@ evalq_destroy (evalq_t **self_p)
     *self_p = NULL;
 }
 
-int
-evalq_format (const char *completion, const char *finish_reason, json_t **parsed, char *cause, size_t causelen)
+/* What every answer must pass, whatever its kind: no leaked template token,
+ * not truncated. */
+static int
+s_gate (const char *completion, const char *finish_reason, char *cause, size_t causelen)
 {
-    *parsed = NULL;
     for (int i = 0; s_leaks[i]; i++)
         if (completion && strstr (completion, s_leaks[i])) {
             snprintf (cause, causelen, "leaked template token %s", s_leaks[i]);
@@ -130,6 +180,15 @@ evalq_format (const char *completion, const char *finish_reason, json_t **parsed
         snprintf (cause, causelen, "truncated (finish_reason=length)");
         return -1;
     }
+    return 0;
+}
+
+int
+evalq_format (const char *completion, const char *finish_reason, json_t **parsed, char *cause, size_t causelen)
+{
+    *parsed = NULL;
+    if (s_gate (completion, finish_reason, cause, causelen))
+        return -1;
     json_error_t e;
     json_t *j = completion ? json_loads (completion, JSON_REJECT_DUPLICATES, &e) : NULL;
     if (!json_is_object (j)) {
@@ -197,6 +256,50 @@ s_judge (evalq_t *self, json_t *row, const char *scenario, const char *answer)
     return score;
 }
 
+/* The audio gate: the common one, then a transcript with at least one word. */
+static int
+s_audio_gate (const char *completion, const char *finish, char *cause, size_t causelen)
+{
+    if (s_gate (completion, finish, cause, causelen))
+        return -1;
+    char w[8];
+    if (!completion || !evalq_wer_normalise (completion, w, sizeof w)) {
+        snprintf (cause, causelen, "empty transcript");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_score_audio (s_scn_t *s, json_t *row, const char *completion, const char *finish)
+{
+    char cause[160] = "";
+    bool format_ok = s_audio_gate (completion, finish, cause, sizeof cause) == 0;
+    json_object_set_new (row, "format_ok", json_boolean (format_ok));
+    json_object_set_new (row, "format_cause", json_string (cause));
+    json_object_set_new (row, "judge_outcome", json_string ("not_asked"));
+    if (!format_ok) {
+        json_object_set_new (row, "composite", json_real (0));
+        json_object_set_new (row, "quality", json_sprintf ("format failure: %s", cause));
+        return 0;
+    }
+    evalq_wer_t c = { 0 };
+    if (evalq_wer_add (&c, s->reference, completion)) {
+        json_object_set_new (row, "quality_error", json_string ("transcript too long to align"));
+        return -1;
+    }
+    double wer = evalq_wer_rate (&c);
+    json_object_set_new (row, "wer", json_real (wer));
+    json_object_set_new (row, "wer_sub", json_integer ((json_int_t) c.sub));
+    json_object_set_new (row, "wer_del", json_integer ((json_int_t) c.del));
+    json_object_set_new (row, "wer_ins", json_integer ((json_int_t) c.ins));
+    json_object_set_new (row, "wer_ref_words", json_integer ((json_int_t) c.ref_words));
+    json_object_set_new (row, "verifier_pass", json_boolean (wer <= s->max_wer));
+    json_object_set_new (row, "composite", json_real (wer < 1 ? 1 - wer : 0));
+    json_object_set_new (row, "quality", json_string ("scored by WER"));
+    return 0;
+}
+
 int
 evalq_score_row (evalq_t *self, json_t *row)
 {
@@ -214,6 +317,8 @@ evalq_score_row (evalq_t *self, json_t *row)
         json_object_set_new (row, "quality", json_string ("unscored: the scenario has no verify section"));
         return 0;
     }
+    if (s->audio)
+        return s_score_audio (s, row, completion, finish);
     char cause[160] = "";
     json_t *ans = NULL;
     bool format_ok = evalq_format (completion, finish, &ans, cause, sizeof cause) == 0;
@@ -272,6 +377,22 @@ evalq_verify_text (evalq_t *self, const char *scenario, const char *completion, 
 {
     json_t *ans = NULL;
     memset (v, 0, sizeof *v);
+    s_scn_t *s = scenario ? (s_scn_t *) zhashx_lookup (self->scenarios, scenario) : NULL;
+    if (s && s->audio) {
+        if (s_audio_gate (completion, finish_reason, cause, causelen))
+            return -1;
+        evalq_wer_t c = { 0 };
+        if (evalq_wer_add (&c, s->reference, completion)) {
+            snprintf (cause, causelen, "transcript too long to align");
+            return -1;
+        }
+        v->format_ok = true;
+        v->facts_ok = evalq_wer_rate (&c) <= s->max_wer;
+        if (!v->facts_ok)
+            snprintf (v->missing, sizeof v->missing, "WER %.3f above %.3f", evalq_wer_rate (&c), s->max_wer);
+        v->action_ok = v->action_safe = true;
+        return 0;
+    }
     if (evalq_format (completion, finish_reason, &ans, cause, causelen))
         return -1;
     v->format_ok = true;

@@ -28,7 +28,7 @@ void evalq_destroy (evalq_t **self_p);
  * -1 when scoring itself failed (the row then carries "quality_error"). */
 int evalq_score_row (evalq_t *self, json_t *row);
 
-#define EVALQ_COMPOSITE_VERSION "v1"
+#define EVALQ_COMPOSITE_VERSION "v2"
 
 typedef struct {
     bool format_ok;
