@@ -16,6 +16,9 @@ s_usage (FILE *f)
     fprintf (f, "usage: labctl eval run PLAN [--retry-errors] [--out DIR] [--no-wait]\n"
                 "       labctl eval status\n"
                 "       labctl eval summary [DIR]\n"
+                "       labctl eval decide DIR|PLAN [--weights Q,D,T,R] [--threshold X]\n"
+                "       labctl eval score DIR|PLAN [--rater NAME]   (blind human scoring)\n"
+                "       labctl eval report DIR|PLAN [--out DIR]     (Markdown + HTML with plots)\n"
                 "run: the sweep runs in eval-runner (backends started and stopped by labd);\n"
                 "     this follows its progress and prints the summary at the end.\n"
                 "summary: DIR/summary.md of a sweep (default: the last sweep's output).\n");
@@ -192,8 +195,10 @@ s_summary (labctl_t *ctx, int argc, char **argv)
     return BUS_OK;
 }
 
-/* labctl_quality.c */
+/* labctl_quality.c, labctl_score.c, labctl_report.c */
 int labctl_eval_decide (labctl_t *ctx, int argc, char **argv);
+int labctl_eval_score (labctl_t *ctx, int argc, char **argv);
+int labctl_eval_report (labctl_t *ctx, int argc, char **argv);
 
 int
 labctl_cmd_eval (labctl_t *ctx, int argc, char **argv)
@@ -210,6 +215,10 @@ labctl_cmd_eval (labctl_t *ctx, int argc, char **argv)
         return s_summary (ctx, argc - 2, argv + 2);
     if (!strcmp (argv[1], "decide"))
         return labctl_eval_decide (ctx, argc - 2, argv + 2);
+    if (!strcmp (argv[1], "score"))
+        return labctl_eval_score (ctx, argc - 2, argv + 2);
+    if (!strcmp (argv[1], "report"))
+        return labctl_eval_report (ctx, argc - 2, argv + 2);
     s_usage (stderr);
     return BUS_EUSAGE;
 }

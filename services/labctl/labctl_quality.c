@@ -4,11 +4,11 @@
  * the pair (best = 1). The second cohort of a pair is the candidate: it wins
  * ("migrate") only when its score beats the first's by the threshold. */
 #include "services/labctl/labctl.h"
+#include "services/labctl/labctl_evaldata.h"
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 typedef struct {
     const char *cohort;
@@ -61,19 +61,8 @@ labctl_eval_decide (labctl_t *ctx, int argc, char **argv)
         return BUS_EUSAGE;
     }
     char out[1024];
-    struct stat st;
-    if (stat (dir, &st) == 0 && !S_ISDIR (st.st_mode)) {
-        char err[256];
-        lab_config_t *plan = lab_config_load (dir, err, sizeof err);
-        if (!plan) {
-            fprintf (stderr, "labctl: %s\n", err);
-            return BUS_ERROR;
-        }
-        snprintf (out, sizeof out, "%s", lab_config_get (plan, "plan/output", "."));
-        lab_config_destroy (&plan);
-    }
-    else
-        snprintf (out, sizeof out, "%s", dir);
+    if (labctl_eval_dir (dir, out, sizeof out))
+        return BUS_ERROR;
     char sum_path[1100], rows_path[1100];
     snprintf (sum_path, sizeof sum_path, "%s/summary.json", out);
     snprintf (rows_path, sizeof rows_path, "%s/rows.jsonl", out);

@@ -1,0 +1,89 @@
+/* labctl_evaldata - reading a sweep's output directory (see the header). */
+#include "services/labctl/labctl_evaldata.h"
+#include "bus/lab_config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int
+labctl_eval_dir (const char *arg, char *out, size_t outlen)
+{
+    struct stat st;
+    if (stat (arg, &st) == 0 && !S_ISDIR (st.st_mode)) {
+        char err[256];
+        lab_config_t *plan = lab_config_load (arg, err, sizeof err);
+        if (!plan) {
+            fprintf (stderr, "labctl: %s\n", err);
+            return -1;
+        }
+        snprintf (out, outlen, "%s", lab_config_get (plan, "plan/output", "."));
+        lab_config_destroy (&plan);
+    }
+    else
+        snprintf (out, outlen, "%s", arg);
+    return 0;
+}
+
+json_t *
+labctl_eval_rows (const char *dir, size_t *skipped)
+{
+    char path[4200];
+    snprintf (path, sizeof path, "%s/rows.jsonl", dir);
+    FILE *f = fopen (path, "r");
+    if (skipped)
+        *skipped = 0;
+    if (!f)
+        return NULL;
+    json_t *by_key = json_object (), *order = json_array ();
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline (&line, &cap, f) > 0) {
+        json_t *r = json_loads (line, 0, NULL);
+        const char *key = json_string_value (json_object_get (r, "key"));
+        if (!json_is_object (r) || !key) {
+            if (skipped)
+                (*skipped)++;
+            json_decref (r);
+            continue;
+        }
+        if (!json_object_get (by_key, key))
+            json_array_append_new (order, json_string (key));
+        json_object_set_new (by_key, key, r);
+    }
+    free (line);
+    fclose (f);
+    json_t *rows = json_array ();
+    size_t i;
+    json_t *k;
+    json_array_foreach (order, i, k)
+        json_array_append (rows, json_object_get (by_key, json_string_value (k)));
+    json_decref (order);
+    json_decref (by_key);
+    return rows;
+}
+
+char *
+labctl_eval_completion (const char *dir, json_t *row)
+{
+    const char *file = json_string_value (json_object_get (row, "completion_file"));
+    if (file && !strstr (file, "..")) {
+        char path[4200];
+        snprintf (path, sizeof path, "%s/%s", dir, file);
+        FILE *f = fopen (path, "r");
+        if (f) {
+            char *buf = NULL;
+            size_t len = 0;
+            FILE *mem = open_memstream (&buf, &len);
+            char chunk[4096];
+            size_t n;
+            while ((n = fread (chunk, 1, sizeof chunk, f)) > 0)
+                fwrite (chunk, 1, n, mem);
+            fclose (f);
+            fclose (mem);
+            return buf;
+        }
+    }
+    const char *c = json_string_value (json_object_get (row, "completion"));
+    return strdup (c ? c : "");
+}

@@ -1,0 +1,24 @@
+/* labctl_evaldata - reading a finished (or half-finished) sweep's output
+ * directory, shared by `labctl eval decide`, `score` and `report`. */
+#ifndef LABCTL_EVALDATA_H
+#define LABCTL_EVALDATA_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* ARG is a sweep's output directory, or a plan file whose plan/output names
+ * it. Writes the directory into OUT; -1 with a message on stderr when a plan
+ * cannot be read. */
+int labctl_eval_dir (const char *arg, char *out, size_t outlen);
+
+/* The rows of DIR/rows.jsonl, the last row of every key (a rerun with
+ * --retry-errors appends a newer one), in the order keys first appeared.
+ * Lines that are not JSON objects (a torn last line) are skipped and counted
+ * in *SKIPPED. NULL when the file cannot be opened. */
+json_t *labctl_eval_rows (const char *dir, size_t *skipped);
+
+/* The raw completion of ROW: its completion_file under DIR, else its
+ * "completion" field; "" when neither. Caller frees. */
+char *labctl_eval_completion (const char *dir, json_t *row);
+
+#endif
