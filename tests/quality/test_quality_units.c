@@ -175,7 +175,7 @@ test_audio_row_scored_by_wer (void **state)
     char err[256] = "";
     evalq_t *q = evalq_new ("eval/scenarios", NULL, NULL, err, sizeof err);
     assert_non_null (q);
-    const char *id = "a01-audio-oncall-voice-note";
+    const char *id = "v01-audio-oncall-voice-note";
     json_t *row = json_pack ("{s:s, s:s, s:s, s:s}", "scenario", id, "completion",
                              "The payments pod is crash looping because the config map is missing.", "finish_reason",
                              "stop", "outcome", "ok");
