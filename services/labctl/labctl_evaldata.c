@@ -1,6 +1,7 @@
 /* labctl_evaldata - reading a sweep's output directory (see the header). */
 #include "services/labctl/labctl_evaldata.h"
 #include "bus/lab_config.h"
+#include <czmq.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,21 @@ labctl_eval_dir (const char *arg, char *out, size_t outlen)
     else
         snprintf (out, outlen, "%s", arg);
     return 0;
+}
+
+const char *
+labctl_eval_args (int argc, char **argv, const char *opt, const char **value)
+{
+    const char *arg = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp (argv[i], opt) && i + 1 < argc)
+            *value = argv[++i];
+        else if (argv[i][0] != '-' && !arg)
+            arg = argv[i];
+        else
+            return NULL;
+    }
+    return arg;
 }
 
 json_t *
@@ -70,18 +86,11 @@ labctl_eval_completion (const char *dir, json_t *row)
     if (file && !strstr (file, "..")) {
         char path[4200];
         snprintf (path, sizeof path, "%s/%s", dir, file);
-        FILE *f = fopen (path, "r");
-        if (f) {
-            char *buf = NULL;
-            size_t len = 0;
-            FILE *mem = open_memstream (&buf, &len);
-            char chunk[4096];
-            size_t n;
-            while ((n = fread (chunk, 1, sizeof chunk, f)) > 0)
-                fwrite (chunk, 1, n, mem);
-            fclose (f);
-            fclose (mem);
-            return buf;
+        zchunk_t *chunk = zchunk_slurp (path, 0);
+        if (chunk) {
+            char *text = zchunk_strdup (chunk);
+            zchunk_destroy (&chunk);
+            return text;
         }
     }
     const char *c = json_string_value (json_object_get (row, "completion"));

@@ -11,6 +11,11 @@
  * cannot be read. */
 int labctl_eval_dir (const char *arg, char *out, size_t outlen);
 
+/* The arguments of `eval score|report`: one positional (returned) and at
+ * most one option OPT taking a value (*VALUE, unchanged when absent). NULL
+ * on anything else: a usage error. */
+const char *labctl_eval_args (int argc, char **argv, const char *opt, const char **value);
+
 /* The rows of DIR/rows.jsonl, the last row of every key (a rerun with
  * --retry-errors appends a newer one), in the order keys first appeared.
  * Lines that are not JSON objects (a torn last line) are skipped and counted

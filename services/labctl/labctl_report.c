@@ -310,23 +310,18 @@ s_table_write (s_table_t *t, FILE *md, FILE *html)
     t->rows = NULL;
 }
 
+/* One block of text in both documents: MD_PREFIX before it in Markdown,
+ * wrapped in TAG in HTML. */
 static void
-s_heading (FILE *md, FILE *html, const char *text)
+s_block (FILE *md, FILE *html, const char *md_prefix, const char *tag, const char *text)
 {
-    fprintf (md, "## %s\n\n", text);
-    fputs ("<h2>", html);
+    fprintf (md, "%s%s\n\n", md_prefix, text);
+    fprintf (html, "<%s>", tag);
     s_esc (html, text);
-    fputs ("</h2>\n", html);
+    fprintf (html, "</%s>\n", tag);
 }
-
-static void
-s_para (FILE *md, FILE *html, const char *text)
-{
-    fprintf (md, "%s\n\n", text);
-    fputs ("<p>", html);
-    s_esc (html, text);
-    fputs ("</p>\n", html);
-}
+#define s_heading(md, html, text) s_block (md, html, "## ", "h2", text)
+#define s_para(md, html, text)    s_block (md, html, "", "p", text)
 
 /* ---------------------------------------------------------------------
  * Plots (SVG) */
@@ -709,17 +704,8 @@ int
 labctl_eval_report (labctl_t *ctx, int argc, char **argv)
 {
     (void) ctx;
-    const char *arg = NULL, *out_arg = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp (argv[i], "--out") && i + 1 < argc)
-            out_arg = argv[++i];
-        else if (argv[i][0] != '-' && !arg)
-            arg = argv[i];
-        else {
-            arg = NULL;
-            break;
-        }
-    }
+    const char *arg, *out_arg = NULL;
+    arg = labctl_eval_args (argc, argv, "--out", &out_arg);
     if (!arg) {
         fprintf (stderr, "usage: labctl eval report DIR|PLAN [--out DIR]\n"
                          "  Writes report.md, report.html and the plots (report-*.svg) into the sweep's\n"

@@ -251,17 +251,8 @@ int
 labctl_eval_score (labctl_t *ctx, int argc, char **argv)
 {
     (void) ctx;
-    const char *arg = NULL, *rater = getenv ("USER");
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp (argv[i], "--rater") && i + 1 < argc)
-            rater = argv[++i];
-        else if (argv[i][0] != '-' && !arg)
-            arg = argv[i];
-        else {
-            arg = NULL;
-            break;
-        }
-    }
+    const char *arg, *rater = getenv ("USER");
+    arg = labctl_eval_args (argc, argv, "--rater", &rater);
     if (!arg) {
         fprintf (stderr, "usage: labctl eval score DIR|PLAN [--rater NAME]\n"
                          "  Blind scoring: completions one at a time, backend and model hidden and the\n"

@@ -46,15 +46,13 @@ s_scn_destroy (s_scn_t **self_p)
 static char *
 s_slurp (const char *path)
 {
-    FILE *f = fopen (path, "r");
-    if (!f)
-        return NULL;
-    char *buf = (char *) calloc (1, 65536);
-    size_t n = fread (buf, 1, 65535, f);
-    fclose (f);
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\r'))
-        buf[--n] = 0;
-    return buf;
+    zchunk_t *chunk = zchunk_slurp (path, 65536);
+    char *text = chunk ? zchunk_strdup (chunk) : NULL;
+    zchunk_destroy (&chunk);
+    size_t n = text ? strlen (text) : 0;
+    while (n && (text[n - 1] == '\n' || text[n - 1] == ' ' || text[n - 1] == '\r'))
+        text[--n] = 0;
+    return text;
 }
 
 struct _evalq_t {

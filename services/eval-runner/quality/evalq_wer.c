@@ -11,16 +11,19 @@
 enum { OP_HIT, OP_SUB, OP_DEL, OP_INS };
 
 static bool
+s_alnum (unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+static bool
 s_word_char (const unsigned char *p, const unsigned char *start)
 {
-    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p >= 0x80)
+    if (s_alnum (*p))
         return true;
-    /* An apostrophe counts only inside a word: "don't" stays one word, a
-     * quoted 'word' loses its quotes. */
-    if (*p == '\'' && p > start && p[1]) {
-        return s_word_char (p - 1, start) && p[-1] != '\'' && s_word_char (p + 1, start) && p[1] != '\'';
-    }
-    return false;
+    /* An apostrophe counts only between two word characters: "don't" stays
+     * one word, a quoted 'word' loses its quotes. */
+    return *p == '\'' && p > start && s_alnum (p[-1]) && s_alnum (p[1]);
 }
 
 size_t
