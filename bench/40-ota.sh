@@ -7,7 +7,7 @@ run() {   # $1 = radio loss (0..1); prints the ratio
     local dir cfg lab out push size
     dir=$(mktemp -d /tmp/labbench-ota-XXXXXX)
     cfg="$dir/lab.cfg"
-    sed -e "s/^\( *\)loss = 0$/\1loss = $1/" -e "s|\"var/|\"$dir/var/|" compose/lab.cfg >"$cfg"
+    tools/isolate-cfg.sh compose/lab.cfg | sed -e "s/^\( *\)loss = 0$/\1loss = $1/" -e "s|\"var/|\"$dir/var/|" >"$cfg"
     export LAB_RUNTIME_DIR="$dir/run"
     mkdir -p "$dir/var/images" "$LAB_RUNTIME_DIR"
     labsim mkimage --size 742K --version 9.9.9 -o "$dir/var/images/bench.bin" >/dev/null

@@ -13,7 +13,7 @@ dir=$(mktemp -d /tmp/labtest-chaos-XXXXXX)
 export LAB_RUNTIME_DIR="$dir/run"
 mkdir -p "$LAB_RUNTIME_DIR" "$dir/var/images"
 cfg="$dir/lab.cfg"
-sed -e "s|\"var/|\"$dir/var/|" compose/lab.cfg >"$cfg"
+tools/isolate-cfg.sh compose/lab.cfg | sed -e "s|\"var/|\"$dir/var/|" >"$cfg"
 labd -c "$cfg" >"$dir/labd.log" 2>&1 &
 lab=$!
 pids=""

@@ -11,7 +11,7 @@ mkdir -p "$LAB_RUNTIME_DIR" "$dir/var/images"
 cfg="$dir/lab.cfg"
 # The default lab with its paths in the test directory, a short confirm
 # timeout, and board-a unable to confirm a new image.
-sed -e "s|\"var/|\"$dir/var/|" compose/lab.cfg >"$cfg"
+tools/isolate-cfg.sh compose/lab.cfg | sed -e "s|\"var/|\"$dir/var/|" >"$cfg"
 cat >>"$cfg" <<CFG
 labsim
     ota

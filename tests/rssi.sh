@@ -10,7 +10,7 @@ dir=$(mktemp -d /tmp/labtest-rssi-XXXXXX)
 export LAB_RUNTIME_DIR="$dir/run"
 mkdir -p "$LAB_RUNTIME_DIR"
 cfg="$dir/lab.cfg"
-sed -e "s|\"var/|\"$dir/var/|" compose/lab.cfg >"$cfg"
+tools/isolate-cfg.sh compose/lab.cfg | sed -e "s|\"var/|\"$dir/var/|" >"$cfg"
 labd -c "$cfg" >"$dir/labd.log" 2>&1 &
 lab=$!
 cleanup() { kill -TERM $lab 2>/dev/null; wait $lab 2>/dev/null; rm -rf "$dir"; }

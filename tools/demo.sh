@@ -9,11 +9,17 @@ set -u
 BUILD=${1:-build}
 export LAB_BUILD="$BUILD"
 export PATH="$PWD/$BUILD/bin:$PATH"
-export LAB_CONFIG=${LAB_CONFIG:-compose/lab.cfg}
-# Sockets and pid files of this demo live in their own directory, so a demo
-# never collides with a lab already running on this machine.
+# Sockets and pid files of this demo live in their own directory, and the
+# default config's TCP ports (simulated LLM backends, judge, web page) are
+# swapped for free ones, so a demo never collides with a lab already running
+# on this machine. A LAB_CONFIG of your own is used as it is.
 LAB_RUNTIME_DIR=$(mktemp -d /tmp/labdemo-XXXXXX)
 export LAB_RUNTIME_DIR
+if [ -z "${LAB_CONFIG:-}" ]; then
+    LAB_CONFIG="$LAB_RUNTIME_DIR/lab.cfg"
+    tools/isolate-cfg.sh compose/lab.cfg >"$LAB_CONFIG"
+fi
+export LAB_CONFIG
 export LAB_DEMO_LOG="$BUILD/demo"
 mkdir -p "$LAB_DEMO_LOG"
 lab_pid=""

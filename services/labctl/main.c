@@ -23,7 +23,7 @@ s_usage (FILE *out)
     fprintf (out,
              "\n`labctl COMMAND --help` describes one command.\n"
              "options:\n"
-             "  -c CONFIG     lab config (default compose/lab.cfg when present)\n"
+             "  -c CONFIG     lab config (default $LAB_CONFIG, else compose/lab.cfg)\n"
              "  --json        JSON lines instead of text\n"
              "  --timeout MS  how long a call waits for its reply (default 5000)\n"
              "exit status: 0 ok, 1 error, 2 usage, 3 not running, 4 timeout, 5 busy,\n"
@@ -33,7 +33,10 @@ s_usage (FILE *out)
 int
 main (int argc, char **argv)
 {
-    labctl_t ctx = { .timeout_ms = 5000 };
+    /* -c wins; else the config the lab was started with (labd exports it to
+     * its children, the demo to its steps); else compose/lab.cfg. */
+    const char *env_config = getenv ("LAB_CONFIG");
+    labctl_t ctx = { .timeout_ms = 5000, .config_path = env_config && *env_config ? env_config : NULL };
     static struct option longopts[] = {
         { "config", required_argument, 0, 'c' }, { "json", no_argument, 0, 'j' },
         { "timeout", required_argument, 0, 't' }, { "help", no_argument, 0, 'h' },
