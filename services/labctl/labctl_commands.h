@@ -24,7 +24,7 @@ LABCTL_COMMAND ("ota", labctl_cmd_ota, "push firmware over ESP-NOW with progress
 /* area:rssi */
 LABCTL_COMMAND ("rssi", labctl_cmd_rssi, "distance between boards: calibrate, watch, status")
 /* area:eval */
-LABCTL_COMMAND ("eval", labctl_cmd_eval, "run an eval plan with progress, sweep status, summary")
+LABCTL_COMMAND ("eval", labctl_cmd_eval, "eval sweeps: run, status, summary, decide, blind score, report")
 /* area:quality */
 /* area:chat */
 LABCTL_COMMAND ("chat", labctl_cmd_chat, "talk to the lab as from a phone (/help)")

@@ -241,6 +241,11 @@ s_judge (evalq_t *self, json_t *row, const char *scenario, const char *answer)
         Lab__JudgeResult *r = rep->judge_result;
         json_object_set_new (row, "judge_outcome", json_string (r->outcome));
         json_object_set_new (row, "judge_model", json_string (r->judge_model ? r->judge_model : ""));
+        /* A judge grading its own model's answer is biased towards it: say so
+         * in the row, so a summary can leave those scores out. */
+        const char *model = json_string_value (json_object_get (row, "model"));
+        json_object_set_new (row, "judge_self", json_boolean (model && r->judge_model && *r->judge_model
+                                                              && !strcmp (model, r->judge_model)));
         if (!strcmp (r->outcome, "scored")) {
             json_object_set_new (row, "judge_correctness", json_real (r->correctness));
             json_object_set_new (row, "judge_evidence", json_real (r->evidence));
