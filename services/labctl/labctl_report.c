@@ -451,13 +451,13 @@ s_plot_ttft (FILE *f, s_report_t *rep)
 
 /* Per family: each figure normalised to the pair's best (= 1). */
 static void
-s_family_figures (const s_cohort_t *a, const s_cohort_t *b, double fa[4], double fb[4])
+s_family_figures (s_cohort_t *a, s_cohort_t *b, double fa[4], double fb[4])
 {
     double qa = s_quality (a), qb = s_quality (b);
-    double da = a->ndecode ? s_median ((double *) a->decode, a->ndecode) : NAN;
-    double db = b->ndecode ? s_median ((double *) b->decode, b->ndecode) : NAN;
-    double ta = a->nttft ? s_median ((double *) a->ttft, a->nttft) : NAN;
-    double tb = b->nttft ? s_median ((double *) b->ttft, b->nttft) : NAN;
+    double da = a->ndecode ? s_median (a->decode, a->ndecode) : NAN;
+    double db = b->ndecode ? s_median (b->decode, b->ndecode) : NAN;
+    double ta = a->nttft ? s_median (a->ttft, a->nttft) : NAN;
+    double tb = b->nttft ? s_median (b->ttft, b->nttft) : NAN;
     fa[0] = fmax (qa, qb) > 0 ? qa / fmax (qa, qb) : NAN;
     fb[0] = fmax (qa, qb) > 0 ? qb / fmax (qa, qb) : NAN;
     fa[1] = da / fmax (da, db);
@@ -469,7 +469,7 @@ s_family_figures (const s_cohort_t *a, const s_cohort_t *b, double fa[4], double
 }
 
 static void
-s_plot_family (FILE *f, const char *family, const s_cohort_t *a, size_t ia, const s_cohort_t *b, size_t ib)
+s_plot_family (FILE *f, const char *family, s_cohort_t *a, size_t ia, s_cohort_t *b, size_t ib)
 {
     char title[256];
     snprintf (title, sizeof title, "%s: backends side by side (best of the pair = 1, higher is better)", family);
@@ -570,7 +570,7 @@ s_pairs_section (s_report_t *rep, const char *out, FILE *md, FILE *html)
     size_t pairs = 0;
     for (size_t i = 0; i < rep->n; i++)
         for (size_t j = i + 1; j < rep->n; j++) {
-            const s_cohort_t *a = &rep->c[i], *b = &rep->c[j];
+            s_cohort_t *a = &rep->c[i], *b = &rep->c[j];
             if (!a->pair || !b->pair || !*a->pair || strcmp (a->pair, b->pair))
                 continue;
             double fa[4], fb[4];
@@ -603,7 +603,7 @@ s_pairs_section (s_report_t *rep, const char *out, FILE *md, FILE *html)
     size_t k = 0;
     for (size_t i = 0; i < rep->n; i++)
         for (size_t j = i + 1; j < rep->n; j++) {
-            const s_cohort_t *a = &rep->c[i], *b = &rep->c[j];
+            s_cohort_t *a = &rep->c[i], *b = &rep->c[j];
             if (!a->pair || !b->pair || !*a->pair || strcmp (a->pair, b->pair))
                 continue;
             fprintf (md, "![%s](report-family-%zu.svg)\n\n", a->pair, ++k);
