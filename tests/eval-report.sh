@@ -5,6 +5,7 @@
 # scenario every cohort fails while answering well-formed is flagged as a
 # suspect truth definition (and one that is not, is not), and the judge
 # judging its own model is said.
+# sanitizers: yes
 set -u
 BUILD=${1:-build}
 LABCTL="$PWD/$BUILD/bin/labctl"
@@ -31,6 +32,8 @@ row $A llamacpp s3-one-formed false false 0 not_asked 42
 row $B mlx s3-one-formed true false 0.5 scored 27
 row $A llamacpp a1-audio true true 0.9 not_asked 43 ',"wer":0.1,"wer_sub":1,"wer_del":0,"wer_ins":0,"wer_ref_words":10'
 row $B mlx a1-audio true true 0.8 not_asked 28 ',"wer":0.2,"wer_sub":1,"wer_del":1,"wer_ins":0,"wer_ref_words":10'
+# A cohort whose every request failed: empty figures, not a crash or NaN.
+printf '{"key":"down/qwen3-8b|quality|s1-good|1","cohort":"down/qwen3-8b","backend":"down","model":"qwen3-8b","bucket":"quality","scenario":"s1-good","rep":1,"outcome":"error","error_class":"connect"}\n' >>"$sweep/rows.jsonl"
 # A torn last line (a kill mid-write) is skipped, not fatal.
 printf '{"key":"torn' >>"$sweep/rows.jsonl"
 
@@ -99,6 +102,7 @@ grep -q 'not a single JSON object | 1 |' "$md" || fail "format failure causes mi
 grep -q 'also among the judged models' "$md" || fail "the judge judging itself is not said"
 grep -q '1 torn lines skipped' "$md" || fail "the torn line is not reported"
 grep -q 'nan\|NaN' "$md" "$html" && fail "NaN in the report"
+grep -q '^| down/qwen3-8b | 0/1 | – |' "$md" || fail "the all-errors cohort: $(grep down/ "$md")"
 echo "ok: report (Markdown + HTML, 3 SVG plots), suspect truth flag on s2 only, judge self-bias noted"
 
 # Bad arguments and a missing sweep are clear errors.

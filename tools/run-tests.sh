@@ -79,7 +79,15 @@ run_fuzz_short() {
 for t in "$BUILD"/tests/*; do
     [ -x "$t" ] && [ -f "$t" ] && run_cmocka "$t"
 done
-if [ -z "${LAB_SANITIZED:-}" ]; then
+if [ -n "${LAB_SANITIZED:-}" ]; then
+    # Undefined behaviour is a failure, not a line in a log nobody reads.
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+    # Shell tests that start no lab (quick enough sanitized) say so in a
+    # "sanitizers: yes" comment.
+    for t in tests/*.sh; do
+        [ -f "$t" ] && grep -q '^# sanitizers: yes' "$t" && run_shell "$t"
+    done
+else
     for t in tests/*.sh; do
         [ -f "$t" ] && run_shell "$t"
     done

@@ -53,6 +53,7 @@ typedef struct {
     json_t *judges;      /* judge model -> count */
     json_t *scenarios;   /* id -> {cohort -> [well-formed, passed]} */
     size_t rows, skipped_lines;
+    size_t left_out;     /* rows of cohorts beyond COHORTS_MAX */
 } s_report_t;
 
 static int
@@ -74,6 +75,13 @@ s_pct (const double *v, size_t n, double p)
     return lo + 1 < n ? v[lo] + frac * (v[lo + 1] - v[lo]) : v[lo];
 }
 
+static void
+s_sort (double *v, size_t n)
+{
+    if (n)   /* qsort's first argument must not be NULL, even for 0 items */
+        qsort (v, n, sizeof (double), s_cmp_double);
+}
+
 static s_cohort_t *
 s_cohort (s_report_t *rep, json_t *row)
 {
@@ -83,8 +91,10 @@ s_cohort (s_report_t *rep, json_t *row)
     for (size_t i = 0; i < rep->n; i++)
         if (!strcmp (rep->c[i].name, name))
             return &rep->c[i];
-    if (rep->n == COHORTS_MAX)
+    if (rep->n == COHORTS_MAX) {
+        rep->left_out++;
         return NULL;
+    }
     s_cohort_t *c = &rep->c[rep->n++];
     c->name = name;
     c->pair = json_string_value (json_object_get (row, "pair"));
@@ -232,7 +242,7 @@ s_quality (const s_cohort_t *c)
 static double
 s_median (double *v, size_t n)
 {
-    qsort (v, n, sizeof (double), s_cmp_double);
+    s_sort (v, n);
     return s_pct (v, n, 50);
 }
 
@@ -415,7 +425,7 @@ s_plot_ttft (FILE *f, s_report_t *rep)
     s_svg_open (f, "Time to first token, per cohort (box p25-p75, line p50, whiskers p5-p95)");
     double xmax = 0;
     for (size_t i = 0; i < rep->n; i++) {
-        qsort (rep->c[i].ttft, rep->c[i].nttft, sizeof (double), s_cmp_double);
+        s_sort (rep->c[i].ttft, rep->c[i].nttft);
         if (rep->c[i].nttft && rep->c[i].ttft[rep->c[i].nttft - 1] > xmax)
             xmax = rep->c[i].ttft[rep->c[i].nttft - 1];
     }
@@ -539,7 +549,7 @@ s_cohort_table (s_report_t *rep, FILE *md, FILE *html)
     for (size_t i = 0; i < rep->n; i++) {
         s_cohort_t *c = &rep->c[i];
         char a[7][48], b[64], jd[48], hu[48];
-        qsort (c->ttft, c->nttft, sizeof (double), s_cmp_double);
+        s_sort (c->ttft, c->nttft);
         snprintf (b, sizeof b, "%zu/%zu", c->ok, c->errors);
         snprintf (jd, sizeof jd, "%zu/%zu/%zu", c->judge_scored, c->judge_unparseable, c->judge_unavailable);
         if (c->human_n)
@@ -682,8 +692,9 @@ s_header (s_report_t *rep, const char *dir, FILE *md, FILE *html)
                    "td:first-child,th:first-child{text-align:left}svg{max-width:100%%;height:auto;margin:8px 0}\n"
                    "</style></head><body>\n<h1>Eval report</h1>\n");
     char line[1200];
-    snprintf (line, sizeof line, "Sweep output %s, %zu rows (%zu torn lines skipped), %zu cohorts; written %s.",
-             dir, rep->rows, rep->skipped_lines, rep->n, when);
+    snprintf (line, sizeof line, "Sweep output %s, %zu rows (%zu torn lines skipped), %zu cohorts; written %s.%s",
+             dir, rep->rows, rep->skipped_lines, rep->n, when,
+             rep->left_out ? " More cohorts than a report shows (32): the rows of the others are left out." : "");
     fprintf (md, "# Eval report\n\n");
     s_para (md, html, line);
     /* The judge, and whether it judged itself. */
