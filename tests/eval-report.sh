@@ -38,8 +38,17 @@ printf '{"key":"down/qwen3-8b|quality|s1-good|1","cohort":"down/qwen3-8b","backe
 printf '{"key":"torn' >>"$sweep/rows.jsonl"
 
 # --- blind scoring -----------------------------------------------------------
+# A scenario pack, so the rater can read each scenario's prompt (p).
+for s in s1-good s2-bad-truth s3-one-formed a1-audio; do
+    mkdir -p "$dir/pack/$s"
+    printf 'scenario\n    id = "%s"\n    title = "title of %s"\nprompt\n    user = "prompt of %s"\n' \
+        "$s" "$s" "$s" >"$dir/pack/$s/scenario.cfg"
+done
 names='llamacpp\|mlx\|qwen3-8b'
-out=$(printf '3\n7\nq\n' | "$LABCTL" eval score "$sweep" --rater tester 2>&1) || fail "score: $out"
+out=$(printf 'p\n3\n7\nq\n' | "$LABCTL" eval score "$sweep" --rater tester --scenarios "$dir/pack" 2>&1) \
+    || fail "score: $out"
+echo "$out" | grep -A1 '^---- prompt ----' | grep -q '^prompt of ' || fail "p did not show the prompt: $out"
+echo "$out" | grep -q '^scenario: .* — title of ' || fail "no scenario title: $out"
 [ "$(wc -l <"$sweep/blind/scores.jsonl")" -eq 1 ] || fail "one score stored: $(cat "$sweep/blind/scores.jsonl")"
 # Nothing but the reveal line after a stored score may name a backend or model.
 echo "$out" | grep -v '^stored ' | grep -q "$names" && fail "identity shown before the score was stored: $out"

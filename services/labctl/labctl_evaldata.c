@@ -27,18 +27,35 @@ labctl_eval_dir (const char *arg, char *out, size_t outlen)
 }
 
 const char *
-labctl_eval_args (int argc, char **argv, const char *opt, const char **value)
+labctl_eval_args (int argc, char **argv, const char *const *opts, const char **values)
 {
     const char *arg = NULL;
     for (int i = 0; i < argc; i++) {
-        if (!strcmp (argv[i], opt) && i + 1 < argc)
-            *value = argv[++i];
+        int k = 0;
+        while (opts[k] && strcmp (argv[i], opts[k]))
+            k++;
+        if (opts[k] && i + 1 < argc)
+            values[k] = argv[++i];
         else if (argv[i][0] != '-' && !arg)
             arg = argv[i];
         else
             return NULL;
     }
     return arg;
+}
+
+void
+labctl_eval_pack (const char *arg, char *out, size_t outlen)
+{
+    snprintf (out, outlen, "eval/scenarios");
+    struct stat st;
+    if (stat (arg, &st) == 0 && !S_ISDIR (st.st_mode)) {
+        char err[256];
+        lab_config_t *plan = lab_config_load (arg, err, sizeof err);
+        if (plan)
+            snprintf (out, outlen, "%s", lab_config_get (plan, "plan/scenarios", "eval/scenarios"));
+        lab_config_destroy (&plan);
+    }
 }
 
 json_t *

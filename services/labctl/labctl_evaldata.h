@@ -11,10 +11,14 @@
  * cannot be read. */
 int labctl_eval_dir (const char *arg, char *out, size_t outlen);
 
-/* The arguments of `eval score|report`: one positional (returned) and at
- * most one option OPT taking a value (*VALUE, unchanged when absent). NULL
- * on anything else: a usage error. */
-const char *labctl_eval_args (int argc, char **argv, const char *opt, const char **value);
+/* The arguments of `eval score|report`: one positional (returned) and
+ * options taking a value, OPTS[i] (NULL-terminated) setting VALUES[i]
+ * (unchanged when absent). NULL on anything else: a usage error. */
+const char *labctl_eval_args (int argc, char **argv, const char *const *opts, const char **values);
+
+/* The scenario pack of the sweep in ARG: the plan's plan/scenarios when ARG
+ * is a plan, else eval/scenarios. */
+void labctl_eval_pack (const char *arg, char *out, size_t outlen);
 
 /* The rows of DIR/rows.jsonl, the last row of every key (a rerun with
  * --retry-errors appends a newer one), in the order keys first appeared.

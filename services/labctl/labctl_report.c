@@ -716,7 +716,8 @@ labctl_eval_report (labctl_t *ctx, int argc, char **argv)
 {
     (void) ctx;
     const char *arg, *out_arg = NULL;
-    arg = labctl_eval_args (argc, argv, "--out", &out_arg);
+    static const char *const opts[] = { "--out", NULL };
+    arg = labctl_eval_args (argc, argv, opts, &out_arg);
     if (!arg) {
         fprintf (stderr, "usage: labctl eval report DIR|PLAN [--out DIR]\n"
                          "  Writes report.md, report.html and the plots (report-*.svg) into the sweep's\n"

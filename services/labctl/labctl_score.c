@@ -16,6 +16,7 @@
  *                 ts (the report reads it) */
 #include "services/labctl/labctl.h"
 #include "services/labctl/labctl_evaldata.h"
+#include "bus/lab_config.h"
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -217,13 +218,40 @@ s_store (const char *path, const char *key, const char *blind, const char *rater
     return rc;
 }
 
-/* One answer from the rater: 1..5, 0 to skip, -1 to stop. */
+/* The title and the user prompt of scenario ID in PACK (either may be
+ * NULL when the pack does not have it). Caller frees both. */
+static void
+s_scenario_text (const char *pack, const char *id, char **title, char **prompt)
+{
+    *title = *prompt = NULL;
+    char path[4400], err[256];
+    snprintf (path, sizeof path, "%s/%s/scenario.cfg", pack, id ? id : "");
+    lab_config_t *cfg = id && !strstr (id, "..") ? lab_config_load (path, err, sizeof err) : NULL;
+    if (!cfg)
+        return;
+    const char *t = lab_config_get (cfg, "scenario/title", NULL);
+    *title = t ? strdup (t) : NULL;
+    const char *user = lab_config_get (cfg, "prompt/user", NULL);
+    const char *file = lab_config_get (cfg, "prompt/user_file", NULL);
+    if (user)
+        *prompt = strdup (user);
+    else if (file && !strstr (file, "..")) {
+        snprintf (path, sizeof path, "%s/%s/%s", pack, id, file);
+        zchunk_t *chunk = zchunk_slurp (path, 0);
+        *prompt = chunk ? zchunk_strdup (chunk) : NULL;
+        zchunk_destroy (&chunk);
+    }
+    lab_config_destroy (&cfg);
+}
+
+/* One answer from the rater: 1..5, 0 to skip, -1 to stop; p prints the
+ * scenario's prompt (PROMPT) and asks again. */
 static int
-s_ask (void)
+s_ask (const char *prompt)
 {
     char line[64];
     while (true) {
-        printf ("score 1-5 (s skip, q stop): ");
+        printf ("score 1-5 (p prompt, s skip, q stop): ");
         fflush (stdout);
         bool got = fgets (line, sizeof line, stdin) != NULL;
         /* A terminal echoed the rater's newline; piped input did not. */
@@ -241,9 +269,13 @@ s_ask (void)
             return -1;
         if (!strcmp (p, "s") || !strcmp (p, "skip"))
             return 0;
+        if (!strcmp (p, "p") || !strcmp (p, "prompt")) {
+            printf ("---- prompt ----\n%s\n----------------\n", prompt ? prompt : "(not found in the scenario pack)");
+            continue;
+        }
         if (strlen (p) == 1 && *p >= '1' && *p <= '5')
             return *p - '0';
-        printf ("  \"%s\" is not a score: type 1 to 5, s or q\n", p);
+        printf ("  \"%s\" is not a score: type 1 to 5, p, s or q\n", p);
     }
 }
 
@@ -251,13 +283,21 @@ int
 labctl_eval_score (labctl_t *ctx, int argc, char **argv)
 {
     (void) ctx;
-    const char *arg, *rater = getenv ("USER");
-    arg = labctl_eval_args (argc, argv, "--rater", &rater);
+    const char *values[2] = { getenv ("USER"), NULL };
+    static const char *const opts[] = { "--rater", "--scenarios", NULL };
+    const char *arg = labctl_eval_args (argc, argv, opts, values);
+    const char *rater = values[0];
+    char pack[4096];
+    if (arg)
+        labctl_eval_pack (arg, pack, sizeof pack);
+    if (values[1])
+        snprintf (pack, sizeof pack, "%s", values[1]);
     if (!arg) {
-        fprintf (stderr, "usage: labctl eval score DIR|PLAN [--rater NAME]\n"
+        fprintf (stderr, "usage: labctl eval score DIR|PLAN [--rater NAME] [--scenarios PACK]\n"
                          "  Blind scoring: completions one at a time, backend and model hidden and the\n"
                          "  order shuffled; the identity is shown only after the score is stored.\n"
-                         "  Resumable: q (or end of input) stops, the next run goes on.\n");
+                         "  Resumable: q (or end of input) stops, the next run goes on. p shows the\n"
+                         "  scenario's prompt, from the plan's scenario pack (default eval/scenarios).\n");
         return BUS_EUSAGE;
     }
     if (!rater || !*rater)
@@ -301,11 +341,16 @@ labctl_eval_score (labctl_t *ctx, int argc, char **argv)
         snprintf (id, sizeof id, "B%zu", i + 1);
         char *text = s_masked_completion (dir, row, rows);
         const char *finish = json_string_value (json_object_get (row, "finish_reason"));
-        printf ("\n── %s · %zu left ──────────────────────────────\nscenario: %s%s%s\n\n%s\n\n", id, left,
-                json_string_value (json_object_get (row, "scenario")), finish && strcmp (finish, "stop") ? "  finish: " : "",
-                finish && strcmp (finish, "stop") ? finish : "", text);
+        char *title, *prompt;
+        s_scenario_text (pack, json_string_value (json_object_get (row, "scenario")), &title, &prompt);
+        printf ("\n── %s · %zu left ──────────────────────────────\nscenario: %s%s%s%s%s\n\n%s\n\n", id, left,
+                json_string_value (json_object_get (row, "scenario")), title ? " — " : "", title ? title : "",
+                finish && strcmp (finish, "stop") ? "  finish: " : "", finish && strcmp (finish, "stop") ? finish : "",
+                text);
         free (text);
-        int score = s_ask ();
+        free (title);
+        int score = s_ask (prompt);
+        free (prompt);
         if (score < 0)
             break;
         if (score == 0) {
