@@ -108,6 +108,11 @@ echo "$line" | grep -q '| 0.200 |' || fail "cohort B WER: $line"
 # Human blind scores joined by key (tester's 8 and nothing from "other").
 grep '^| llamacpp/qwen3-8b |' "$md" | head -n 1 | grep -q '([0-9])' || fail "no human scores in the report"
 grep -q 'not a single JSON object | 1 |' "$md" || fail "format failure causes missing"
+# The decision matrix with the default weights: A normalised to B is quality
+# 0.575/0.625, decode 400/450, TTFT 26.5/41.5, RSS 26000/34000, so A scores
+# 0.40*0.92 + 0.25*0.889 + 0.20*0.639 + 0.15*0.765 = 0.833 and B 1.000.
+grep -q '^Verdict qwen3-8b: migrate (mlx/qwen3-8b over llamacpp/qwen3-8b: +0.167, threshold 0.05)' "$md" \
+    || fail "verdict: $(grep Verdict "$md")"
 grep -q 'also among the judged models' "$md" || fail "the judge judging itself is not said"
 grep -q '1 torn lines skipped' "$md" || fail "the torn line is not reported"
 grep -q 'nan\|NaN' "$md" "$html" && fail "NaN in the report"

@@ -2,6 +2,7 @@
 #include "services/labctl/labctl_evaldata.h"
 #include "bus/lab_config.h"
 #include <czmq.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,4 +113,20 @@ labctl_eval_completion (const char *dir, json_t *row)
     }
     const char *c = json_string_value (json_object_get (row, "completion"));
     return strdup (c ? c : "");
+}
+
+void
+labctl_pair_norm (const labctl_fig_t *a, const labctl_fig_t *b, double norm[4])
+{
+    double qmax = fmax (a->quality, b->quality), dmax = fmax (a->decode, b->decode);
+    norm[0] = isnan (a->quality) || isnan (b->quality) || !(qmax > 0) ? 1 : a->quality / qmax;
+    norm[1] = dmax > 0 && !isnan (a->decode) ? a->decode / dmax : 1;
+    norm[2] = a->ttft > 0 && b->ttft > 0 ? fmin (a->ttft, b->ttft) / a->ttft : 1;
+    norm[3] = a->rss > 0 && b->rss > 0 ? fmin (a->rss, b->rss) / a->rss : 1;
+}
+
+double
+labctl_pair_score (const double norm[4], const double w[4])
+{
+    return w[0] * norm[0] + w[1] * norm[1] + w[2] * norm[2] + w[3] * norm[3];
 }

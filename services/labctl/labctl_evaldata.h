@@ -30,4 +30,26 @@ json_t *labctl_eval_rows (const char *dir, size_t *skipped);
  * "completion" field; "" when neither. Caller frees. */
 char *labctl_eval_completion (const char *dir, json_t *row);
 
+/* A cohort's figures for the decision matrix. */
+typedef struct {
+    const char *cohort;
+    double quality;   /* mean composite of the quality rows; NAN when none */
+    double decode;    /* decode tok/s, median */
+    double ttft;      /* ms, median */
+    double rss;       /* peak RSS, kB */
+    int scored;       /* quality rows behind QUALITY */
+} labctl_fig_t;
+
+#define LABCTL_DECIDE_WEIGHTS { 0.40, 0.25, 0.20, 0.15 }
+#define LABCTL_DECIDE_THRESHOLD 0.05
+
+/* A's figures normalised within the pair (A, B): each divided by the better
+ * of the two, TTFT and RSS inverted, so 1 is the better side and higher is
+ * better everywhere. A figure one side lacks counts as a tie (1). */
+void labctl_pair_norm (const labctl_fig_t *a, const labctl_fig_t *b, double norm[4]);
+
+/* The weighted score of normalised figures (weights: quality, decode, TTFT,
+ * RSS). */
+double labctl_pair_score (const double norm[4], const double w[4]);
+
 #endif

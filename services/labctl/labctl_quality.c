@@ -10,11 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    const char *cohort;
-    double quality, decode, ttft, rss;
-    int scored;
-} s_fig_t;
 
 static double
 s_quality (const char *rows_path, const char *cohort, int *n)
@@ -44,7 +39,7 @@ s_quality (const char *rows_path, const char *cohort, int *n)
 int
 labctl_eval_decide (labctl_t *ctx, int argc, char **argv)
 {
-    double w[4] = { 0.40, 0.25, 0.20, 0.15 }, threshold = 0.05;
+    double w[4] = LABCTL_DECIDE_WEIGHTS, threshold = LABCTL_DECIDE_THRESHOLD;
     const char *dir = NULL;
     for (int i = 0; i < argc; i++) {
         if (!strcmp (argv[i], "--weights") && i + 1 < argc)
@@ -81,7 +76,7 @@ labctl_eval_decide (labctl_t *ctx, int argc, char **argv)
     json_object_foreach (pairs, name, list) {
         if (json_array_size (list) != 2)
             continue;
-        s_fig_t f[2];
+        labctl_fig_t f[2];
         for (int k = 0; k < 2; k++) {
             json_t *c = json_array_get (list, (size_t) k);
             f[k].cohort = json_string_value (json_object_get (c, "cohort"));
@@ -92,12 +87,9 @@ labctl_eval_decide (labctl_t *ctx, int argc, char **argv)
         }
         double score[2] = { 0, 0 };
         for (int k = 0; k < 2; k++) {
-            const s_fig_t *a = &f[k], *b = &f[1 - k];
-            double q = isnan (a->quality) || isnan (b->quality) ? 1 : fmax (a->quality, b->quality) > 0 ? a->quality / fmax (a->quality, b->quality) : 1;
-            double d = fmax (a->decode, b->decode) > 0 ? a->decode / fmax (a->decode, b->decode) : 1;
-            double t = a->ttft > 0 ? fmin (a->ttft, b->ttft) / a->ttft : 1;
-            double r = a->rss > 0 ? fmin (a->rss, b->rss) / a->rss : 1;
-            score[k] = w[0] * q + w[1] * d + w[2] * t + w[3] * r;
+            double norm[4];
+            labctl_pair_norm (&f[k], &f[1 - k], norm);
+            score[k] = labctl_pair_score (norm, w);
         }
         bool mig = score[1] > score[0] + threshold;
         migrate += mig;

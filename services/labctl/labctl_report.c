@@ -459,23 +459,28 @@ s_plot_ttft (FILE *f, s_report_t *rep)
     fputs ("</svg>\n", f);
 }
 
-/* Per family: each figure normalised to the pair's best (= 1). */
+/* A cohort's figures for the decision matrix, from its rows. */
+static labctl_fig_t
+s_fig (s_cohort_t *c)
+{
+    labctl_fig_t f = { .cohort = c->name, .quality = s_quality (c), .scored = (int) c->scored };
+    f.decode = c->ndecode ? s_median (c->decode, c->ndecode) : NAN;
+    f.ttft = c->nttft ? s_median (c->ttft, c->nttft) : NAN;
+    f.rss = c->peak_rss_kb;
+    return f;
+}
+
+/* Per family: each figure normalised to the pair's best (= 1), as
+ * `labctl eval decide` does; a figure neither side has stays NAN here so
+ * the table shows a dash rather than a tie. */
 static void
 s_family_figures (s_cohort_t *a, s_cohort_t *b, double fa[4], double fb[4])
 {
-    double qa = s_quality (a), qb = s_quality (b);
-    double da = a->ndecode ? s_median (a->decode, a->ndecode) : NAN;
-    double db = b->ndecode ? s_median (b->decode, b->ndecode) : NAN;
-    double ta = a->nttft ? s_median (a->ttft, a->nttft) : NAN;
-    double tb = b->nttft ? s_median (b->ttft, b->nttft) : NAN;
-    fa[0] = fmax (qa, qb) > 0 ? qa / fmax (qa, qb) : NAN;
-    fb[0] = fmax (qa, qb) > 0 ? qb / fmax (qa, qb) : NAN;
-    fa[1] = da / fmax (da, db);
-    fb[1] = db / fmax (da, db);
-    fa[2] = fmin (ta, tb) / ta;
-    fb[2] = fmin (ta, tb) / tb;
-    fa[3] = a->peak_rss_kb > 0 && b->peak_rss_kb > 0 ? fmin (a->peak_rss_kb, b->peak_rss_kb) / a->peak_rss_kb : NAN;
-    fb[3] = a->peak_rss_kb > 0 && b->peak_rss_kb > 0 ? fmin (a->peak_rss_kb, b->peak_rss_kb) / b->peak_rss_kb : NAN;
+    labctl_fig_t x = s_fig (a), y = s_fig (b);
+    labctl_pair_norm (&x, &y, fa);
+    labctl_pair_norm (&y, &x, fb);
+    if (isnan (x.quality) || isnan (y.quality))
+        fa[0] = fb[0] = NAN;
 }
 
 static void
@@ -576,22 +581,34 @@ s_pairs_section (s_report_t *rep, const char *out, FILE *md, FILE *html)
 {
     s_heading (md, html, "Matched pairs (same model family, two backends)");
     s_table_t t = { json_array () };
-    s_row (&t, 6, "family", "cohort", "quality", "decode tok/s", "TTFT", "peak RSS");
+    s_row (&t, 7, "family", "cohort", "quality", "decode tok/s", "TTFT", "peak RSS", "score");
     size_t pairs = 0;
+    const double w[4] = LABCTL_DECIDE_WEIGHTS;
+    json_t *verdicts = json_array ();
     for (size_t i = 0; i < rep->n; i++)
         for (size_t j = i + 1; j < rep->n; j++) {
             s_cohort_t *a = &rep->c[i], *b = &rep->c[j];
             if (!a->pair || !b->pair || !*a->pair || strcmp (a->pair, b->pair))
                 continue;
-            double fa[4], fb[4];
+            double fa[4], fb[4], na[4], nb[4];
             s_family_figures (a, b, fa, fb);
+            labctl_fig_t x = s_fig (a), y = s_fig (b);
+            labctl_pair_norm (&x, &y, na);
+            labctl_pair_norm (&y, &x, nb);
+            double score[2] = { labctl_pair_score (na, w), labctl_pair_score (nb, w) };
             for (int k = 0; k < 2; k++) {
                 const double *v = k ? fb : fa;
-                char s[4][32];
+                char s[5][32];
                 for (int m = 0; m < 4; m++)
                     s_num (s[m], sizeof s[m], v[m], "%.2f");
-                s_row (&t, 6, k ? "" : a->pair, k ? b->name : a->name, s[0], s[1], s[2], s[3]);
+                s_num (s[4], sizeof s[4], score[k], "%.3f");
+                s_row (&t, 7, k ? "" : a->pair, k ? b->name : a->name, s[0], s[1], s[2], s[3], s[4]);
             }
+            bool migrate = score[1] > score[0] + LABCTL_DECIDE_THRESHOLD;
+            char v[512];
+            snprintf (v, sizeof v, "%s: %s (%s over %s: %+.3f, threshold %.2f)", a->pair,
+                      migrate ? "migrate" : "stay", b->name, a->name, score[1] - score[0], LABCTL_DECIDE_THRESHOLD);
+            json_array_append_new (verdicts, json_string (v));
             char name[256], path[4300];
             snprintf (name, sizeof name, "report-family-%zu.svg", ++pairs);
             snprintf (path, sizeof path, "%s/%s", out, name);
@@ -603,12 +620,23 @@ s_pairs_section (s_report_t *rep, const char *out, FILE *md, FILE *html)
         }
     if (!pairs) {
         json_decref (t.rows);
+        json_decref (verdicts);
         s_para (md, html, "No matched pair in this sweep.");
         return;
     }
     s_para (md, html, "Each figure divided by the better of the two (TTFT and RSS inverted), so 1.00 is the "
-                      "better backend on that figure; `labctl eval decide` weighs them.");
+                      "better backend on that figure. Score: weighted 0.40 quality, 0.25 decode, 0.20 TTFT, "
+                      "0.15 peak RSS; the second cohort of a pair is the candidate, and it wins by more than "
+                      "0.05 or not at all (`labctl eval decide` takes other weights and thresholds).");
     s_table_write (&t, md, html);
+    size_t vi;
+    json_t *vj;
+    json_array_foreach (verdicts, vi, vj) {
+        char line[600];
+        snprintf (line, sizeof line, "Verdict %s", json_string_value (vj));
+        s_para (md, html, line);
+    }
+    json_decref (verdicts);
     /* The family plots, in the same order. */
     size_t k = 0;
     for (size_t i = 0; i < rep->n; i++)
