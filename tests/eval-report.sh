@@ -95,7 +95,7 @@ PY
 echo "$out" | grep -q 'suspect truth definitions: 1 (s2-bad-truth)' || fail "suspect flag: $out"
 grep -q '^| s2-bad-truth | SUSPECT truth definition |' "$md" || fail "s2 not flagged in the table: $(grep s2 "$md")"
 grep -q '^| s1-good |  |' "$md" || fail "s1 flagged: $(grep s1 "$md")"
-grep -q '^| s3-one-formed |  |' "$md" || fail "s3 (only one cohort well-formed) flagged: $(grep s3 "$md")"
+grep -q '^| s3-one-formed |  | 0/1 | 1 | – | 0/1 |$' "$md" || fail "s3 (only one cohort well-formed; per-cohort columns): $(grep s3 "$md")"
 grep -q '^| a1-audio |  |' "$md" || fail "the audio scenario flagged: $(grep a1 "$md")"
 # Cohort A: quality mean (1 + 0.4 + 0 + 0.9) / 4 = 0.575; one format failure;
 # verifier 2/3 (well-formed answers only); judge 1 scored / 1 unparseable / 0 unavailable; WER 1/10.

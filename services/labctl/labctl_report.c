@@ -656,6 +656,11 @@ s_scenarios_section (s_report_t *rep, FILE *md, FILE *html, json_t *suspects)
     s_heading (md, html, "Scenarios");
     s_table_t t = { json_array () };
     s_row (&t, 4, "scenario", "flag", "verifier pass / well-formed", "cohorts");
+    /* Then one column per cohort, to see which backend fails what. */
+    json_t *header = json_array_get (t.rows, 0);
+    for (size_t c = 0; c < rep->n; c++)
+        if (rep->c[c].verifier_n)
+            json_array_append_new (header, json_string (rep->c[c].name));
     const char *id;
     json_t *per;
     size_t flagged = 0;
@@ -689,6 +694,17 @@ s_scenarios_section (s_report_t *rep, FILE *md, FILE *html, json_t *suspects)
         snprintf (a, sizeof a, "%lld/%lld", (long long) passed, (long long) formed);
         snprintf (b, sizeof b, "%lld", (long long) cohorts);
         s_row (&t, 4, id, suspect ? "SUSPECT truth definition" : "", a, b);
+        json_t *row = json_array_get (t.rows, json_array_size (t.rows) - 1);
+        for (size_t c = 0; c < rep->n; c++) {
+            if (!rep->c[c].verifier_n)
+                continue;
+            pc = json_object_get (per, rep->c[c].name);
+            char cell[48] = "–";
+            if (pc)
+                snprintf (cell, sizeof cell, "%lld/%lld", (long long) json_integer_value (json_array_get (pc, 1)),
+                          (long long) json_integer_value (json_array_get (pc, 0)));
+            json_array_append_new (row, json_string (cell));
+        }
         if (suspect) {
             flagged++;
             json_array_append_new (suspects, json_string (id));
