@@ -97,6 +97,19 @@ labctl_eval_rows (const char *dir, size_t *skipped)
     return rows;
 }
 
+bool
+labctl_eval_has_quality (json_t *rows)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach (rows, i, r) {
+        const char *b = json_string_value (json_object_get (r, "bucket"));
+        if (b && !strcmp (b, "quality"))
+            return true;
+    }
+    return false;
+}
+
 char *
 labctl_eval_completion (const char *dir, json_t *row)
 {

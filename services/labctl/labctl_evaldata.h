@@ -4,6 +4,7 @@
 #define LABCTL_EVALDATA_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* ARG is a sweep's output directory, or a plan file whose plan/output names
@@ -25,6 +26,10 @@ void labctl_eval_pack (const char *arg, char *out, size_t outlen);
  * Lines that are not JSON objects (a torn last line) are skipped and counted
  * in *SKIPPED. NULL when the file cannot be opened. */
 json_t *labctl_eval_rows (const char *dir, size_t *skipped);
+
+/* Whether ROWS has rows of a bucket named "quality": quality figures then
+ * come from those rows alone, else from every row. */
+bool labctl_eval_has_quality (json_t *rows);
 
 /* The raw completion of ROW: its completion_file under DIR, else its
  * "completion" field; "" when neither. Caller frees. */

@@ -786,13 +786,9 @@ labctl_eval_report (labctl_t *ctx, int argc, char **argv)
     rep.causes = json_object ();
     rep.judges = json_object ();
     rep.scenarios = json_object ();
-    bool has_quality = false;
+    bool has_quality = labctl_eval_has_quality (rows);
     size_t i;
     json_t *r;
-    json_array_foreach (rows, i, r) {
-        const char *b = json_string_value (json_object_get (r, "bucket"));
-        has_quality |= b && !strcmp (b, "quality");
-    }
     json_array_foreach (rows, i, r)
         s_add_row (&rep, r, has_quality);
     s_add_human (&rep, dir, rows);

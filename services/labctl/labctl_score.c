@@ -53,13 +53,9 @@ static json_t *
 s_candidates (json_t *rows)
 {
     json_t *by_key = json_object ();
-    bool has_quality = false;
+    bool has_quality = labctl_eval_has_quality (rows);
     size_t i;
     json_t *r;
-    json_array_foreach (rows, i, r) {
-        const char *b = json_string_value (json_object_get (r, "bucket"));
-        has_quality |= b && !strcmp (b, "quality");
-    }
     json_array_foreach (rows, i, r) {
         const char *outcome = json_string_value (json_object_get (r, "outcome"));
         const char *b = json_string_value (json_object_get (r, "bucket"));
