@@ -135,6 +135,14 @@ lab_config_load (const char *path, char *err, size_t errlen)
         snprintf (err, errlen, "%s:0: cannot open: %s", path, strerror (errno));
         return NULL;
     }
+    /* A directory opens and reads as nothing: an empty config, every
+     * default silently, instead of the error it is. */
+    struct stat st;
+    if (fstat (fileno (f), &st) || !S_ISREG (st.st_mode)) {
+        snprintf (err, errlen, "%s:0: not a regular file", path);
+        fclose (f);
+        return NULL;
+    }
     char *text = NULL;
     size_t size = 0;
     FILE *mem = open_memstream (&text, &size);

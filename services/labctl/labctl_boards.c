@@ -1,6 +1,7 @@
 /* labctl_boards - the board commands: pingpong, tail, reset, flash, board.
  * Thin clients of the serial-bridge bus service. */
 #include "services/labctl/labctl.h"
+#include "services/labctl/labctl_args.h"
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
@@ -51,9 +52,18 @@ labctl_cmd_pingpong (labctl_t *ctx, int argc, char **argv)
     int opt;
     while ((opt = getopt_long (argc, argv, "n:z:s:h", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'n': count = atol (optarg); break;
-        case 'z': hz = atof (optarg); break;
-        case 's': size = atof (optarg); break;
+        case 'n':
+            if (labctl_parse_long ("--count", optarg, 1, 1000000, &count))
+                return BUS_EUSAGE;
+            break;
+        case 'z':
+            if (labctl_parse_double ("--hz", optarg, 0.001, 1000, &hz))
+                return BUS_EUSAGE;
+            break;
+        case 's':
+            if (labctl_parse_double ("--size", optarg, 1, 250, &size))
+                return BUS_EUSAGE;
+            break;
         case 'j': ctx->json = true; break;
         case 'h':
             printf ("usage: labctl pingpong SENDER RESPONDER [--count N] [--hz RATE] [--size BYTES]\n"
@@ -111,9 +121,15 @@ labctl_cmd_tail (labctl_t *ctx, int argc, char **argv)
     int opt;
     while ((opt = getopt_long (argc, argv, "n:t:h", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'n': lines = atol (optarg); break;
+        case 'n':
+            if (labctl_parse_long ("--lines", optarg, 0, 100000, &lines))
+                return BUS_EUSAGE;
+            break;
         case 'N': follow = false; break;
-        case 't': seconds = atof (optarg); break;
+        case 't':
+            if (labctl_parse_double ("--seconds", optarg, 0, 1e9, &seconds))
+                return BUS_EUSAGE;
+            break;
         case 'h':
             printf ("usage: labctl tail BOARD [-n LINES] [--no-follow] [--seconds S]\n"
                     "Prints the board's last LINES lines, then its live serial output with\n"

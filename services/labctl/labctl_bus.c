@@ -3,6 +3,8 @@
 #include "services/labctl/labctl.h"
 #include "bus/bus_json.h"
 #include "bus/bus_recorder.h"
+#include "services/labctl/labctl_args.h"
+#include "services/labctl/labctl_reach.h"
 #include <fnmatch.h>
 #include <getopt.h>
 #include <time.h>
@@ -20,6 +22,12 @@ labctl_bus (labctl_t *ctx)
             return NULL;
         }
         ctx->endpoints_ok = true;
+    }
+    /* A broker that is not there: say so now, not after the timeout. */
+    if (!labctl_endpoint_listening (ctx->endpoints.req, ctx->timeout_ms < 1000 ? ctx->timeout_ms : 1000)) {
+        fprintf (stderr, "labctl: the lab is not running (no broker at %s)\n", ctx->endpoints.req);
+        ctx->not_running = true;
+        return NULL;
     }
     char source[64];
     snprintf (source, sizeof source, "labctl-%d", (int) getpid ());
@@ -147,8 +155,14 @@ labctl_cmd_sub (labctl_t *ctx, int argc, char **argv)
     int opt;
     while ((opt = getopt_long (argc, argv, "n:t:h", longopts, NULL)) != -1) {
         switch (opt) {
-            case 'n': count = atol (optarg); break;
-            case 't': timeout = atof (optarg); break;
+            case 'n':
+                if (labctl_parse_long ("--count", optarg, 1, LONG_MAX, &count))
+                    return BUS_EUSAGE;
+                break;
+            case 't':
+                if (labctl_parse_double ("--timeout", optarg, 0, 1e9, &timeout))
+                    return BUS_EUSAGE;
+                break;
             case 'j': ctx->json = true; break;
             case 'h':
                 printf ("usage: labctl sub [PATTERN...] [--count N] [--timeout SECONDS] [--json]\n"
@@ -204,6 +218,11 @@ labctl_cmd_pub (labctl_t *ctx, int argc, char **argv)
                  "usage: labctl pub TOPIC TEXT...\nPublishes TEXT (words joined by spaces) as a text message on TOPIC.\n");
         return argc < 3 ? BUS_EUSAGE : 0;
     }
+    /* An empty topic would reach every subscriber of "" and no one else. */
+    if (!*argv[1] || strpbrk (argv[1], " \t\r\n")) {
+        fprintf (stderr, "labctl: pub: topic '%s' must be non-empty and without blanks\n", argv[1]);
+        return BUS_EUSAGE;
+    }
     bus_client_t *bus = labctl_bus (ctx);
     if (!bus)
         return BUS_ERROR;
@@ -248,10 +267,12 @@ labctl_cmd_call (labctl_t *ctx, int argc, char **argv)
 int
 labctl_cmd_status (labctl_t *ctx, int argc, char **argv)
 {
-    if (argc > 1 && !strcmp (argv[1], "--help")) {
-        printf ("usage: labctl status\nShows bus statistics, registered services and, when labd runs,\n"
-                "the state of every supervised service.\n");
-        return 0;
+    if (argc > 1) {
+        bool help = argc == 2 && !strcmp (argv[1], "--help");
+        fprintf (help ? stdout : stderr,
+                 "usage: labctl status\nShows bus statistics, registered services and, when labd runs,\n"
+                 "the state of every supervised service.\n");
+        return help ? 0 : BUS_EUSAGE;
     }
     bus_client_t *bus = labctl_bus (ctx);
     if (!bus)
@@ -371,7 +392,10 @@ labctl_cmd_replay (labctl_t *ctx, int argc, char **argv)
                 break;
             case 't': r.prefix = optarg; break;
             case 'f': file = optarg; break;
-            case 'n': files = atol (optarg); break;
+            case 'n':
+                if (labctl_parse_long ("--files", optarg, 1, 100, &files))
+                    return BUS_EUSAGE;
+                break;
             case 'j': ctx->json = true; break;
             case 'h':
                 printf ("usage: labctl replay [--since 5m|ISO-TIME] [--topic PREFIX] [--file PATH] [--json]\n"
@@ -379,6 +403,10 @@ labctl_cmd_replay (labctl_t *ctx, int argc, char **argv)
                 return 0;
             default: return BUS_EUSAGE;
         }
+    }
+    if (optind < argc) {
+        fprintf (stderr, "labctl: replay: unexpected argument '%s' (try --help)\n", argv[optind]);
+        return BUS_EUSAGE;
     }
     char path[512];
     char err[1024];

@@ -13,7 +13,9 @@ s_say (labctl_t *ctx, const char *text)
         return BUS_ERROR;
     const char *args[] = { text };
     Lab__CommandReply *reply = NULL;
-    int timeout = ctx->timeout_ms > 120000 ? ctx->timeout_ms : 120000;
+    /* A chat command may run long (an eval summary, a reflash): two minutes
+     * unless the caller said how long they are willing to wait. */
+    int timeout = ctx->timeout_set ? ctx->timeout_ms : 120000;
     int rc = bus_client_call (bus, "chat-gateway", "console", 1, args, timeout, &reply);
     if (rc != BUS_OK) {
         fprintf (stderr, "labctl: chat-gateway: %s\n", bus_client_error (bus));

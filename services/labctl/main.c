@@ -1,6 +1,9 @@
 /* labctl - entry point: global options, then one command from the table. */
 #include "services/labctl/labctl.h"
+#include "services/labctl/labctl_args.h"
+#include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 
 typedef struct {
     const char *name;
@@ -47,7 +50,14 @@ main (int argc, char **argv)
         switch (opt) {
             case 'c': ctx.config_path = optarg; break;
             case 'j': ctx.json = true; break;
-            case 't': ctx.timeout_ms = atoi (optarg); break;
+            case 't': {
+                long ms;
+                if (labctl_parse_long ("--timeout", optarg, 1, 24L * 3600 * 1000, &ms))
+                    return BUS_EUSAGE;
+                ctx.timeout_ms = (int) ms;
+                ctx.timeout_set = true;
+                break;
+            }
             case 'h': s_usage (stdout); return 0;
             default: s_usage (stderr); return BUS_EUSAGE;
         }
@@ -55,6 +65,18 @@ main (int argc, char **argv)
     if (optind >= argc) {
         s_usage (stderr);
         return BUS_EUSAGE;
+    }
+    /* A config must be a file: a directory opens and reads as an empty
+     * config, which would silently mean "the defaults". */
+    struct stat st;
+    if (ctx.config_path) {
+        const char *bad = stat (ctx.config_path, &st) ? strerror (errno)
+                          : S_ISREG (st.st_mode)     ? NULL
+                                                     : "not a regular file";
+        if (bad) {
+            fprintf (stderr, "labctl: config %s: %s\n", ctx.config_path, bad);
+            return BUS_EUSAGE;
+        }
     }
     zsys_init ();
     zsys_set_logident ("labctl");
@@ -74,6 +96,10 @@ main (int argc, char **argv)
         fprintf (stderr, "labctl: unknown command '%s'\n", name);
         s_usage (stderr);
     }
+    /* A command that could not reach the bus reports "error"; with no
+     * broker listening at all, the lab is simply not running. */
+    if (ctx.not_running && rc == BUS_ERROR)
+        rc = BUS_ENOTRUNNING;
     bus_client_destroy (&ctx.bus);
     return rc;
 }

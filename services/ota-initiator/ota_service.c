@@ -469,8 +469,12 @@ s_handle (bus_request_t *rq, void *arg)
         char err[512];
         job_t *j = s_job_start (self, c->args[0], c->args[1], via, force, 0, NULL, err, sizeof err);
         if (!j) {
-            bus_request_reply (rq, strstr (err, "already") ? BUS_EBUSY : strstr (err, "outside") ? BUS_EDENIED
-                                                                                               : BUS_ERROR,
+            /* A missing image is "not found" (labctl exits 7), not a failure. */
+            int status = strstr (err, "already")              ? BUS_EBUSY
+                         : strstr (err, "outside")            ? BUS_EDENIED
+                         : strstr (err, strerror (ENOENT))    ? BUS_ENOTFOUND
+                                                              : BUS_ERROR;
+            bus_request_reply (rq, status,
                                NULL, "%s", err);
             return;
         }

@@ -29,6 +29,16 @@ test_config_missing_file_is_an_error (void **state)
     assert_non_null (strstr (err, "cannot open"));
 }
 
+/* A directory reads as an empty config on Linux: it must be refused. */
+static void
+test_config_directory_is_an_error (void **state)
+{
+    (void) state;
+    char err[512] = "";
+    assert_null (lab_config_load ("/tmp", err, sizeof err));
+    assert_non_null (strstr (err, "not a regular file"));
+}
+
 static void
 test_config_bad_value_names_line (void **state)
 {
@@ -188,6 +198,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_config_syntax_error_names_file_and_line),
         cmocka_unit_test (test_config_missing_file_is_an_error),
+        cmocka_unit_test (test_config_directory_is_an_error),
         cmocka_unit_test (test_config_bad_value_names_line),
         cmocka_unit_test (test_config_unknown_key_is_refused),
         cmocka_unit_test (test_config_units),

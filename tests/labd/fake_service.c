@@ -6,7 +6,9 @@
  *   --journal FILE     append "start NAME" now and "stop NAME" on SIGTERM
  *   --http PORT        serve /health on 127.0.0.1:PORT: 503, then 200 after
  *   --ready-after MS   (default 0; -1 never)
- *   --say TEXT         print TEXT on stdout and stderr at start */
+ *   --say TEXT         print TEXT on stdout and stderr at start
+ *   --serve NAME       register NAME on the bus and never answer its requests
+ *                      (a service that hangs inside a command) */
 #include "bus/bus_client.h"
 #include <microhttpd.h>
 #include <signal.h>
@@ -41,12 +43,19 @@ s_answer (void *cls, struct MHD_Connection *c, const char *url, const char *meth
     return rc;
 }
 
+/* --serve: keep every request unanswered until exit. */
+static void
+s_keep (bus_request_t *rq, void *arg)
+{
+    zlist_append ((zlist_t *) arg, bus_request_keep (rq));
+}
+
 int
 main (int argc, char **argv)
 {
     long hb = 0, exit_after = -1, code = 1, hang_after = -1, port = 0;
     bool ignore_term = false;
-    const char *journal = NULL, *say = NULL;
+    const char *journal = NULL, *say = NULL, *serve = NULL;
     http_t http = { s_ms (), 0 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "0";
@@ -59,6 +68,7 @@ main (int argc, char **argv)
         else if (!strcmp (a, "--http")) port = atol (v), i++;
         else if (!strcmp (a, "--ready-after")) http.ready_after = atol (v), i++;
         else if (!strcmp (a, "--say")) say = v, i++;
+        else if (!strcmp (a, "--serve")) serve = v, i++;
     }
     const char *name = getenv ("LAB_SERVICE_NAME") ? getenv ("LAB_SERVICE_NAME") : "fake";
     zsys_handler_set (NULL);      /* our own SIGTERM handling, not CZMQ's */
@@ -79,7 +89,8 @@ main (int argc, char **argv)
         if (!d) { fprintf (stderr, "cannot listen on %ld\n", port); return 3; }
     }
     bus_client_t *bus = NULL;
-    if (hb > 0) {
+    zlist_t *kept = zlist_new ();
+    if (hb > 0 || serve) {
         bus_endpoints_t ep;
         char err[256];
         if (bus_endpoints_resolve (&ep, getenv ("LAB_CONFIG"), err, sizeof err)) {
@@ -88,6 +99,8 @@ main (int argc, char **argv)
         }
         bus = bus_client_new (name, &ep);
         bus_client_set_heartbeat (bus, (int) hb);
+        if (serve)
+            bus_client_serve (bus, serve, s_keep, kept);
     }
     uint64_t start = s_ms ();
     while (!s_term) {
@@ -103,6 +116,9 @@ main (int argc, char **argv)
         FILE *f = fopen (journal, "a");
         if (f) { fprintf (f, "stop %s\n", name); fclose (f); }
     }
+    for (bus_request_t *rq = (bus_request_t *) zlist_pop (kept); rq; rq = (bus_request_t *) zlist_pop (kept))
+        bus_request_destroy (&rq);
+    zlist_destroy (&kept);
     bus_client_destroy (&bus);
     if (d)
         MHD_stop_daemon (d);
