@@ -9,6 +9,7 @@ socat"
 # Each area appends its packages directly below its own marker:
 # area:supervisor
 # area:boards
+PKGS="$PKGS libssl-dev"
 # area:ota
 # area:eval
 # area:quality

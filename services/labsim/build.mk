@@ -10,6 +10,6 @@ LABSIM_SRC := $(filter-out services/labsim/labsim_board_ext.c,$(LABSIM_SRC)) ser
 # area:rssi
 # area:eval
 LABSIM_SRC += services/labsim/labsim_llm_model.c services/eval-runner/eval_scenario.c
-LABSIM_LIBS := labsim fwcore bus
+LABSIM_LIBS := labsim fwcore fwsim bus
 $(eval $(call add_lib,labsim,$(LABSIM_SRC)))
 $(eval $(call add_prog,labsim,services/labsim/main.c,$(LABSIM_LIBS)))

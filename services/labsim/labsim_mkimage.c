@@ -1,9 +1,12 @@
 /* labsim mkimage - writes a well-formed ESP32 application image for tests and
- * the demo: the 24-byte image header (magic 0xE9), one segment whose data
- * starts with an esp_app_desc_t (magic 0xABCD5432, version, project name,
- * IDF version), the OTA responder marker (docs/ota-protocol.md) unless
- * --no-responder, and deterministic filler up to --size. */
+ * the demo (firmware/sim/app_image.h): the 24-byte image header (magic 0xE9,
+ * hash appended), one segment whose data starts with an esp_app_desc_t
+ * (magic 0xABCD5432, version, project name, IDF version), the OTA responder
+ * marker (docs/ota-protocol.md) unless --no-responder, deterministic filler,
+ * then the checksum and SHA-256 esp_ota_end checks. --size is rounded up to
+ * a multiple of 16 (the image format's block). */
 #include "services/labsim/labsim.h"
+#include "firmware/sim/app_image.h"
 #include "ota_image_marker.h"
 #include <stdint.h>
 #include <stdio.h>
@@ -28,7 +31,7 @@ s_size (const char *s)
         v *= 1024, end++;
     else if (*end == 'M' || *end == 'm')
         v *= 1024 * 1024, end++;
-    return *end ? 0 : (long) v;
+    return *end ? 0 : ((long) v + 15) & ~15L;
 }
 
 int
@@ -56,7 +59,7 @@ labsim_mkimage_main (int argc, char **argv)
             return strcmp (argv[i], "--help") ? 2 : 0;
         }
     }
-    size_t minimum = 24 + 8 + 256 + sizeof (OTA_RESPONDER_MARKER);
+    size_t minimum = (APP_IMAGE_MIN + 256 + sizeof (OTA_RESPONDER_MARKER) + 15) & ~(size_t) 15;
     if (!out || !version || !size || strlen (version) > 31 || strlen (project) > 31) {
         fprintf (stderr, "labsim mkimage: need --size, --version (at most 31 chars) and -o\n");
         return 2;
@@ -66,18 +69,9 @@ labsim_mkimage_main (int argc, char **argv)
         return 2;
     }
     uint8_t *img = (uint8_t *) calloc (1, (size_t) size);
-    /* esp_image_header_t */
-    img[0] = 0xE9;          /* ESP_IMAGE_HEADER_MAGIC */
-    img[1] = 1;             /* segments */
-    img[2] = 2;             /* SPI mode DIO */
-    img[3] = 0x20;          /* 4 MB, 40 MHz */
-    put32 (img + 4, 0x400d0000u);   /* entry */
-    img[8] = 0xEE;          /* WP pin: none */
-    /* segment header: load address, length (the rest of the image) */
-    put32 (img + 24, 0x3f400020u);
-    put32 (img + 28, (uint32_t) (size - 32));
+    size_t data_len = app_image_init (img, (size_t) size);
     /* esp_app_desc_t */
-    uint8_t *d = img + 32;
+    uint8_t *d = img + APP_IMAGE_DATA_OFF;
     put32 (d, 0xABCD5432u);
     memcpy (d + 16, version, strlen (version));
     memcpy (d + 48, project, strlen (project));
@@ -91,10 +85,11 @@ labsim_mkimage_main (int argc, char **argv)
     }
     /* Filler that compresses badly, as code does. */
     uint32_t x = 0x12345678u ^ (uint32_t) size;
-    for (size_t i = off; i < (size_t) size; i++) {
+    for (size_t i = off; i < APP_IMAGE_DATA_OFF + data_len; i++) {
         x ^= x << 13; x ^= x >> 17; x ^= x << 5;
         img[i] = (uint8_t) x;
     }
+    app_image_seal (img, (size_t) size);
     FILE *f = fopen (out, "wb");
     if (!f || fwrite (img, 1, (size_t) size, f) != (size_t) size || fclose (f)) {
         fprintf (stderr, "labsim mkimage: cannot write %s\n", out);

@@ -9,8 +9,19 @@
  * confirm itself (here: once it has heard a peer on the radio, as the bench
  * firmware does) within `confirm_timeout`, or the next boot rolls back to the
  * previous slot, as ESP-IDF's bootloader does with rollback enabled. A board
- * with `ota_no_confirm = true` never confirms (the rollback test). */
+ * with `ota_no_confirm = true` never confirms (the rollback test).
+ *
+ * The flash file is a NOR chip (firmware/sim/nor_flash.h: erase sets 0xFF,
+ * programming ANDs) and the responder writes through ESP-IDF's OTA write
+ * path (firmware/sim/sim_ota.h, esp_ota_ops.c of v5.5) called exactly as the
+ * bench firmware's glue calls it (firmware/bench/main/bench_ota.c), so a
+ * wrong argument there fails here too. NVS is stood in by one erased-then-
+ * programmed sector holding the progress blob (NVS's page format is not
+ * modelled). */
 #include "services/labsim/labsim_board.h"
+#include "firmware/sim/app_image.h"
+#include "firmware/sim/nor_flash.h"
+#include "firmware/sim/sim_ota.h"
 #include "ota_responder.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +56,9 @@ typedef struct {
 
 typedef struct {
     labsim_board_t *board;
-    int fd;
+    nor_flash_t *flash;
+    sim_ota_t ota;                /* ESP-IDF's OTA write path over FLASH */
+    uint32_t handle;
     char path[600];
     otadata_t od;
     uint8_t running;
@@ -53,37 +66,39 @@ typedef struct {
     char version[33];
     /* the responder's flash session */
     uint8_t target;
-    uint32_t written, image_size;
-    bool writing;
     ota_responder_t resp;
     bool no_confirm;
     uint32_t confirm_ms;
     bool confirmed;
     uint64_t boot_us;
-} sim_ota_t;
+} lsim_ota_t;
 
 static int
-s_pwrite (sim_ota_t *o, uint32_t off, const void *data, size_t len)
+s_pread (lsim_ota_t *o, uint32_t off, void *data, size_t len)
 {
-    return pwrite (o->fd, data, len, off) == (ssize_t) len ? 0 : -1;
+    return nor_flash_read (o->flash, off, data, len);
 }
 
+/* A small record in a sector of its own, as otadata and NVS rewrite theirs:
+ * erase the sector, then program. */
 static int
-s_pread (sim_ota_t *o, uint32_t off, void *data, size_t len)
+s_rewrite_sector (lsim_ota_t *o, uint32_t off, const void *data, size_t len)
 {
-    return pread (o->fd, data, len, off) == (ssize_t) len ? 0 : -1;
+    if (len > NOR_FLASH_SECTOR || nor_flash_erase (o->flash, off, NOR_FLASH_SECTOR))
+        return -1;
+    return nor_flash_program (o->flash, off, data, len);
 }
 
 static void
-s_save_otadata (sim_ota_t *o)
+s_save_otadata (lsim_ota_t *o)
 {
-    s_pwrite (o, OTADATA_OFF, &o->od, sizeof o->od);
+    s_rewrite_sector (o, OTADATA_OFF, &o->od, sizeof o->od);
 }
 
 /* Version from the app description of the image in SLOT; empty when the
  * slot holds no valid image. */
 static void
-s_slot_version (sim_ota_t *o, uint8_t slot, char *out, size_t len)
+s_slot_version (lsim_ota_t *o, uint8_t slot, char *out, size_t len)
 {
     uint8_t hdr[32 + 80];
     out[0] = 0;
@@ -100,68 +115,61 @@ s_slot_version (sim_ota_t *o, uint8_t slot, char *out, size_t len)
 static uint32_t f_slot (void *ctx) { (void) ctx; return OTA_SLOT_SIZE; }
 
 static uint8_t
-s_next_slot (sim_ota_t *o)
+s_next_slot (lsim_ota_t *o)
 {
     return o->running == SLOT_OTA0 ? SLOT_OTA1 : SLOT_OTA0;
 }
 
+/* The calls below mirror bench_ota.c one to one (same arguments). */
 static int
 f_begin (void *ctx, uint32_t size)
 {
-    sim_ota_t *o = (sim_ota_t *) ctx;
+    lsim_ota_t *o = (lsim_ota_t *) ctx;
     if (size > OTA_SLOT_SIZE)
         return -1;
     o->target = s_next_slot (o);
-    o->written = 0;
-    o->image_size = size;
-    o->writing = true;
-    /* Erase only the first sector now; the rest as the writes get there
-     * (OTA_WITH_SEQUENTIAL_WRITES), so nothing blocks for seconds. */
-    uint8_t ff[4096];
-    memset (ff, 0xff, sizeof ff);
-    return s_pwrite (o, s_slot_off[o->target], ff, sizeof ff);
+    /* Sequential writes: each sector is erased as the writes reach it. */
+    return sim_ota_begin (&o->ota, s_slot_off[o->target], OTA_SLOT_SIZE, SIM_OTA_SEQUENTIAL, &o->handle) ? -1 : 0;
 }
 
 static int
 f_resume (void *ctx, uint32_t size, uint32_t offset)
 {
-    sim_ota_t *o = (sim_ota_t *) ctx;
+    lsim_ota_t *o = (lsim_ota_t *) ctx;
+    (void) size;
     o->target = s_next_slot (o);
-    o->image_size = size;
-    o->written = offset;
-    o->writing = true;
-    return 0;
+    return sim_ota_resume (&o->ota, s_slot_off[o->target], OTA_SLOT_SIZE, SIM_OTA_SEQUENTIAL, offset, &o->handle)
+               ? -1
+               : 0;
 }
 
 static int
 f_write (void *ctx, const uint8_t *data, size_t len)
 {
-    sim_ota_t *o = (sim_ota_t *) ctx;
-    if (!o->writing || o->written + len > OTA_SLOT_SIZE)
-        return -1;
-    if (s_pwrite (o, s_slot_off[o->target] + o->written, data, len))
-        return -1;
-    o->written += (uint32_t) len;
-    return 0;
+    lsim_ota_t *o = (lsim_ota_t *) ctx;
+    return sim_ota_write (&o->ota, o->handle, data, len) ? -1 : 0;
 }
 
-/* esp_ota_end validates the image; so do we (header and app description). */
+/* esp_ota_end validates the staged image (esp_image_verify). */
 static int
 f_end (void *ctx)
 {
-    sim_ota_t *o = (sim_ota_t *) ctx;
-    if (!o->writing || o->written != o->image_size)
+    lsim_ota_t *o = (lsim_ota_t *) ctx;
+    if (sim_ota_end (&o->ota, o->handle)) {
+        if (o->ota.why[0]) {
+            char line[160];
+            snprintf (line, sizeof line, "ota: esp_ota_end: image verification failed: %s", o->ota.why);
+            board_core_log (labsim_board_core (o->board), line);
+        }
         return -1;
-    o->writing = false;
-    char v[33];
-    s_slot_version (o, o->target, v, sizeof v);
-    return v[0] ? 0 : -1;
+    }
+    return 0;
 }
 
 static int
 f_set_boot (void *ctx)
 {
-    sim_ota_t *o = (sim_ota_t *) ctx;
+    lsim_ota_t *o = (lsim_ota_t *) ctx;
     o->od.prev = o->running;
     o->od.boot = o->target;
     o->od.state = IMG_PENDING;
@@ -170,12 +178,17 @@ f_set_boot (void *ctx)
     return 0;
 }
 
-static void f_abort (void *ctx) { ((sim_ota_t *) ctx)->writing = false; }
+static void
+f_abort (void *ctx)
+{
+    lsim_ota_t *o = (lsim_ota_t *) ctx;
+    sim_ota_abort (&o->ota, o->handle);
+}
 
 static int
 f_kv_get (void *ctx, void *buf, size_t len)
 {
-    sim_ota_t *o = (sim_ota_t *) ctx;
+    lsim_ota_t *o = (lsim_ota_t *) ctx;
     if (len > 0x4000 || s_pread (o, NVS_OFF, buf, len))
         return -1;
     return ((ota_progress_t *) buf)->magic == OTA_PROGRESS_MAGIC ? 0 : -1;
@@ -184,14 +197,14 @@ f_kv_get (void *ctx, void *buf, size_t len)
 static int
 f_kv_set (void *ctx, const void *buf, size_t len)
 {
-    return s_pwrite ((sim_ota_t *) ctx, NVS_OFF, buf, len);
+    return s_rewrite_sector ((lsim_ota_t *) ctx, NVS_OFF, buf, len);
 }
 
 /* --- boot, confirmation, rollback ----------------------------------------- */
 static void
 s_poll (void *ctx, board_core_t *core, uint64_t now_us)
 {
-    sim_ota_t *o = (sim_ota_t *) ctx;
+    lsim_ota_t *o = (lsim_ota_t *) ctx;
     if (o->od.state != IMG_PENDING || o->confirmed)
         return;
     if (!o->no_confirm && board_core_stats (core)->radio_rx > 0) {
@@ -219,9 +232,10 @@ s_now_us (void)
 static void
 s_on_boot (labsim_board_t *board, void *app)
 {
-    sim_ota_t *o = (sim_ota_t *) app;
+    lsim_ota_t *o = (lsim_ota_t *) app;
     board_core_t *core = labsim_board_core (board);
     const char *note = NULL;
+    sim_ota_reboot (&o->ota);          /* open OTA handles lived in RAM */
     if (s_pread (o, OTADATA_OFF, &o->od, sizeof o->od) || o->od.magic != OTADATA_MAGIC) {
         memset (&o->od, 0, sizeof o->od);
         o->od.magic = OTADATA_MAGIC;
@@ -257,17 +271,20 @@ s_on_boot (labsim_board_t *board, void *app)
 static int
 s_on_flash (labsim_board_t *board, void *app, const char *image, char *err, size_t errlen)
 {
-    sim_ota_t *o = (sim_ota_t *) app;
+    lsim_ota_t *o = (lsim_ota_t *) app;
     int in = open (image, O_RDONLY);
     if (in < 0) {
         snprintf (err, errlen, "cannot read %s: %s", image, strerror (errno));
         return -1;
     }
+    /* As esptool's write_flash: erase the region, then program it. */
     uint8_t buf[65536];
     uint32_t off = 0;
     ssize_t n;
     while ((n = read (in, buf, sizeof buf)) > 0 && off + (uint32_t) n <= FACTORY_SIZE) {
-        s_pwrite (o, FACTORY_OFF + off, buf, (size_t) n);
+        uint32_t span = ((uint32_t) n + NOR_FLASH_SECTOR - 1) & ~(NOR_FLASH_SECTOR - 1);
+        nor_flash_erase (o->flash, FACTORY_OFF + off, span);
+        nor_flash_program (o->flash, FACTORY_OFF + off, buf, (size_t) n);
         off += (uint32_t) n;
     }
     close (in);
@@ -287,7 +304,7 @@ int
 labsim_board_ext_attach (labsim_board_t *board, lab_config_t *cfg, zconfig_t *node, char *err,
                          size_t errlen)
 {
-    sim_ota_t *o = (sim_ota_t *) calloc (1, sizeof (sim_ota_t));
+    lsim_ota_t *o = (lsim_ota_t *) calloc (1, sizeof (lsim_ota_t));
     o->board = board;
     char runtime[512];
     if (lab_config_runtime_dir (cfg, runtime, sizeof runtime)) {
@@ -296,12 +313,12 @@ labsim_board_ext_attach (labsim_board_t *board, lab_config_t *cfg, zconfig_t *no
         return -1;
     }
     snprintf (o->path, sizeof o->path, "%s/boards/%s.flash", runtime, labsim_board_name (board));
-    o->fd = open (o->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (o->fd < 0 || ftruncate (o->fd, FLASH_SIZE)) {
-        snprintf (err, errlen, "cannot create the flash file %s: %s", o->path, strerror (errno));
+    o->flash = nor_flash_open (o->path, FLASH_SIZE, err, errlen);
+    if (!o->flash) {
         free (o);
         return -1;
     }
+    sim_ota_init (&o->ota, o->flash);
     snprintf (o->factory_version, sizeof o->factory_version, "%s",
               zconfig_get (node, "version", "1.0.0"));
     o->no_confirm = !strcmp (zconfig_get (node, "ota_no_confirm", "false"), "true");
@@ -317,10 +334,10 @@ labsim_board_ext_attach (labsim_board_t *board, lab_config_t *cfg, zconfig_t *no
 void
 labsim_board_ext_detach (labsim_board_t *board)
 {
-    sim_ota_t *o = (sim_ota_t *) labsim_board_app (board);
+    lsim_ota_t *o = (lsim_ota_t *) labsim_board_app (board);
     if (!o)
         return;
-    close (o->fd);
+    nor_flash_destroy (&o->flash);
     free (o);
     labsim_board_set_app (board, NULL, NULL, NULL);
 }

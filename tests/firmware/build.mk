@@ -4,4 +4,5 @@
 $(eval $(call add_test,test_partitions,tests/firmware/test_partitions.c,))
 $(BUILD)/obj/tests/firmware/%.o: CFLAGS += -Itests/firmware/idf
 $(BUILD)/obj/firmware/bench/main/%.o: CFLAGS += -Itests/firmware/idf
-$(eval $(call add_test,test_bench_glue,tests/firmware/test_bench_glue.c tests/firmware/idf_fake.c firmware/bench/main/bench_port.c firmware/bench/main/bench_ota.c,fwcore))
+$(eval $(call add_test,test_bench_glue,tests/firmware/test_bench_glue.c tests/firmware/idf_fake.c firmware/bench/main/bench_port.c firmware/bench/main/bench_ota.c,fwcore fwsim))
+$(eval $(call add_test,test_flash_model_units,tests/firmware/test_flash_model_units.c,fwsim))

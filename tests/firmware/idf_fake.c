@@ -19,15 +19,40 @@
 #include "freertos/task.h"
 #include "nvs.h"
 #include "nvs_flash.h"
+#include "firmware/sim/app_image.h"
 
 idf_fake_t idf_fake;
 
 void
 idf_fake_reset (void)
 {
+    nor_flash_destroy (&idf_fake.flash);
     memset (&idf_fake, 0, sizeof idf_fake);
     idf_fake.now_us = 1000;
     idf_fake.ota_state = ESP_OTA_IMG_VALID;
+    idf_fake.flash = nor_flash_new (IDF_FAKE_FLASH_SIZE);
+    sim_ota_init (&idf_fake.ota, idf_fake.flash);
+    /* An older image in the spare slot: arbitrary bits, many of them 0. */
+    static uint8_t old[IDF_FAKE_OTA_SIZE];
+    uint32_t x = 0x9e3779b9u;
+    for (size_t i = 0; i < sizeof old; i++) {
+        x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+        old[i] = (uint8_t) x;
+    }
+    nor_flash_program (idf_fake.flash, IDF_FAKE_OTA1_ADDR, old, sizeof old);
+}
+
+void
+idf_fake_reboot (void)
+{
+    sim_ota_reboot (&idf_fake.ota);
+    idf_fake.restarts++;
+}
+
+const uint8_t *
+idf_fake_slot (void)
+{
+    return nor_flash_data (idf_fake.flash) + IDF_FAKE_OTA1_ADDR;
 }
 
 void
@@ -254,24 +279,52 @@ uart_read_bytes (uart_port_t uart_num, void *buf, uint32_t length, uint32_t tick
     return (int) n;
 }
 
-/* --- OTA state --------------------------------------------------------- */
-const esp_partition_t *
-esp_ota_get_running_partition (void)
+/* --- OTA ---------------------------------------------------------------
+ * ESP-IDF v5.5, components/app_update/esp_ota_ops.c; the write path itself
+ * is firmware/sim/sim_ota.c over the NOR flash model. Rollback is enabled
+ * (CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE=y in sdkconfig.defaults). */
+static const esp_partition_t s_ota0 = { .type = ESP_PARTITION_TYPE_APP, .subtype = ESP_PARTITION_SUBTYPE_APP_OTA_0,
+                                        .address = IDF_FAKE_OTA0_ADDR, .size = IDF_FAKE_OTA_SIZE,
+                                        .erase_size = NOR_FLASH_SECTOR, .label = "ota_0" };
+static const esp_partition_t s_ota1 = { .type = ESP_PARTITION_TYPE_APP, .subtype = ESP_PARTITION_SUBTYPE_APP_OTA_1,
+                                        .address = IDF_FAKE_OTA1_ADDR, .size = IDF_FAKE_OTA_SIZE,
+                                        .erase_size = NOR_FLASH_SECTOR, .label = "ota_1" };
+
+static esp_err_t
+s_ota_rc (sim_ota_err_t rc)
 {
-    static const esp_partition_t ota0 = { .type = ESP_PARTITION_TYPE_APP,
-                                          .subtype = ESP_PARTITION_SUBTYPE_APP_OTA_0,
-                                          .address = 0x100000, .size = 0x180000, .label = "ota_0" };
-    return &ota0;
+    switch (rc) {
+        case SIM_OTA_OK: return ESP_OK;
+        case SIM_OTA_ERR_INVALID_ARG: return ESP_ERR_INVALID_ARG;
+        case SIM_OTA_ERR_NOT_FOUND: return ESP_ERR_NOT_FOUND;
+        case SIM_OTA_ERR_VALIDATE: return ESP_ERR_OTA_VALIDATE_FAILED;
+        default: return ESP_ERR_FLASH_OP_FAIL;
+    }
 }
 
+/* esp_ota_ops.c v5.5: the running app (ota_0 here). */
+const esp_partition_t *esp_ota_get_running_partition (void) { return &s_ota0; }
+
+/* esp_ota_ops.c v5.5: the next OTA app partition after the running one. */
+const esp_partition_t *
+esp_ota_get_next_update_partition (const esp_partition_t *start_from)
+{
+    return start_from == &s_ota1 ? &s_ota0 : &s_ota1;
+}
+
+/* esp_ota_ops.c v5.5: the state recorded in otadata for the running app. */
 esp_err_t
 esp_ota_get_state_partition (const esp_partition_t *partition, esp_ota_img_states_t *state)
 {
-    (void) partition;
+    if (!partition || !state)
+        return ESP_ERR_INVALID_ARG;
+    if (partition != &s_ota0)
+        return ESP_ERR_NOT_FOUND;
     *state = idf_fake.ota_state;
     return ESP_OK;
 }
 
+/* esp_ota_ops.c v5.5: PENDING_VERIFY -> VALID. */
 esp_err_t
 esp_ota_mark_app_valid_cancel_rollback (void)
 {
@@ -280,53 +333,83 @@ esp_ota_mark_app_valid_cancel_rollback (void)
     return ESP_OK;
 }
 
-/* --- OTA writes and NVS ------------------------------------------------- */
-static const esp_partition_t s_ota1 = { .type = ESP_PARTITION_TYPE_APP, .subtype = ESP_PARTITION_SUBTYPE_APP_OTA_1,
-                                        .address = 0x280000, .size = sizeof idf_fake.slot, .label = "ota_1" };
-
-const esp_partition_t *
-esp_ota_get_next_update_partition (const esp_partition_t *start_from)
+/* is_ota_partition + the running-partition conflict of esp_ota_begin and
+ * esp_ota_resume (esp_ota_ops.c v5.5). */
+static esp_err_t
+s_ota_target (const esp_partition_t *partition)
 {
-    (void) start_from;
-    return &s_ota1;
-}
-
-esp_err_t
-esp_ota_begin (const esp_partition_t *partition, size_t image_size, esp_ota_handle_t *out_handle)
-{
-    if (partition != &s_ota1 || image_size != OTA_WITH_SEQUENTIAL_WRITES)
+    if (!partition)
         return ESP_ERR_INVALID_ARG;
-    idf_fake.ota_begun++;
-    idf_fake.slot_written = 0;
-    *out_handle = 1;
+    if (partition != &s_ota0 && partition != &s_ota1)
+        return ESP_ERR_NOT_FOUND;           /* esp_partition_verify */
+    if (partition == esp_ota_get_running_partition ())
+        return ESP_ERR_OTA_PARTITION_CONFLICT;
     return ESP_OK;
 }
 
+/* esp_ota_ops.c v5.5 esp_ota_begin: refuses while the running app is still
+ * PENDING_VERIFY (rollback enabled); SEQUENTIAL_WRITES erases as it goes,
+ * any other size erases up front. */
+esp_err_t
+esp_ota_begin (const esp_partition_t *partition, size_t image_size, esp_ota_handle_t *out_handle)
+{
+    esp_err_t rc = out_handle ? s_ota_target (partition) : ESP_ERR_INVALID_ARG;
+    if (rc != ESP_OK)
+        return rc;
+    if (idf_fake.ota_state == ESP_OTA_IMG_PENDING_VERIFY)
+        return ESP_ERR_OTA_ROLLBACK_INVALID_STATE;
+    idf_fake.ota_begun++;
+    return s_ota_rc (sim_ota_begin (&idf_fake.ota, partition->address, partition->size, (uint32_t) image_size,
+                                    out_handle));
+}
+
+/* esp_ota_ops.c v5.5 esp_ota_resume: need_erase only when ERASE_SIZE is
+ * OTA_WITH_SEQUENTIAL_WRITES. */
 esp_err_t
 esp_ota_resume (const esp_partition_t *partition, const size_t erase_size, const size_t image_offset,
                 esp_ota_handle_t *out_handle)
 {
-    (void) erase_size;
-    if (partition != &s_ota1)
-        return ESP_ERR_INVALID_ARG;
-    idf_fake.slot_written = (uint32_t) image_offset;
-    *out_handle = 1;
-    return ESP_OK;
+    esp_err_t rc = out_handle ? s_ota_target (partition) : ESP_ERR_INVALID_ARG;
+    if (rc != ESP_OK)
+        return rc;
+    idf_fake.ota_resumed++;
+    return s_ota_rc (sim_ota_resume (&idf_fake.ota, partition->address, partition->size, (uint32_t) erase_size,
+                                     (uint32_t) image_offset, out_handle));
 }
 
+/* esp_ota_ops.c v5.5 esp_ota_write. */
 esp_err_t
 esp_ota_write (esp_ota_handle_t handle, const void *data, size_t size)
 {
-    if (handle != 1 || idf_fake.slot_written + size > sizeof idf_fake.slot)
-        return ESP_ERR_INVALID_SIZE;
-    memcpy (idf_fake.slot + idf_fake.slot_written, data, size);
-    idf_fake.slot_written += (uint32_t) size;
-    return ESP_OK;
+    return s_ota_rc (sim_ota_write (&idf_fake.ota, handle, data, size));
 }
 
-esp_err_t esp_ota_end (esp_ota_handle_t handle) { idf_fake.ota_ended++; return handle == 1 ? ESP_OK : ESP_ERR_INVALID_ARG; }
-esp_err_t esp_ota_abort (esp_ota_handle_t handle) { (void) handle; return ESP_OK; }
-esp_err_t esp_ota_set_boot_partition (const esp_partition_t *p) { idf_fake.boot_set += p == &s_ota1; return p == &s_ota1 ? ESP_OK : ESP_ERR_INVALID_ARG; }
+/* esp_ota_ops.c v5.5 esp_ota_end: esp_image_verify of the staged image. */
+esp_err_t
+esp_ota_end (esp_ota_handle_t handle)
+{
+    idf_fake.ota_ended++;
+    idf_fake.ota_end_rc = s_ota_rc (sim_ota_end (&idf_fake.ota, handle));
+    return idf_fake.ota_end_rc;
+}
+
+/* esp_ota_ops.c v5.5 esp_ota_abort. */
+esp_err_t esp_ota_abort (esp_ota_handle_t handle) { return s_ota_rc (sim_ota_abort (&idf_fake.ota, handle)); }
+
+/* esp_ota_ops.c v5.5 esp_ota_set_boot_partition: verifies the image again
+ * (image_validate, ESP_IMAGE_VERIFY) before it touches otadata. */
+esp_err_t
+esp_ota_set_boot_partition (const esp_partition_t *p)
+{
+    if (p != &s_ota0 && p != &s_ota1)
+        return ESP_ERR_INVALID_ARG;
+    uint32_t len;
+    char why[96];
+    if (app_image_verify (nor_flash_data (idf_fake.flash) + p->address, p->size, &len, why, sizeof why))
+        return ESP_ERR_OTA_VALIDATE_FAILED;
+    idf_fake.boot_set++;
+    return ESP_OK;
+}
 
 esp_err_t nvs_open (const char *ns, nvs_open_mode_t mode, nvs_handle_t *h) { (void) ns; (void) mode; *h = 7; return ESP_OK; }
 void nvs_close (nvs_handle_t h) { (void) h; }

@@ -9,6 +9,7 @@
 #include "firmware/bench/main/bench.h"
 #include "tests/firmware/idf_fake.h"
 #include "lab_crc32.h"
+#include "firmware/sim/app_image.h"
 
 typedef struct {
     int n;
@@ -178,9 +179,11 @@ static void
 test_ota_push_lands_in_the_next_slot_through_esp_ota (void **state)
 {
     (void) state;
-    static uint8_t image[1000];
-    for (size_t i = 0; i < sizeof image; i++)
-        image[i] = (uint8_t) (i * 13);
+    static uint8_t image[1024];
+    size_t data = app_image_init (image, sizeof image);
+    for (size_t i = 0; i < data; i++)
+        image[APP_IMAGE_DATA_OFF + i] = (uint8_t) (i * 13);
+    app_image_seal (image, sizeof image);
     uint8_t src[6] = { 0x24, 0x6f, 0x28, 0x11, 0x22, 0x33 };
     wifi_pkt_rx_ctrl_t ctrl = { 0 };
     esp_now_recv_info_t info = { .src_addr = src, .des_addr = src, .rx_ctrl = &ctrl };
@@ -208,9 +211,10 @@ test_ota_push_lands_in_the_next_slot_through_esp_ota (void **state)
     idf_fake.recv_cb (&info, air, (int) a);
     bench_step (&s_bench, 1);
     assert_int_equal (idf_fake.ota_begun, 1);
-    assert_int_equal (idf_fake.slot_written, sizeof image);
-    assert_memory_equal (idf_fake.slot, image, sizeof image);
+    assert_int_equal (idf_fake.ota.wrote_size, sizeof image);
+    assert_memory_equal (idf_fake_slot (), image, sizeof image);
     assert_int_equal (idf_fake.ota_ended, 1);
+    assert_int_equal (idf_fake.ota_end_rc, ESP_OK);
     assert_int_equal (idf_fake.boot_set, 1);
     assert_true (idf_fake.nvs_len == sizeof (ota_progress_t));
 }

@@ -1,6 +1,9 @@
 /* test_ota_units - the OTA protocol in one process: the initiator engine and
  * the responder core (on a real board_core) joined by a scripted radio with
- * loss, duplication, reordering and reboots; flash and NVS in RAM. */
+ * loss, duplication, reordering and reboots. The responder writes through the
+ * bench firmware's own flash glue (bench_ota.c) onto the IDF fake, whose
+ * esp_ota_* follow ESP-IDF v5.5 over a NOR flash model: a write that skips
+ * an erase corrupts the image as it would on the chip. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,8 +13,11 @@
 #include "lab_crc32.h"
 #include "ota_responder.h"
 #include "services/ota-initiator/ota_engine.h"
+#include "firmware/bench/main/bench.h"
+#include "firmware/sim/app_image.h"
+#include "tests/firmware/idf_fake.h"
 
-#define SLOT (1536u * 1024u)
+#define SLOT IDF_FAKE_OTA_SIZE
 #define QMAX 256
 
 typedef struct { uint8_t data[ESPNOW_MAX_FRAME]; size_t len; } frame_t;
@@ -22,12 +28,8 @@ typedef struct {
     /* responder board */
     board_core_t core;
     ota_responder_t resp;
-    uint8_t flash[SLOT];
-    uint32_t written, image_size;
-    bool begun, ended, booted_new;
-    int begin_calls, resume_calls;
-    uint8_t kv[sizeof (ota_progress_t)];
-    bool kv_set;
+    bench_ota_t io;                       /* the glue's flash session (RAM) */
+    bool booted_new;
     /* radio: responder -> initiator (ACKs) */
     frame_t acks[QMAX];
     int nacks;
@@ -63,26 +65,6 @@ static void p_uart (void *ctx, const uint8_t *d, size_t n) { (void) ctx; (void) 
 static uint64_t p_now (void *ctx) { return ((world_t *) ctx)->now_us; }
 static void p_reboot (void *ctx) { ((world_t *) ctx)->booted_new = true; }
 
-/* --- flash in RAM ---------------------------------------------------------- */
-static uint32_t f_slot (void *ctx) { (void) ctx; return SLOT; }
-static int f_begin (void *ctx, uint32_t size) { world_t *w = ctx; w->begin_calls++; w->begun = true; w->written = 0; w->image_size = size; memset (w->flash, 0xff, SLOT); return 0; }
-static int f_resume (void *ctx, uint32_t size, uint32_t off) { world_t *w = ctx; w->resume_calls++; w->begun = true; w->image_size = size; w->written = off; return 0; }
-static int
-f_write (void *ctx, const uint8_t *d, size_t n)
-{
-    world_t *w = ctx;
-    if (!w->begun || w->written + n > SLOT)
-        return -1;
-    memcpy (w->flash + w->written, d, n);
-    w->written += (uint32_t) n;
-    return 0;
-}
-static int f_end (void *ctx) { world_t *w = ctx; w->ended = true; return w->written == w->image_size ? 0 : -1; }
-static int f_boot (void *ctx) { (void) ctx; return 0; }
-static void f_abort (void *ctx) { ((world_t *) ctx)->begun = false; }
-static int f_kv_get (void *ctx, void *buf, size_t len) { world_t *w = ctx; if (!w->kv_set) return -1; memcpy (buf, w->kv, len); return 0; }
-static int f_kv_set (void *ctx, const void *buf, size_t len) { world_t *w = ctx; memcpy (w->kv, buf, len); w->kv_set = true; return 0; }
-
 static void
 s_boot_responder (world_t *w)
 {
@@ -92,7 +74,9 @@ s_boot_responder (world_t *w)
     board_core_init (&w->core, &port, &info);
     board_core_set_beacon (&w->core, 0);
     board_core_set_heartbeat (&w->core, 0);
-    ota_flash_t fl = { w, f_slot, f_begin, f_resume, f_write, f_end, f_boot, f_abort, f_kv_get, f_kv_set };
+    memset (&w->io, 0, sizeof w->io);
+    ota_flash_t fl;
+    bench_ota_flash (&w->io, &fl);
     ota_responder_init (&w->resp, &w->core, &fl);
 }
 
@@ -156,6 +140,7 @@ static int
 s_setup (void **state)
 {
     world_t *w = (world_t *) calloc (1, sizeof (world_t));
+    idf_fake_reset ();
     w->now_us = 1000000;
     w->rng = 42;
     w->corrupt_seq = -1;
@@ -180,8 +165,13 @@ s_image (world_t *w, uint32_t size)
 {
     w->size = size;
     w->image = (uint8_t *) malloc (size);
-    for (uint32_t i = 0; i < size; i++)
+    /* A well-formed application image when the size allows one (esp_ota_end
+     * verifies it as esp_image_verify does); raw bytes otherwise. */
+    size_t data = app_image_init (w->image, size);
+    for (uint32_t i = data ? APP_IMAGE_DATA_OFF : 0; i < (data ? APP_IMAGE_DATA_OFF + data : size); i++)
         w->image[i] = (uint8_t) (i * 7 + (i >> 8));
+    if (data)
+        app_image_seal (w->image, size);
     w->eng = ota_engine_new (w->image, size, 77, "2.0.0", NULL, s_send, w);
 }
 
@@ -200,37 +190,51 @@ s_run (world_t *w, int limit_ms, uint32_t reboot_at)
             return st;
         if (reboot_at && !rebooted && w->resp.p.base >= reboot_at) {
             rebooted = true;
-            w->begun = false;         /* RAM state of the flash driver is gone too */
+            idf_fake_reboot ();       /* RAM state of the flash driver is gone too */
             s_boot_responder (w);
         }
     }
     return ota_engine_state (w->eng);
 }
 
+/* The push finished; if not, says why (the engine's error and what
+ * esp_ota_end's image verification found). */
+static void
+s_assert_done (world_t *w, ota_engine_state_t st)
+{
+    if (st != OTA_ENG_DONE)
+        fail_msg ("push did not complete: %s; esp_ota_end: %s; NOR writes that lost bits: %u",
+                  ota_engine_error (w->eng) ? ota_engine_error (w->eng) : "(no error)",
+                  idf_fake.ota.why[0] ? idf_fake.ota.why : "-", nor_flash_lost_bits_writes (idf_fake.flash));
+}
+
 static void
 s_check_written (world_t *w)
 {
-    assert_int_equal (w->written, w->size);
-    assert_memory_equal (w->flash, w->image, w->size);
-    assert_true (w->ended);
+    (void) w;
+    assert_int_equal (idf_fake.ota.wrote_size, w->size);
+    assert_memory_equal (idf_fake_slot (), w->image, w->size);
+    assert_int_equal (idf_fake.ota_end_rc, ESP_OK);
+    assert_true (idf_fake.boot_set > 0);
 }
 
 static void
 test_images_of_every_size_arrive_intact (void **state)
 {
     world_t *w = (world_t *) *state;
-    const uint32_t sizes[] = { 1, 100, 1024, 742 * 1024 };
+    /* Smaller than one chunk, a little over half a chunk, not a multiple of
+     * the chunk, the demo's size (esp_ota_end accepts only whole images,
+     * the smallest being APP_IMAGE_MIN). */
+    const uint32_t sizes[] = { APP_IMAGE_MIN, 112, 1024, 742 * 1024 };
     for (size_t i = 0; i < 4; i++) {
         if (i) {   /* a fresh responder and engine per size */
             ota_engine_destroy (&w->eng);
             free (w->image);
-            memset (w->kv, 0, sizeof w->kv);
-            w->kv_set = false;
-            w->ended = false;
+            idf_fake_reset ();
             s_boot_responder (w);
         }
         s_image (w, sizes[i]);
-        assert_int_equal (s_run (w, 600000, 0), OTA_ENG_DONE);
+        s_assert_done (w, s_run (w, 600000, 0));
         s_check_written (w);
         board_core_poll (&w->core);
     }
@@ -244,7 +248,7 @@ test_five_percent_loss_duplicates_and_reordering (void **state)
     w->dup_pct = 5;
     w->reorder = true;
     s_image (w, 300 * 1024);
-    assert_int_equal (s_run (w, 600000, 0), OTA_ENG_DONE);
+    s_assert_done (w, s_run (w, 600000, 0));
     s_check_written (w);
     ota_engine_stats_t st;
     ota_engine_stats (w->eng, w->now_us / 1000, &st);
@@ -259,10 +263,46 @@ test_responder_reboot_mid_push_resumes (void **state)
 {
     world_t *w = (world_t *) *state;
     s_image (w, 200 * 1024);
-    assert_int_equal (s_run (w, 600000, 500), OTA_ENG_DONE);
+    s_assert_done (w, s_run (w, 600000, 500));
     s_check_written (w);
-    assert_int_equal (w->begin_calls, 1);     /* not started over */
-    assert_int_equal (w->resume_calls, 1);
+    assert_int_equal (idf_fake.ota_begun, 1);     /* not started over */
+    assert_int_equal (idf_fake.ota_resumed, 1);
+}
+
+/* Progress is saved every OTA_PERSIST_EVERY chunks of 200 bytes; the board
+ * reboots right after the save at chunk 512, so the push resumes at byte
+ * 102400 = sector 25 exactly: that sector must be erased before it is
+ * written again (it holds an older image). */
+static void
+test_resume_over_nor_flash_at_a_sector_boundary (void **state)
+{
+    world_t *w = (world_t *) *state;
+    s_image (w, 200 * 1024);
+    s_assert_done (w, s_run (w, 600000, 512));
+    s_check_written (w);
+    assert_int_equal (idf_fake.ota_resumed, 1);
+    assert_int_equal (w->resp.stats.resumes, 1);
+    uint32_t sector = (IDF_FAKE_OTA1_ADDR + 512u * OTA_CHUNK_MAX) / NOR_FLASH_SECTOR;
+    assert_true (nor_flash_erase_count (idf_fake.flash, sector) >= 1);
+}
+
+/* Reboot after the save at chunk 992: the push resumes at byte 198400, 1792
+ * bytes into sector 48. The rest of that sector was erased before the
+ * reboot and must not be erased again (it holds written data); the sectors
+ * after it must be. */
+static void
+test_resume_over_nor_flash_mid_sector (void **state)
+{
+    world_t *w = (world_t *) *state;
+    s_image (w, 300 * 1024);
+    s_assert_done (w, s_run (w, 600000, 1000));
+    s_check_written (w);
+    assert_int_equal (idf_fake.ota_resumed, 1);
+    uint32_t resume_at = 992u * OTA_CHUNK_MAX;
+    assert_true (resume_at % NOR_FLASH_SECTOR != 0);
+    uint32_t sector = (IDF_FAKE_OTA1_ADDR + resume_at) / NOR_FLASH_SECTOR;
+    assert_int_equal (nor_flash_erase_count (idf_fake.flash, sector), 1);
+    assert_true (nor_flash_erase_count (idf_fake.flash, sector + 1) >= 1);
 }
 
 static void
@@ -275,7 +315,8 @@ test_corrupted_image_is_refused_and_old_firmware_kept (void **state)
     assert_int_equal (st, OTA_ENG_FAILED);
     assert_non_null (strstr (ota_engine_error (w->eng), "CRC"));
     assert_false (w->booted_new);
-    assert_false (w->ended);          /* the slot was never finalised */
+    assert_int_equal (idf_fake.ota_ended, 0);     /* the slot was never finalised */
+    assert_int_equal (idf_fake.boot_set, 0);
 }
 
 static void
@@ -285,7 +326,7 @@ test_image_larger_than_slot_refused_before_erase (void **state)
     s_image (w, SLOT + 1);
     assert_int_equal (s_run (w, 10000, 0), OTA_ENG_FAILED);
     assert_non_null (strstr (ota_engine_error (w->eng), "larger than the OTA slot"));
-    assert_int_equal (w->begin_calls, 0);
+    assert_int_equal (idf_fake.ota_begun, 0);
 }
 
 static void
@@ -333,6 +374,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_images_of_every_size_arrive_intact, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_five_percent_loss_duplicates_and_reordering, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_responder_reboot_mid_push_resumes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_resume_over_nor_flash_at_a_sector_boundary, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_resume_over_nor_flash_mid_sector, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_corrupted_image_is_refused_and_old_firmware_kept, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_image_larger_than_slot_refused_before_erase, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_done_reboots_into_new_image, s_setup, s_teardown),

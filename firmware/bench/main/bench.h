@@ -33,6 +33,12 @@ typedef struct {
     uint8_t data[250];
 } bench_rx_t;
 
+/* The responder's flash session on ESP-IDF (bench_ota.c). */
+typedef struct {
+    esp_ota_handle_t handle;
+    bool open;
+} bench_ota_t;
+
 typedef struct {
     board_core_t core;
     QueueHandle_t rx_queue;
@@ -46,8 +52,7 @@ typedef struct {
     bool confirmed;                    /* rollback cancelled (or not needed) */
     uint8_t uart_buf[256];
     ota_responder_t ota;               /* static: nothing allocated per chunk */
-    esp_ota_handle_t ota_handle;
-    bool ota_open;
+    bench_ota_t ota_io;
 } bench_t;
 
 /* Brings up NVS, Wi-Fi (station, not connected), ESP-NOW, UART0 and the core,
@@ -55,6 +60,9 @@ typedef struct {
 esp_err_t bench_init (bench_t *self);
 /* Plugs the OTA responder into the core (bench_ota.c). */
 void bench_ota_init (bench_t *self);
+/* The responder's ota_flash_t on esp_ota_* and NVS, over the session IO
+ * (bench_ota.c; host tests run the OTA core on it). */
+void bench_ota_flash (bench_ota_t *io, ota_flash_t *out);
 /* One turn of the loop: UART bytes in (waiting up to WAIT_MS), radio frames
  * in, core timers, rollback confirmation. */
 void bench_step (bench_t *self, uint32_t wait_ms);

@@ -24,41 +24,49 @@ s_slot_size (void *ctx)
 static int
 s_begin (void *ctx, uint32_t image_size)
 {
-    bench_t *self = (bench_t *) ctx;
+    bench_ota_t *self = (bench_ota_t *) ctx;
     (void) image_size;
     const esp_partition_t *next = esp_ota_get_next_update_partition (NULL);
     /* Sequential writes: the slot is erased sector by sector as data
      * arrives, never in one long erase that would trip the task watchdog. */
-    if (!next || esp_ota_begin (next, OTA_WITH_SEQUENTIAL_WRITES, &self->ota_handle) != ESP_OK)
+    if (!next || esp_ota_begin (next, OTA_WITH_SEQUENTIAL_WRITES, &self->handle) != ESP_OK)
         return -1;
-    self->ota_open = true;
+    self->open = true;
     return 0;
 }
 
 static int
 s_resume (void *ctx, uint32_t image_size, uint32_t offset)
 {
-    bench_t *self = (bench_t *) ctx;
+    bench_ota_t *self = (bench_ota_t *) ctx;
+    (void) image_size;
     const esp_partition_t *next = esp_ota_get_next_update_partition (NULL);
-    if (!next || esp_ota_resume (next, image_size, offset, &self->ota_handle) != ESP_OK)
+    /* erase_size must be OTA_WITH_SEQUENTIAL_WRITES: esp_ota_resume sets
+     * need_erase only for that value (esp_ota_ops.c, v5.5), and esp_ota_write
+     * then erases each sector it enters — the one it resumes in is left
+     * alone, as it was erased before the reboot. Any other value (the image
+     * size, say) erases nothing: the writes land on the older image still in
+     * the slot, NOR flash can only clear bits, and esp_ota_end refuses the
+     * result. */
+    if (!next || esp_ota_resume (next, OTA_WITH_SEQUENTIAL_WRITES, offset, &self->handle) != ESP_OK)
         return -1;
-    self->ota_open = true;
+    self->open = true;
     return 0;
 }
 
 static int
 s_write (void *ctx, const uint8_t *data, size_t len)
 {
-    bench_t *self = (bench_t *) ctx;
-    return self->ota_open && esp_ota_write (self->ota_handle, data, len) == ESP_OK ? 0 : -1;
+    bench_ota_t *self = (bench_ota_t *) ctx;
+    return self->open && esp_ota_write (self->handle, data, len) == ESP_OK ? 0 : -1;
 }
 
 static int
 s_end (void *ctx)
 {
-    bench_t *self = (bench_t *) ctx;
-    self->ota_open = false;
-    return esp_ota_end (self->ota_handle) == ESP_OK ? 0 : -1;   /* validates the image */
+    bench_ota_t *self = (bench_ota_t *) ctx;
+    self->open = false;
+    return esp_ota_end (self->handle) == ESP_OK ? 0 : -1;   /* validates the image */
 }
 
 static int
@@ -72,10 +80,10 @@ s_set_boot (void *ctx)
 static void
 s_abort (void *ctx)
 {
-    bench_t *self = (bench_t *) ctx;
-    if (self->ota_open)
-        esp_ota_abort (self->ota_handle);
-    self->ota_open = false;
+    bench_ota_t *self = (bench_ota_t *) ctx;
+    if (self->open)
+        esp_ota_abort (self->handle);
+    self->open = false;
 }
 
 static int
@@ -106,9 +114,16 @@ s_kv_set (void *ctx, const void *buf, size_t len)
 }
 
 void
+bench_ota_flash (bench_ota_t *io, ota_flash_t *out)
+{
+    *out = (ota_flash_t) { io, s_slot_size, s_begin, s_resume, s_write, s_end, s_set_boot, s_abort,
+                           s_kv_get, s_kv_set };
+}
+
+void
 bench_ota_init (bench_t *self)
 {
-    ota_flash_t flash = { self, s_slot_size, s_begin, s_resume, s_write, s_end, s_set_boot, s_abort,
-                          s_kv_get, s_kv_set };
+    ota_flash_t flash;
+    bench_ota_flash (&self->ota_io, &flash);
     ota_responder_init (&self->ota, &self->core, &flash);
 }

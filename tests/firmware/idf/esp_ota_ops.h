@@ -8,7 +8,9 @@
 #define OTA_SIZE_UNKNOWN 0xffffffff
 #define OTA_WITH_SEQUENTIAL_WRITES 0xfffffffe
 #define ESP_ERR_OTA_BASE 0x1500
+#define ESP_ERR_OTA_PARTITION_CONFLICT (ESP_ERR_OTA_BASE + 0x01)
 #define ESP_ERR_OTA_VALIDATE_FAILED (ESP_ERR_OTA_BASE + 0x03)
+#define ESP_ERR_OTA_ROLLBACK_INVALID_STATE (ESP_ERR_OTA_BASE + 0x06)
 typedef uint32_t esp_ota_handle_t;
 typedef enum {
     ESP_OTA_IMG_NEW = 0x0U,

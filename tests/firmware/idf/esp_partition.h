@@ -3,6 +3,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "esp_err.h"
+/* spi_flash_mmap.h (included by esp_partition.h in v5.5) */
+#define ESP_ERR_FLASH_BASE 0x6000
+#define ESP_ERR_FLASH_OP_FAIL (ESP_ERR_FLASH_BASE + 1)
 typedef enum { ESP_PARTITION_TYPE_APP = 0x00, ESP_PARTITION_TYPE_DATA = 0x01, ESP_PARTITION_TYPE_ANY = 0xff } esp_partition_type_t;
 typedef enum {
     ESP_PARTITION_SUBTYPE_APP_FACTORY = 0x00,
