@@ -38,6 +38,14 @@ for c in firmware/*/main/*.c; do
     fi
 done
 
+# The tick rate is a project setting: the glue must build (and its waits stay
+# nonzero, tests/firmware/tick_check.h) at the default 100 Hz and at 1000 Hz.
+for c in firmware/*/main/*.c; do
+    if ! gcc $GLUEFLAGS -DCONFIG_FREERTOS_HZ=1000 -c "$c" -o "$out/hz1000.o"; then
+        echo "FAIL: $c does not compile at CONFIG_FREERTOS_HZ=1000"; fail=1
+    fi
+done
+
 for c in tests/firmware/mismatch/*.c; do
     if gcc $GLUEFLAGS -c "$c" -o "$out/mismatch.o" 2>/dev/null; then
         echo "FAIL: $c compiled, so the stand-in headers would not catch that mismatch"; fail=1

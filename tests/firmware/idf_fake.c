@@ -23,6 +23,8 @@
 
 idf_fake_t idf_fake;
 
+static BaseType_t s_queue_put (QueueHandle_t q, const void *item);
+
 void
 idf_fake_reset (void)
 {
@@ -55,11 +57,18 @@ idf_fake_slot (void)
     return nor_flash_data (idf_fake.flash) + IDF_FAKE_OTA1_ADDR;
 }
 
+/* The UART driver's RX interrupt: bytes into the ring buffer, a UART_DATA
+ * event (with how many arrived) into the event queue. */
 void
 idf_fake_uart_push (const void *data, size_t len)
 {
     memcpy (idf_fake.uart_in + idf_fake.uart_in_len, data, len);
     idf_fake.uart_in_len += len;
+    if (idf_fake.uart_events) {
+        uart_event_t ev = { .type = UART_DATA, .size = len };
+        if (s_queue_put (idf_fake.uart_events, &ev) != pdTRUE)
+            idf_fake.uart_events_lost++;
+    }
 }
 
 const char *esp_err_to_name (esp_err_t code) { return code == ESP_OK ? "ESP_OK" : "ESP_FAIL"; }
@@ -70,11 +79,53 @@ _esp_error_check_failed (esp_err_t rc, const char *file, int line, const char *f
     abort ();
 }
 
-/* --- FreeRTOS ---------------------------------------------------------- */
-struct QueueDefinition {
-    uint8_t *storage;
-    UBaseType_t len, item, head, count;
-};
+/* --- FreeRTOS ----------------------------------------------------------
+ * FreeRTOS-Kernel V10.5.1 as ESP-IDF v5.5 ships it (queue.c, tasks.c):
+ * queues copy items in and out, a queue that belongs to a queue set posts
+ * its handle to the set on every send, a blocking call waits the given
+ * number of ticks at configTICK_RATE_HZ. The fake has one task, so a wait
+ * that nobody can end just advances the clock by its ticks. */
+static void
+s_wait_ticks (TickType_t ticks, const char *what)
+{
+    if (ticks == 0 && !idf_fake.zero_tick_waits++)
+        snprintf (idf_fake.zero_tick_where, sizeof idf_fake.zero_tick_where, "%s with 0 ticks", what);
+    idf_fake.now_us += (int64_t) ticks * 1000000 / configTICK_RATE_HZ;
+}
+
+uint32_t
+idf_fake_ms_to_ticks (uint64_t ms, const char *where)
+{
+    uint32_t ticks = (uint32_t) (ms * configTICK_RATE_HZ / 1000u);
+    if (ms && !ticks && !idf_fake.zero_tick_waits++)
+        snprintf (idf_fake.zero_tick_where, sizeof idf_fake.zero_tick_where,
+                  "pdMS_TO_TICKS(%llu) = 0 ticks at %d Hz at %s", (unsigned long long) ms, configTICK_RATE_HZ, where);
+    return ticks;
+}
+
+static void
+s_queue_init (struct QueueDefinition *q, uint8_t *storage, UBaseType_t len, UBaseType_t item)
+{
+    *q = (struct QueueDefinition) { storage, len, item, 0, 0, NULL };
+}
+
+static BaseType_t
+s_queue_put (QueueHandle_t q, const void *item)
+{
+    if (q->count == q->len)
+        return pdFALSE;
+    if (q->item && item)
+        memcpy (q->storage + ((q->head + q->count) % q->len) * q->item, item, q->item);
+    q->count++;
+    if (q->set) {
+        /* configASSERT in prvNotifyQueueSetContainer: the set never overflows
+         * when its length is the sum of its members' lengths. */
+        if (q->set->count == q->set->len)
+            abort ();
+        s_queue_put (q->set, &q);
+    }
+    return pdTRUE;
+}
 
 QueueHandle_t
 xQueueCreateStatic (const UBaseType_t uxQueueLength, const UBaseType_t uxItemSize, uint8_t *pucQueueStorage,
@@ -82,55 +133,90 @@ xQueueCreateStatic (const UBaseType_t uxQueueLength, const UBaseType_t uxItemSiz
 {
     struct QueueDefinition *q = (struct QueueDefinition *) pxQueueBuffer;
     _Static_assert (sizeof (struct QueueDefinition) <= sizeof (StaticQueue_t), "queue fits");
-    *q = (struct QueueDefinition) { pucQueueStorage, uxQueueLength, uxItemSize, 0, 0 };
+    s_queue_init (q, pucQueueStorage, uxQueueLength, uxItemSize);
     return q;
 }
 
 BaseType_t
 xQueueSend (QueueHandle_t q, const void *const item, TickType_t wait)
 {
-    (void) wait;
-    if (q->count == q->len)
-        return pdFALSE;
-    memcpy (q->storage + ((q->head + q->count) % q->len) * q->item, item, q->item);
-    q->count++;
-    return pdTRUE;
+    (void) wait;     /* only ISR-like callers in the glue, which never wait */
+    return s_queue_put (q, item);
 }
 
 BaseType_t
 xQueueReceive (QueueHandle_t q, void *const out, TickType_t wait)
 {
-    (void) wait;
-    if (!q->count)
+    if (!q->count) {
+        if (wait)
+            s_wait_ticks (wait, "xQueueReceive");
         return pdFALSE;
+    }
     memcpy (out, q->storage + q->head * q->item, q->item);
     q->head = (q->head + 1) % q->len;
     q->count--;
     return pdTRUE;
 }
 
+BaseType_t
+xQueueReset (QueueHandle_t q)
+{
+    q->head = q->count = 0;
+    return pdPASS;
+}
+
+QueueSetHandle_t
+xQueueCreateSet (const UBaseType_t len)
+{
+    if (idf_fake.sets_used == IDF_FAKE_MAX_SETS)
+        return NULL;
+    int i = idf_fake.sets_used++;
+    s_queue_init (&idf_fake.sets[i], (uint8_t *) idf_fake.set_storage[i], len < IDF_FAKE_SET_LEN ? len : IDF_FAKE_SET_LEN,
+                  sizeof (QueueSetMemberHandle_t));
+    return &idf_fake.sets[i];
+}
+
+/* queue.c: only an empty queue that is in no set can be added. */
+BaseType_t
+xQueueAddToSet (QueueSetMemberHandle_t member, QueueSetHandle_t set)
+{
+    if (member->set || member->count)
+        return pdFAIL;
+    member->set = set;
+    return pdPASS;
+}
+
+QueueSetMemberHandle_t
+xQueueSelectFromSet (QueueSetHandle_t set, const TickType_t wait)
+{
+    QueueSetMemberHandle_t member = NULL;
+    if (!set->count) {
+        s_wait_ticks (wait, "xQueueSelectFromSet");
+        return NULL;
+    }
+    xQueueReceive (set, &member, 0);
+    return member;
+}
+
 SemaphoreHandle_t
 xSemaphoreCreateBinaryStatic (StaticSemaphore_t *buf)
 {
     struct QueueDefinition *q = (struct QueueDefinition *) buf;
-    *q = (struct QueueDefinition) { NULL, 1, 0, 0, 0 };
+    s_queue_init (q, NULL, 1, 0);
     return q;
 }
 
 BaseType_t
 xSemaphoreGive (SemaphoreHandle_t s)
 {
-    if (s->count)
-        return pdFALSE;
-    s->count = 1;
-    return pdTRUE;
+    return s_queue_put (s, NULL);
 }
 
 BaseType_t
 xSemaphoreTake (SemaphoreHandle_t s, TickType_t wait)
 {
     if (!s->count) {
-        idf_fake.now_us += (int64_t) wait * 1000 * portTICK_PERIOD_MS;
+        s_wait_ticks (wait, "xSemaphoreTake");
         return pdFALSE;
     }
     s->count = 0;
@@ -145,8 +231,9 @@ xTaskCreate (TaskFunction_t fn, const char *const name, const uint32_t stack, vo
     return pdPASS;
 }
 
-void vTaskDelay (const TickType_t ticks) { idf_fake.now_us += (int64_t) ticks * 1000 * portTICK_PERIOD_MS; }
-TickType_t xTaskGetTickCount (void) { return (TickType_t) (idf_fake.now_us / 1000 / portTICK_PERIOD_MS); }
+/* tasks.c: vTaskDelay(0) only yields. */
+void vTaskDelay (const TickType_t ticks) { s_wait_ticks (ticks, "vTaskDelay"); }
+TickType_t xTaskGetTickCount (void) { return (TickType_t) (idf_fake.now_us * configTICK_RATE_HZ / 1000000); }
 
 /* --- system ------------------------------------------------------------ */
 void
@@ -244,11 +331,31 @@ esp_now_send (const uint8_t *mac, const uint8_t *data, size_t len)
 }
 
 /* --- UART -------------------------------------------------------------- */
+/* uart.c (v5.5): with a queue size and a handle pointer, the driver creates
+ * the event queue and hands it out. */
 esp_err_t
 uart_driver_install (uart_port_t uart_num, int rx, int tx, int queue_size, QueueHandle_t *q, int flags)
 {
-    (void) rx; (void) tx; (void) queue_size; (void) q; (void) flags;
-    return uart_num == UART_NUM_0 ? ESP_OK : ESP_FAIL;
+    (void) tx; (void) flags;
+    if (uart_num != UART_NUM_0 || rx <= 128)
+        return ESP_FAIL;
+    if (queue_size > 0 && q) {
+        if (queue_size > IDF_FAKE_UART_EVENTS)
+            return ESP_ERR_NO_MEM;
+        static struct QueueDefinition events;
+        s_queue_init (&events, (uint8_t *) idf_fake.uart_event_storage, (UBaseType_t) queue_size, sizeof (uart_event_t));
+        idf_fake.uart_events = &events;
+        *q = &events;
+    }
+    return ESP_OK;
+}
+
+esp_err_t
+uart_flush_input (uart_port_t uart_num)
+{
+    (void) uart_num;
+    idf_fake.uart_in_pos = idf_fake.uart_in_len;
+    return ESP_OK;
 }
 esp_err_t uart_param_config (uart_port_t uart_num, const uart_config_t *cfg) { (void) uart_num; return cfg->baud_rate > 0 ? ESP_OK : ESP_FAIL; }
 void uart_vfs_dev_use_driver (int uart_num) { (void) uart_num; }
@@ -270,7 +377,8 @@ uart_read_bytes (uart_port_t uart_num, void *buf, uint32_t length, uint32_t tick
     (void) uart_num;
     size_t avail = idf_fake.uart_in_len - idf_fake.uart_in_pos;
     if (!avail) {
-        idf_fake.now_us += (int64_t) ticks * 1000 * portTICK_PERIOD_MS;
+        if (ticks)
+            s_wait_ticks (ticks, "uart_read_bytes");
         return 0;
     }
     size_t n = avail < length ? avail : length;

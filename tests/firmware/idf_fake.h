@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include "esp_now.h"
 #include "esp_ota_ops.h"
+#include "driver/uart.h"
+#include "freertos/queue.h"
 #include "firmware/sim/nor_flash.h"
 #include "firmware/sim/sim_ota.h"
 
@@ -16,6 +18,16 @@
 #define IDF_FAKE_OTA0_ADDR 0x100000u
 #define IDF_FAKE_OTA1_ADDR 0x280000u
 #define IDF_FAKE_OTA_SIZE 0x180000u
+#define IDF_FAKE_MAX_SETS 2
+#define IDF_FAKE_SET_LEN 64
+#define IDF_FAKE_UART_EVENTS 32
+
+/* A FreeRTOS queue as the fake keeps it (semaphores and sets are queues). */
+struct QueueDefinition {
+    uint8_t *storage;
+    UBaseType_t len, item, head, count;
+    struct QueueDefinition *set;       /* the queue set this queue belongs to */
+};
 
 typedef struct {
     /* UART0: bytes the host sends (consumed by uart_read_bytes) and what
@@ -24,6 +36,15 @@ typedef struct {
     size_t uart_in_len, uart_in_pos;
     uint8_t uart_out[65536];
     size_t uart_out_len;
+    QueueHandle_t uart_events;            /* the driver's event queue, once installed */
+    uint64_t uart_event_storage[IDF_FAKE_UART_EVENTS * 3];
+    int uart_events_lost;
+    /* FreeRTOS: queue sets, and waits that came out as 0 ticks */
+    struct QueueDefinition sets[IDF_FAKE_MAX_SETS];
+    void *set_storage[IDF_FAKE_MAX_SETS][IDF_FAKE_SET_LEN];
+    int sets_used;
+    int zero_tick_waits;
+    char zero_tick_where[200];            /* the first one */
     /* ESP-NOW */
     esp_now_recv_cb_t recv_cb;
     esp_now_send_cb_t send_cb;

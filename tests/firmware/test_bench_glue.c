@@ -55,6 +55,23 @@ s_find (frames_t *f, uint8_t type)
 
 static bench_t s_bench;
 
+static void
+s_assert_no_zero_tick_waits (void)
+{
+    if (idf_fake.zero_tick_waits)
+        fail_msg ("%d wait(s) of 0 ticks at CONFIG_FREERTOS_HZ=%d; first: %s", idf_fake.zero_tick_waits,
+                  configTICK_RATE_HZ, idf_fake.zero_tick_where);
+}
+
+/* Every test: no wait in the glue came out as 0 ticks. */
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    s_assert_no_zero_tick_waits ();
+    return 0;
+}
+
 static int
 s_setup (void **state)
 {
@@ -219,16 +236,47 @@ test_ota_push_lands_in_the_next_slot_through_esp_ota (void **state)
     assert_true (idf_fake.nvs_len == sizeof (ota_progress_t));
 }
 
+/* At the default CONFIG_FREERTOS_HZ=100 a tick is 10 ms: a wait of 2 ms
+ * converted with pdMS_TO_TICKS is 0 ticks, so the task never blocks, spins at
+ * 100 % and starves the idle task (task watchdog). The loop, the radio's
+ * NO_MEM back-off and the wait for the send callback must all block for at
+ * least one tick. */
+static void
+test_no_wait_rounds_to_zero_ticks (void **state)
+{
+    (void) state;
+    int64_t t0 = idf_fake.now_us;
+    bench_loop_once (&s_bench);                 /* nothing to do: it must block */
+    s_assert_no_zero_tick_waits ();
+    int64_t tick_us = 1000000 / configTICK_RATE_HZ;
+    assert_true (idf_fake.now_us - t0 >= tick_us);
+    uint8_t air[ESPNOW_MAX_FRAME];
+    size_t air_len = espnow_frame_encode (air, sizeof air, ESPNOW_T_APP, 7, "hello", 5);
+    uint8_t body[6 + ESPNOW_MAX_FRAME];
+    const uint8_t peer[6] = { 0x24, 0x6f, 0x28, 0xaa, 0xbb, 0xcc };
+    memcpy (body, peer, 6);
+    memcpy (body + 6, air, air_len);
+    uint8_t wire[LINK_MAX_WIRE];
+    size_t n = link_frame_encode (wire, sizeof wire, LINK_T_ESPNOW_SEND, 1, body, 6 + air_len);
+    idf_fake_uart_push (wire, n);
+    idf_fake.no_mem_left = 2;                   /* the back-off path */
+    for (int i = 0; i < 3; i++)
+        bench_loop_once (&s_bench);
+    assert_int_equal (idf_fake.sends, 1);
+    s_assert_no_zero_tick_waits ();
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup (test_boot_report_carries_version_partition_and_reset_reason, s_setup),
-        cmocka_unit_test_setup (test_host_frame_becomes_espnow_send, s_setup),
-        cmocka_unit_test_setup (test_espnow_receive_reaches_host_with_rssi, s_setup),
-        cmocka_unit_test_setup (test_receive_queue_overflow_drops_and_counts, s_setup),
-        cmocka_unit_test_setup (test_new_image_confirms_only_after_hearing_a_peer, s_setup),
-        cmocka_unit_test_setup (test_ota_push_lands_in_the_next_slot_through_esp_ota, s_setup),
+        cmocka_unit_test_setup_teardown (test_boot_report_carries_version_partition_and_reset_reason, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_host_frame_becomes_espnow_send, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_espnow_receive_reaches_host_with_rssi, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_receive_queue_overflow_drops_and_counts, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_new_image_confirms_only_after_hearing_a_peer, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_ota_push_lands_in_the_next_slot_through_esp_ota, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_no_wait_rounds_to_zero_ticks, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

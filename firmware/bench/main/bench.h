@@ -22,6 +22,12 @@
 #define BENCH_UART_BAUD 921600
 #define BENCH_WIFI_CHANNEL 1
 #define BENCH_RX_QUEUE_LEN 16
+#define BENCH_UART_EVENTS 20
+/* The loop sleeps until a UART event or a radio frame arrives, or this long
+ * at most (the core's timers: ACK delay, heartbeat, beacons). */
+#define BENCH_IDLE_WAIT_MS 10u
+/* Back-off after ESP_ERR_ESPNOW_NO_MEM. */
+#define BENCH_NO_MEM_BACKOFF_MS 2u
 /* The new image proves itself (and cancels the bootloader's rollback) once it
  * has heard a peer on the radio and stayed up this long. */
 #define BENCH_CONFIRM_AFTER_MS 5000u
@@ -41,6 +47,8 @@ typedef struct {
 
 typedef struct {
     board_core_t core;
+    QueueHandle_t uart_events;         /* the UART driver's event queue */
+    QueueSetHandle_t wake;             /* uart_events + rx_queue: what the loop blocks on */
     QueueHandle_t rx_queue;
     StaticQueue_t rx_queue_buf;
     uint8_t rx_storage[BENCH_RX_QUEUE_LEN * sizeof (bench_rx_t)];
@@ -49,6 +57,7 @@ typedef struct {
     volatile bool last_send_ok;
     uint32_t rx_dropped;               /* queue full in the Wi-Fi task */
     uint32_t send_timeouts;
+    uint32_t uart_overflows;           /* RX FIFO or ring buffer overflowed: bytes lost */
     bool confirmed;                    /* rollback cancelled (or not needed) */
     uint8_t uart_buf[256];
     ota_responder_t ota;               /* static: nothing allocated per chunk */
@@ -66,5 +75,16 @@ void bench_ota_flash (bench_ota_t *io, ota_flash_t *out);
 /* One turn of the loop: UART bytes in (waiting up to WAIT_MS), radio frames
  * in, core timers, rollback confirmation. */
 void bench_step (bench_t *self, uint32_t wait_ms);
+/* Milliseconds to FreeRTOS ticks, rounded up: pdMS_TO_TICKS truncates, and
+ * at the default CONFIG_FREERTOS_HZ=100 anything under 10 ms would be 0
+ * ticks, a wait that does not wait. Only 0 ms is 0 ticks. */
+static inline TickType_t
+bench_ticks (uint32_t ms)
+{
+    return (TickType_t) (((uint64_t) ms * configTICK_RATE_HZ + 999u) / 1000u);
+}
+
+/* What the bench task runs forever (bench_main.c). */
+void bench_loop_once (bench_t *self);
 
 #endif

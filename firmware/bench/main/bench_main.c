@@ -13,7 +13,7 @@ s_bench_task (void *arg)
 {
     bench_t *self = (bench_t *) arg;
     for (;;)
-        bench_step (self, 2);
+        bench_loop_once (self);
 }
 
 void

@@ -64,13 +64,13 @@ s_radio_send (void *ctx, const uint8_t mac[BOARD_MAC_LEN], const uint8_t *data, 
     }
     esp_err_t rc = esp_now_send (mac, data, len);
     for (int tries = 0; rc == ESP_ERR_ESPNOW_NO_MEM && tries < 5; tries++) {
-        vTaskDelay (pdMS_TO_TICKS (2));
+        vTaskDelay (bench_ticks (BENCH_NO_MEM_BACKOFF_MS));
         rc = esp_now_send (mac, data, len);
     }
     if (rc != ESP_OK)
         return -1;
     /* One frame in flight: wait for its callback before the next send. */
-    if (xSemaphoreTake (self->sent, pdMS_TO_TICKS (50)) != pdTRUE) {
+    if (xSemaphoreTake (self->sent, bench_ticks (50)) != pdTRUE) {
         self->send_timeouts++;
         return -1;
     }
@@ -157,9 +157,10 @@ s_wifi_init (void)
 /* UART0 carries the console and the link frames. Installing the driver and
  * pointing the console's VFS at it makes both go through one TX buffer; the
  * bench task is the only reader (nothing reads stdin), which avoids the
- * console-vs-uart_read_bytes fight. */
+ * console-vs-uart_read_bytes fight. The driver's event queue tells the task
+ * when bytes arrived, so it can sleep until then. */
 static esp_err_t
-s_uart_init (void)
+s_uart_init (bench_t *self)
 {
     uart_config_t cfg = {
         .baud_rate = BENCH_UART_BAUD,
@@ -169,12 +170,25 @@ s_uart_init (void)
         .flow_ctrl = UART_HW_FLOWCTRL_DISABLE,
         .source_clk = UART_SCLK_DEFAULT,
     };
-    esp_err_t rc = uart_driver_install (UART_NUM_0, 4096, 4096, 0, NULL, 0);
+    esp_err_t rc = uart_driver_install (UART_NUM_0, 4096, 4096, BENCH_UART_EVENTS, &self->uart_events, 0);
     if (rc != ESP_OK)
         return rc;
     if ((rc = uart_param_config (UART_NUM_0, &cfg)) != ESP_OK)
         return rc;
     uart_vfs_dev_use_driver (UART_NUM_0);
+    return ESP_OK;
+}
+
+/* One queue set over the UART events and the radio queue: the loop blocks
+ * on it and wakes for whichever comes first. Its length is the sum of its
+ * members' so it can never overflow (FreeRTOS asserts if it does). */
+static esp_err_t
+s_wake_init (bench_t *self)
+{
+    self->wake = xQueueCreateSet (BENCH_UART_EVENTS + BENCH_RX_QUEUE_LEN);
+    if (!self->wake || xQueueAddToSet (self->uart_events, self->wake) != pdPASS
+        || xQueueAddToSet (self->rx_queue, self->wake) != pdPASS)
+        return ESP_ERR_NO_MEM;
     return ESP_OK;
 }
 
@@ -187,7 +201,8 @@ bench_init (bench_t *self)
                                          &self->rx_queue_buf);
     self->sent = xSemaphoreCreateBinaryStatic (&self->sent_buf);
     esp_err_t rc;
-    if ((rc = s_nvs_init ()) != ESP_OK || (rc = s_uart_init ()) != ESP_OK
+    if ((rc = s_nvs_init ()) != ESP_OK || (rc = s_uart_init (self)) != ESP_OK
+        || (rc = s_wake_init (self)) != ESP_OK
         || (rc = s_wifi_init ()) != ESP_OK || (rc = esp_now_init ()) != ESP_OK
         || (rc = esp_now_register_recv_cb (s_on_recv)) != ESP_OK
         || (rc = esp_now_register_send_cb (s_on_sent)) != ESP_OK) {
@@ -232,15 +247,47 @@ s_confirm (bench_t *self)
     self->confirmed = true;
 }
 
+/* One UART event. Data: read everything buffered (an event may have been
+ * dropped when the event queue was full, its bytes are still there).
+ * Overflow: the driver lost bytes; the frame reader resynchronises, we
+ * count it. */
+static void
+s_uart_event (bench_t *self)
+{
+    uart_event_t ev;
+    if (xQueueReceive (self->uart_events, &ev, 0) != pdTRUE)
+        return;
+    if (ev.type == UART_FIFO_OVF || ev.type == UART_BUFFER_FULL) {
+        self->uart_overflows++;
+        uart_flush_input (UART_NUM_0);
+        return;
+    }
+    if (ev.type != UART_DATA)
+        return;
+    int n;
+    while ((n = uart_read_bytes (UART_NUM_0, self->uart_buf, sizeof self->uart_buf, 0)) > 0)
+        board_core_uart_in (&self->core, self->uart_buf, (size_t) n);
+}
+
 void
 bench_step (bench_t *self, uint32_t wait_ms)
 {
-    int n = uart_read_bytes (UART_NUM_0, self->uart_buf, sizeof self->uart_buf, pdMS_TO_TICKS (wait_ms));
-    if (n > 0)
-        board_core_uart_in (&self->core, self->uart_buf, (size_t) n);
-    bench_rx_t rx;
-    while (xQueueReceive (self->rx_queue, &rx, 0) == pdTRUE)
-        board_core_radio_in (&self->core, rx.src, rx.rssi, rx.data, rx.len);
+    /* Exactly one item is taken from the member the set names, as FreeRTOS
+     * requires of queue sets. */
+    QueueSetMemberHandle_t who = xQueueSelectFromSet (self->wake, bench_ticks (wait_ms));
+    if (who == self->uart_events)
+        s_uart_event (self);
+    else if (who == self->rx_queue) {
+        bench_rx_t rx;
+        if (xQueueReceive (self->rx_queue, &rx, 0) == pdTRUE)
+            board_core_radio_in (&self->core, rx.src, rx.rssi, rx.data, rx.len);
+    }
     board_core_poll (&self->core);
     s_confirm (self);
+}
+
+void
+bench_loop_once (bench_t *self)
+{
+    bench_step (self, BENCH_IDLE_WAIT_MS);
 }

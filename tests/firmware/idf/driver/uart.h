@@ -1,4 +1,5 @@
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "esp_err.h"
@@ -20,6 +21,25 @@ typedef struct {
     uint8_t rx_flow_ctrl_thresh;
     uart_sclk_t source_clk;
 } uart_config_t;
+/* components/esp_driver_uart/include/driver/uart.h (v5.5) */
+typedef enum {
+    UART_DATA,
+    UART_BREAK,
+    UART_BUFFER_FULL,
+    UART_FIFO_OVF,
+    UART_FRAME_ERR,
+    UART_PARITY_ERR,
+    UART_DATA_BREAK,
+    UART_PATTERN_DET,
+    UART_WAKEUP,
+    UART_EVENT_MAX,
+} uart_event_type_t;
+typedef struct {
+    uart_event_type_t type;
+    size_t size;
+    bool timeout_flag;
+} uart_event_t;
+esp_err_t uart_flush_input(uart_port_t uart_num);
 esp_err_t uart_driver_install(uart_port_t uart_num, int rx_buffer_size, int tx_buffer_size, int queue_size, QueueHandle_t *uart_queue, int intr_alloc_flags);
 esp_err_t uart_param_config(uart_port_t uart_num, const uart_config_t *uart_config);
 int uart_write_bytes(uart_port_t uart_num, const void *src, size_t size);
