@@ -30,8 +30,8 @@ row $A llamacpp s2-bad-truth true false 0.4 unparseable 41
 row $B mlx s2-bad-truth true false 0.3 judge_unavailable 26
 row $A llamacpp s3-one-formed false false 0 not_asked 42
 row $B mlx s3-one-formed true false 0.5 scored 27
-row $A llamacpp a1-audio true true 0.9 not_asked 43 ',"wer":0.1,"wer_sub":1,"wer_del":0,"wer_ins":0,"wer_ref_words":10'
-row $B mlx a1-audio true true 0.8 not_asked 28 ',"wer":0.2,"wer_sub":1,"wer_del":1,"wer_ins":0,"wer_ref_words":10'
+row $A llamacpp a1-audio true true 0.9 not_asked 43 ',"kind":"audio","wer":0.1,"wer_sub":1,"wer_del":0,"wer_ins":0,"wer_ref_words":10'
+row $B mlx a1-audio true true 0.8 not_asked 28 ',"kind":"audio","wer":0.2,"wer_sub":1,"wer_del":1,"wer_ins":0,"wer_ref_words":10'
 # A cohort whose every request failed: empty figures, not a crash or NaN.
 printf '{"key":"down/qwen3-8b|quality|s1-good|1","cohort":"down/qwen3-8b","backend":"down","model":"qwen3-8b","bucket":"quality","scenario":"s1-good","rep":1,"outcome":"error","error_class":"connect"}\n' >>"$sweep/rows.jsonl"
 # A torn last line (a kill mid-write) is skipped, not fatal.
@@ -77,6 +77,15 @@ echo "$out" | grep -q '^8 completions to score, 0 already' || fail "another rate
 echo "ok: resumable (B2 next), order kept, per rater"
 
 # --- report ------------------------------------------------------------------
+# Known human scores for the figures below (the blind order above is random):
+# s1-good of A scored 5 (-> 1.0) and of B scored 2 (-> 0.25) by two raters
+# each, so their mean is the same.
+{
+    printf '{"key":"%s|quality|s1-good|1","rater":"r1","score":5}\n' "$A"
+    printf '{"key":"%s|quality|s1-good|1","rater":"r2","score":5}\n' "$A"
+    printf '{"key":"%s|quality|s1-good|1","rater":"r1","score":1}\n' "$B"
+    printf '{"key":"%s|quality|s1-good|1","rater":"r2","score":3}\n' "$B"
+} >"$sweep/blind/scores.jsonl"
 out=$("$LABCTL" eval report "$sweep" 2>&1) || fail "report: $out"
 md="$sweep/report.md"; html="$sweep/report.html"
 [ -s "$md" ] && [ -s "$html" ] || fail "no report files: $out"
@@ -97,26 +106,31 @@ grep -q '^| s2-bad-truth | SUSPECT truth definition |' "$md" || fail "s2 not fla
 grep -q '^| s1-good |  |' "$md" || fail "s1 flagged: $(grep s1 "$md")"
 grep -q '^| s3-one-formed |  | 0/1 | 1 | – | 0/1 |$' "$md" || fail "s3 (only one cohort well-formed; per-cohort columns): $(grep s3 "$md")"
 grep -q '^| a1-audio |  |' "$md" || fail "the audio scenario flagged: $(grep a1 "$md")"
-# Cohort A: quality mean (1 + 0.4 + 0 + 0.9) / 4 = 0.575; one format failure;
-# verifier 2/3 (well-formed answers only); judge 1 scored / 1 unparseable / 0 unavailable; WER 1/10.
+# Cohort A: row quality blends the composite with the human score half and
+# half: s1 (1.0 + 1.0) / 2 = 1.0, so (1.0 + 0.4 + 0 + 0.9) / 4 = 0.575; one
+# format failure; verifier 2/3 (well-formed answers only); judge 1 scored /
+# 1 unparseable / 0 unavailable; WER 1/10.
 line=$(grep '^| llamacpp/qwen3-8b |' "$md" | head -n 1)
 echo "$line" | grep -q '| 4/0 | 0.575 | 1 | 2/3 | 0 | 1/1/0 |' || fail "cohort A figures: $line"
 echo "$line" | grep -q '| 0.100 |' || fail "cohort A WER: $line"
+# Cohort B: s1 0.5 * 0.9 + 0.5 * 0.25 = 0.575, so (0.575 + 0.3 + 0.5 + 0.8) / 4 = 0.54375.
 line=$(grep '^| mlx/qwen3-8b |' "$md" | head -n 1)
-echo "$line" | grep -q '| 4/0 | 0.625 | 0 | 2/4 | 0 | 2/0/1 |' || fail "cohort B figures: $line"
+echo "$line" | grep -q '| 4/0 | 0.544 | 0 | 2/4 | 0 | 2/0/1 |' || fail "cohort B figures: $line"
 echo "$line" | grep -q '| 0.200 |' || fail "cohort B WER: $line"
-# Human blind scores joined by key (tester's 8 and nothing from "other").
-grep '^| llamacpp/qwen3-8b |' "$md" | head -n 1 | grep -q '([0-9])' || fail "no human scores in the report"
+grep '^| llamacpp/qwen3-8b |' "$md" | head -n 1 | grep -q '5.00 (1)' || fail "human scores in the report"
 grep -q 'not a single JSON object | 1 |' "$md" || fail "format failure causes missing"
-# The decision matrix with the default weights: A normalised to B is quality
-# 0.575/0.625, decode 400/450, TTFT 26.5/41.5, RSS 26000/34000, so A scores
-# 0.40*0.92 + 0.25*0.889 + 0.20*0.639 + 0.15*0.765 = 0.833 and B 1.000.
-grep -q '^Verdict qwen3-8b: migrate (mlx/qwen3-8b over llamacpp/qwen3-8b: +0.167, threshold 0.05)' "$md" \
+# The decision with the default weights (speed from the text rows only): A
+# normalised to B is quality 1, decode 400/450, TTFT 26/41, memory
+# 26000/34000, so A scores 0.40 + 0.25*0.8889 + 0.20*0.6341 + 0.15*0.7647 =
+# 0.8638 and B 0.40*(0.54375/0.575) + 0.60 = 0.9783: +0.115. Audio drops
+# 0.9 -> 0.8, exactly the 0.10 margin: not blocked.
+grep -q '^Verdict qwen3-8b (llamacpp/qwen3-8b -> mlx/qwen3-8b): migrate (score +0.115, errors 0.0 % / 0.0 %, data complete). Capabilities: triage 0.467 vs 0.458, audio WER 0.100 vs 0.200.' "$md" \
     || fail "verdict: $(grep Verdict "$md")"
 grep -q 'also among the judged models' "$md" || fail "the judge judging itself is not said"
 grep -q '1 torn lines skipped' "$md" || fail "the torn line is not reported"
 grep -q 'nan\|NaN' "$md" "$html" && fail "NaN in the report"
-grep -q '^| down/qwen3-8b | 0/1 | – |' "$md" || fail "the all-errors cohort: $(grep down/ "$md")"
+# Its failed request counts against it: quality 0, not a dash.
+grep -q '^| down/qwen3-8b | 0/1 | 0.000 |' "$md" || fail "the all-errors cohort: $(grep down/ "$md")"
 echo "ok: report (Markdown + HTML, 3 SVG plots), suspect truth flag on s2 only, judge self-bias noted"
 
 # Bad arguments and a missing sweep are clear errors.

@@ -6,7 +6,7 @@ EVALRUN_SRC := services/eval-runner/eval_sse.c services/eval-runner/eval_metrics
                services/eval-runner/eval_sweep.c services/eval-runner/eval_summary.c \
                services/labsim/labsim_llm_model.c
 $(eval $(call add_lib,evalrun,$(EVALRUN_SRC)))
-$(eval $(call add_prog,eval-runner,services/eval-runner/main.c,evalrun evalq bus))
+$(eval $(call add_prog,eval-runner,services/eval-runner/main.c,evala evalrun evalq bus))
 LABCTL_SRC += services/labctl/labctl_eval.c
 # Fuzz targets for the runner's parsers (SSE stream, OpenAI JSON).
 $(eval $(call add_fuzz,fuzz_sse,fuzz/fuzz_sse.c services/eval-runner/eval_sse.c services/eval-runner/eval_openai.c services/eval-runner/eval_request.c services/eval-runner/eval_metrics.c,))

@@ -36,6 +36,7 @@ s_load_cohorts (eval_plan_t *plan, lab_config_t *cfg, char *err, size_t errlen)
     zconfig_t *pairs = zconfig_locate (lab_config_root (cfg), "pairs");
     for (zconfig_t *p = pairs ? zconfig_child (pairs) : NULL; p; p = zconfig_next (p)) {
         char *members = strdup (zconfig_value (p)), *save = NULL;
+        int role = 0;
         for (char *m = strtok_r (members, " ,", &save); m; m = strtok_r (NULL, " ,", &save)) {
             size_t i;
             for (i = 0; i < plan->ncohorts && strcmp (plan->cohorts[i].name, m); i++)
@@ -46,6 +47,7 @@ s_load_cohorts (eval_plan_t *plan, lab_config_t *cfg, char *err, size_t errlen)
                                          zconfig_name (p), m);
             }
             snprintf (plan->cohorts[i].pair, sizeof plan->cohorts[i].pair, "%s", zconfig_name (p));
+            plan->cohorts[i].pair_role = role++;
         }
         free (members);
     }

@@ -11,8 +11,8 @@
  *   backends                         names from the lab config's backends
  *       sim-llamacpp
  *           models = "qwen3-8b gemma3-4b"
- *   pairs                            matched pairs: same family, two backends
- *       qwen3-8b = "sim-llamacpp/qwen3-8b sim-mlx/qwen3-8b"
+ *   pairs                            matched pairs: same family, two backends,
+ *       qwen3-8b = "sim-llamacpp/qwen3-8b sim-mlx/qwen3-8b"   current first, then the candidate
  *   buckets                          default: quality, 1 repetition
  *       quality
  *           repetitions = 1
@@ -34,6 +34,7 @@ typedef struct {
     char backend[EVAL_NAME_MAX];
     char model[EVAL_NAME_MAX];
     char pair[EVAL_NAME_MAX];       /* "" when in no pair */
+    int pair_role;                  /* 0: first of its pair (current), 1: candidate */
 } eval_cohort_t;
 
 typedef struct {

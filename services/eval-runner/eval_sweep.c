@@ -223,6 +223,8 @@ s_row (sweep_t *s, const eval_cohort_t *c, const backend_t *b, const eval_bucket
                              (int) attempts);
     if (b->template_hash[0])
         json_object_set_new (row, "chat_template_hash", json_string (b->template_hash));
+    if (c->pair[0])
+        json_object_set_new (row, "pair_role", json_string (c->pair_role ? "candidate" : "current"));
     bool ok = r->ok && r->error_class[0] == 0;
     json_object_set_new (row, "outcome", json_string (ok ? "ok" : "error"));
     json_object_set_new (row, "error_class", json_string (ok ? "" : r->error_class));

@@ -6,9 +6,14 @@
  *
  * Bus service `eval-runner` (LAB_SERVICE_NAME): `run PLAN [--retry-errors]
  * [--out DIR]` starts a sweep in a worker thread and replies at once;
- * `status` replies with the progress. Backends are started through labd
- * unless --local-backends. */
+ * `status` replies with the progress; `decide [DIR|PLAN]` replies with the
+ * verdict per matched pair (evala, the same decision as `labctl eval
+ * decide`; default: the last sweep's output). Backends are started through
+ * labd unless --local-backends. */
 #include "services/eval-runner/eval_sweep.h"
+#include "services/eval-runner/eval_plan.h"
+#include "services/eval-runner/analysis/evala_sweep.h"
+#include <sys/stat.h>
 #include <curl/curl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -78,6 +83,48 @@ s_thread (void *arg)
     runner_t *rn = (runner_t *) arg;
     s_sweep (rn, true);
     return NULL;
+}
+
+/* `decide [DIR|PLAN]`: a plan file names its output directory. */
+static void
+s_decide (runner_t *rn, bus_request_t *rq, const Lab__CommandRequest *cmd)
+{
+    char dir[1024] = "", err[512] = "";
+    struct stat st;
+    if (cmd->n_args < 1) {
+        pthread_mutex_lock (&rn->progress.lock);
+        snprintf (dir, sizeof dir, "%s", rn->progress.out);
+        pthread_mutex_unlock (&rn->progress.lock);
+        if (!dir[0]) {
+            bus_request_reply (rq, BUS_EUSAGE, NULL, "usage: decide DIR|PLAN (no sweep has run yet)");
+            return;
+        }
+    }
+    else if (stat (cmd->args[0], &st) == 0 && S_ISREG (st.st_mode)) {
+        eval_plan_t plan;
+        if (eval_plan_load (&plan, cmd->args[0], err, sizeof err)) {
+            bus_request_reply (rq, BUS_ENOTFOUND, NULL, "%s", err);
+            return;
+        }
+        snprintf (dir, sizeof dir, "%s", plan.output);
+        eval_plan_free (&plan);
+    }
+    else
+        snprintf (dir, sizeof dir, "%s", cmd->args[0]);
+    const evala_opts_t o = EVALA_OPTS_DEFAULT;
+    evala_sweep_t *sw = evala_sweep_load (dir, &o, err, sizeof err);
+    if (!sw) {
+        bus_request_reply (rq, BUS_ENOTFOUND, NULL, "%s", err);
+        return;
+    }
+    char *brief = evala_sweep_brief (sw);
+    json_t *j = evala_sweep_json (sw);
+    char *s = json_dumps (j, JSON_COMPACT);
+    bus_request_reply (rq, evala_sweep_npairs (sw) ? BUS_OK : BUS_ENOTFOUND, s, "%s", brief);
+    free (s);
+    free (brief);
+    json_decref (j);
+    evala_sweep_destroy (&sw);
 }
 
 static void
@@ -165,7 +212,11 @@ s_handle (bus_request_t *rq, void *arg)
         json_decref (j);
         return;
     }
-    bus_request_reply (rq, BUS_EUSAGE, NULL, "unknown command %s (run PLAN, status)", cmd->command);
+    if (!strcmp (cmd->command, "decide")) {
+        s_decide (rn, rq, cmd);
+        return;
+    }
+    bus_request_reply (rq, BUS_EUSAGE, NULL, "unknown command %s (run PLAN, status, decide [DIR|PLAN])", cmd->command);
 }
 
 static void
@@ -173,7 +224,7 @@ s_usage (FILE *f)
 {
     fprintf (f, "usage: eval-runner [-c CONFIG] [--plan PLAN [--out DIR] [--retry-errors]]\n"
                 "                   [--local-backends] [--no-bus]\n"
-                "Without --plan: serves `eval-runner` on the bus (run PLAN, status).\n"
+                "Without --plan: serves `eval-runner` on the bus (run PLAN, status, decide [DIR|PLAN]).\n"
                 "With --plan: runs one sweep in the foreground and exits (0 when complete).\n");
 }
 

@@ -59,57 +59,6 @@ labctl_eval_pack (const char *arg, char *out, size_t outlen)
     }
 }
 
-json_t *
-labctl_eval_rows (const char *dir, size_t *skipped)
-{
-    char path[4200];
-    snprintf (path, sizeof path, "%s/rows.jsonl", dir);
-    FILE *f = fopen (path, "r");
-    if (skipped)
-        *skipped = 0;
-    if (!f)
-        return NULL;
-    json_t *by_key = json_object (), *order = json_array ();
-    char *line = NULL;
-    size_t cap = 0;
-    while (getline (&line, &cap, f) > 0) {
-        json_t *r = json_loads (line, 0, NULL);
-        const char *key = json_string_value (json_object_get (r, "key"));
-        if (!json_is_object (r) || !key) {
-            if (skipped)
-                (*skipped)++;
-            json_decref (r);
-            continue;
-        }
-        if (!json_object_get (by_key, key))
-            json_array_append_new (order, json_string (key));
-        json_object_set_new (by_key, key, r);
-    }
-    free (line);
-    fclose (f);
-    json_t *rows = json_array ();
-    size_t i;
-    json_t *k;
-    json_array_foreach (order, i, k)
-        json_array_append (rows, json_object_get (by_key, json_string_value (k)));
-    json_decref (order);
-    json_decref (by_key);
-    return rows;
-}
-
-bool
-labctl_eval_has_quality (json_t *rows)
-{
-    size_t i;
-    json_t *r;
-    json_array_foreach (rows, i, r) {
-        const char *b = json_string_value (json_object_get (r, "bucket"));
-        if (b && !strcmp (b, "quality"))
-            return true;
-    }
-    return false;
-}
-
 char *
 labctl_eval_completion (const char *dir, json_t *row)
 {
@@ -126,20 +75,4 @@ labctl_eval_completion (const char *dir, json_t *row)
     }
     const char *c = json_string_value (json_object_get (row, "completion"));
     return strdup (c ? c : "");
-}
-
-void
-labctl_pair_norm (const labctl_fig_t *a, const labctl_fig_t *b, double norm[4])
-{
-    double qmax = fmax (a->quality, b->quality), dmax = fmax (a->decode, b->decode);
-    norm[0] = isnan (a->quality) || isnan (b->quality) || !(qmax > 0) ? 1 : a->quality / qmax;
-    norm[1] = dmax > 0 && !isnan (a->decode) ? a->decode / dmax : 1;
-    norm[2] = a->ttft > 0 && b->ttft > 0 ? fmin (a->ttft, b->ttft) / a->ttft : 1;
-    norm[3] = a->rss > 0 && b->rss > 0 ? fmin (a->rss, b->rss) / a->rss : 1;
-}
-
-double
-labctl_pair_score (const double norm[4], const double w[4])
-{
-    return w[0] * norm[0] + w[1] * norm[1] + w[2] * norm[2] + w[3] * norm[3];
 }

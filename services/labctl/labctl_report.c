@@ -15,6 +15,7 @@
  * the first suspect, not the models. */
 #include "services/labctl/labctl.h"
 #include "services/labctl/labctl_evaldata.h"
+#include "services/eval-runner/analysis/evala_sweep.h"
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -54,6 +55,7 @@ typedef struct {
     json_t *scenarios;   /* id -> {cohort -> [well-formed, passed]} */
     size_t rows, skipped_lines;
     size_t left_out;     /* rows of cohorts beyond COHORTS_MAX */
+    evala_sweep_t *sw;   /* the figures and verdicts: the decision's own (evala) */
 } s_report_t;
 
 static int
@@ -197,53 +199,48 @@ s_add_row (s_report_t *rep, json_t *r, bool quality_only)
     }
 }
 
-/* Human blind scores (blind/scores.jsonl), joined to cohorts by row key. */
+/* Human blind scores (evala reads blind/scores.jsonl: the mean per row),
+ * joined to cohorts by row key. */
 static void
-s_add_human (s_report_t *rep, const char *dir, json_t *rows)
+s_add_human (s_report_t *rep, json_t *rows)
 {
-    char path[4300];
-    snprintf (path, sizeof path, "%s/blind/scores.jsonl", dir);
-    FILE *f = fopen (path, "r");
-    if (!f)
-        return;
-    json_t *cohort_of = json_object ();
+    json_t *human = evala_sweep_human (rep->sw);
     size_t i;
     json_t *r;
     json_array_foreach (rows, i, r) {
-        const char *key = json_string_value (json_object_get (r, "key"));
-        if (key)
-            json_object_set (cohort_of, key, json_object_get (r, "cohort"));
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    while (getline (&line, &cap, f) > 0) {
-        json_t *s = json_loads (line, 0, NULL);
-        const char *cohort = json_string_value (json_object_get (cohort_of,
-                                                json_string_value (json_object_get (s, "key")) ?: ""));
-        json_int_t score = json_integer_value (json_object_get (s, "score"));
-        for (size_t k = 0; cohort && k < rep->n; k++)
-            if (!strcmp (rep->c[k].name, cohort) && score >= 1 && score <= 5) {
+        json_t *h = json_object_get (human, json_string_value (json_object_get (r, "key")) ?: "");
+        const char *cohort = json_string_value (json_object_get (r, "cohort"));
+        for (size_t k = 0; h && cohort && k < rep->n; k++)
+            if (!strcmp (rep->c[k].name, cohort)) {
                 rep->c[k].human_n++;
-                rep->c[k].human_sum += (double) score;
+                rep->c[k].human_sum += json_real_value (h);
             }
-        json_decref (s);
     }
-    free (line);
-    fclose (f);
-    json_decref (cohort_of);
+}
+
+/* The decision's figures of cohort C (evala), so the report and
+ * `labctl eval decide` show the same numbers. */
+static evala_cohort_t *
+s_ev (s_report_t *rep, const s_cohort_t *c)
+{
+    for (size_t i = 0; i < evala_sweep_ncohorts (rep->sw); i++)
+        if (!strcmp (evala_sweep_cohort (rep->sw, i)->name, c->name))
+            return evala_sweep_cohort (rep->sw, i);
+    return NULL;
 }
 
 static double
-s_quality (const s_cohort_t *c)
+s_quality (s_report_t *rep, const s_cohort_t *c)
 {
-    return c->scored ? c->composite_sum / (double) c->scored : NAN;
+    evala_cohort_t *e = s_ev (rep, c);
+    return e ? evala_cohort_quality (e) : NAN;
 }
 
 static double
-s_median (double *v, size_t n)
+s_decode (s_report_t *rep, const s_cohort_t *c)
 {
-    s_sort (v, n);
-    return s_pct (v, n, 50);
+    evala_cohort_t *e = s_ev (rep, c);
+    return e ? evala_cohort_decode (e) : NAN;
 }
 
 /* ---------------------------------------------------------------------
@@ -397,14 +394,14 @@ s_plot_quality_speed (FILE *f, s_report_t *rep)
     double xmax = 0;
     double med[COHORTS_MAX];
     for (size_t i = 0; i < rep->n; i++) {
-        med[i] = rep->c[i].ndecode ? s_median (rep->c[i].decode, rep->c[i].ndecode) : NAN;
+        med[i] = s_decode (rep, &rep->c[i]);
         if (med[i] > xmax)
             xmax = med[i];
     }
     xmax = s_nice_max (xmax);
     s_axes (f, xmax, 1, "decode tok/s (median)", "quality (mean composite)", true);
     for (size_t i = 0; i < rep->n; i++) {
-        double q = s_quality (&rep->c[i]);
+        double q = s_quality (rep, &rep->c[i]);
         if (isnan (q) || isnan (med[i]))
             continue;
         double x = PX0 + (PX1 - PX0) * med[i] / xmax, y = PY1 - (PY1 - PY0) * q;
@@ -459,39 +456,15 @@ s_plot_ttft (FILE *f, s_report_t *rep)
     fputs ("</svg>\n", f);
 }
 
-/* A cohort's figures for the decision matrix, from its rows. */
-static labctl_fig_t
-s_fig (s_cohort_t *c)
-{
-    labctl_fig_t f = { .cohort = c->name, .quality = s_quality (c), .scored = (int) c->scored };
-    f.decode = c->ndecode ? s_median (c->decode, c->ndecode) : NAN;
-    f.ttft = c->nttft ? s_median (c->ttft, c->nttft) : NAN;
-    f.rss = c->peak_rss_kb;
-    return f;
-}
-
-/* Per family: each figure normalised to the pair's best (= 1), as
- * `labctl eval decide` does; a figure neither side has stays NAN here so
- * the table shows a dash rather than a tie. */
 static void
-s_family_figures (s_cohort_t *a, s_cohort_t *b, double fa[4], double fb[4])
-{
-    labctl_fig_t x = s_fig (a), y = s_fig (b);
-    labctl_pair_norm (&x, &y, fa);
-    labctl_pair_norm (&y, &x, fb);
-    if (isnan (x.quality) || isnan (y.quality))
-        fa[0] = fb[0] = NAN;
-}
-
-static void
-s_plot_family (FILE *f, const char *family, s_cohort_t *a, size_t ia, s_cohort_t *b, size_t ib)
+s_plot_family (FILE *f, const char *family, const evala_pair_t *p, const char *na, size_t ia, const char *nb,
+               size_t ib)
 {
     char title[256];
     snprintf (title, sizeof title, "%s: backends side by side (best of the pair = 1, higher is better)", family);
     s_svg_open (f, title);
-    double fa[4], fb[4];
-    s_family_figures (a, b, fa, fb);
-    static const char *const names[] = { "quality", "decode tok/s", "TTFT (inverse)", "peak RSS (inverse)" };
+    const double *fa = p->v.norm[0], *fb = p->v.norm[1];
+    static const char *const names[] = { "quality", "decode tok/s", "TTFT (inverse)", "peak memory (inverse)" };
     fprintf (f, "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"black\"/>\n", PX0, PY1, PX1, PY1);
     for (int i = 0; i <= 4; i++) {
         double y = PY1 - (PY1 - PY0) * i / 4;
@@ -516,10 +489,10 @@ s_plot_family (FILE *f, const char *family, s_cohort_t *a, size_t ia, s_cohort_t
     }
     fprintf (f, "<rect x=\"%g\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%g\" y=\"%d\">", PX0,
              PLOT_H - 22, COLOUR (ia), PX0 + 14, PLOT_H - 13);
-    s_esc (f, a->name);
+    s_esc (f, na);
     fprintf (f, "</text><rect x=\"%g\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%g\" y=\"%d\">",
              (PX0 + PX1) / 2, PLOT_H - 22, COLOUR (ib), (PX0 + PX1) / 2 + 14, PLOT_H - 13);
-    s_esc (f, b->name);
+    s_esc (f, nb);
     fputs ("</text>\n</svg>\n", f);
 }
 
@@ -568,85 +541,82 @@ s_cohort_table (s_report_t *rep, FILE *md, FILE *html)
         s_num (a[5], sizeof a[5], s_pct (c->ttft, c->nttft, 50), "%.1f");
         s_num (a[6], sizeof a[6], s_pct (c->ttft, c->nttft, 90), "%.1f");
         char q[32], d[32], r[32];
-        s_num (q, sizeof q, s_quality (c), "%.3f");
-        s_num (d, sizeof d, c->ndecode ? s_median (c->decode, c->ndecode) : NAN, "%.0f");
-        s_num (r, sizeof r, c->peak_rss_kb > 0 ? c->peak_rss_kb / 1024 : NAN, "%.0f");
+        evala_cohort_t *e = s_ev (rep, c);
+        s_num (q, sizeof q, s_quality (rep, c), "%.3f");
+        s_num (d, sizeof d, s_decode (rep, c), "%.0f");
+        s_num (r, sizeof r, e && e->memory_kb > 0 ? e->memory_kb / 1024 : NAN, "%.0f");
         s_row (&t, 13, c->name, b, q, a[1], a[2], a[3], jd, hu, a[4], a[5], a[6], d, r);
     }
     s_table_write (&t, md, html);
 }
 
+/* The index of cohort NAME in the report (for its colour). */
+static size_t
+s_index (s_report_t *rep, const char *name)
+{
+    for (size_t i = 0; i < rep->n; i++)
+        if (!strcmp (rep->c[i].name, name))
+            return i;
+    return 0;
+}
+
 static void
-s_pairs_section (s_report_t *rep, const char *out, FILE *md, FILE *html)
+s_pairs_section (s_report_t *rep, const evala_opts_t *o, const char *out, FILE *md, FILE *html)
 {
     s_heading (md, html, "Matched pairs (same model family, two backends)");
-    s_table_t t = { json_array () };
-    s_row (&t, 7, "family", "cohort", "quality", "decode tok/s", "TTFT", "peak RSS", "score");
-    size_t pairs = 0;
-    const double w[4] = LABCTL_DECIDE_WEIGHTS;
-    json_t *verdicts = json_array ();
-    for (size_t i = 0; i < rep->n; i++)
-        for (size_t j = i + 1; j < rep->n; j++) {
-            s_cohort_t *a = &rep->c[i], *b = &rep->c[j];
-            if (!a->pair || !b->pair || !*a->pair || strcmp (a->pair, b->pair))
-                continue;
-            double fa[4], fb[4], na[4], nb[4];
-            s_family_figures (a, b, fa, fb);
-            labctl_fig_t x = s_fig (a), y = s_fig (b);
-            labctl_pair_norm (&x, &y, na);
-            labctl_pair_norm (&y, &x, nb);
-            double score[2] = { labctl_pair_score (na, w), labctl_pair_score (nb, w) };
-            for (int k = 0; k < 2; k++) {
-                const double *v = k ? fb : fa;
-                char s[5][32];
-                for (int m = 0; m < 4; m++)
-                    s_num (s[m], sizeof s[m], v[m], "%.2f");
-                s_num (s[4], sizeof s[4], score[k], "%.3f");
-                s_row (&t, 7, k ? "" : a->pair, k ? b->name : a->name, s[0], s[1], s[2], s[3], s[4]);
-            }
-            bool migrate = score[1] > score[0] + LABCTL_DECIDE_THRESHOLD;
-            char v[512];
-            snprintf (v, sizeof v, "%s: %s (%s over %s: %+.3f, threshold %.2f)", a->pair,
-                      migrate ? "migrate" : "stay", b->name, a->name, score[1] - score[0], LABCTL_DECIDE_THRESHOLD);
-            json_array_append_new (verdicts, json_string (v));
-            char name[256], path[4300];
-            snprintf (name, sizeof name, "report-family-%zu.svg", ++pairs);
-            snprintf (path, sizeof path, "%s/%s", out, name);
-            FILE *f = fopen (path, "w");
-            if (f) {
-                s_plot_family (f, a->pair, a, i, b, j);
-                fclose (f);
-            }
-        }
-    if (!pairs) {
-        json_decref (t.rows);
-        json_decref (verdicts);
+    size_t npairs = evala_sweep_npairs (rep->sw);
+    if (!npairs) {
         s_para (md, html, "No matched pair in this sweep.");
         return;
     }
-    s_para (md, html, "Each figure divided by the better of the two (TTFT and RSS inverted), so 1.00 is the "
-                      "better backend on that figure. Score: weighted 0.40 quality, 0.25 decode, 0.20 TTFT, "
-                      "0.15 peak RSS; the second cohort of a pair is the candidate, and it wins by more than "
-                      "0.05 or not at all (`labctl eval decide` takes other weights and thresholds).");
+    s_table_t t = { json_array () };
+    s_row (&t, 8, "family", "cohort", "quality", "decode tok/s", "TTFT", "peak memory", "errors", "score");
+    for (size_t i = 0; i < npairs; i++) {
+        evala_pair_t *p = evala_sweep_pair (rep->sw, i);
+        for (int k = 0; k < 2; k++) {
+            evala_cohort_t *c = evala_sweep_cohort (rep->sw, k ? p->cand : p->cur);
+            char s[6][48];
+            for (int m = 0; m < 4; m++)
+                s_num (s[m], sizeof s[m], p->v.norm[k][m], "%.2f");
+            s_num (s[4], sizeof s[4], 100 * p->v.error_rate[k], "%.1f %%");
+            s_num (s[5], sizeof s[5], p->v.score[k], "%.3f");
+            s_row (&t, 8, k ? "" : p->name, c->name, s[0], s[1], s[2], s[3], s[4], s[5]);
+        }
+        char name[256], path[4300];
+        snprintf (name, sizeof name, "report-family-%zu.svg", i + 1);
+        snprintf (path, sizeof path, "%s/%s", out, name);
+        FILE *f = fopen (path, "w");
+        const char *na = evala_sweep_cohort (rep->sw, p->cur)->name, *nb = evala_sweep_cohort (rep->sw, p->cand)->name;
+        if (f) {
+            s_plot_family (f, p->name, p, na, s_index (rep, na), nb, s_index (rep, nb));
+            fclose (f);
+        }
+    }
+    char line[1400];
+    snprintf (line, sizeof line, "Each figure divided by the better of the two (TTFT and memory inverted), so 1.00 is "
+              "the better backend on that figure; a dash is a figure one side lacks. Score: weighted %.2f quality, "
+              "%.2f decode, %.2f TTFT, %.2f peak memory; the second cohort of a pair is the candidate. It is blocked "
+              "when its error rate is worse by more than %.2f or a scenario kind's quality drops by more than %.2f; "
+              "with a figure missing the verdict is \"insufficient data\"; otherwise it wins by more than %.2f or "
+              "not at all (docs/eval.md, `labctl eval decide`).", o->weights[0], o->weights[1], o->weights[2],
+              o->weights[3], o->error_margin, o->capability_margin, o->threshold);
+    s_para (md, html, line);
     s_table_write (&t, md, html);
-    size_t vi;
-    json_t *vj;
-    json_array_foreach (verdicts, vi, vj) {
-        char line[600];
-        snprintf (line, sizeof line, "Verdict %s", json_string_value (vj));
+    for (size_t i = 0; i < npairs; i++) {
+        evala_pair_t *p = evala_sweep_pair (rep->sw, i);
+        char brief[1200];
+        evala_verdict_brief (&p->v, brief, sizeof brief);
+        snprintf (line, sizeof line, "Verdict %s (%s -> %s): %s. Capabilities: %s.", p->name,
+                  evala_sweep_cohort (rep->sw, p->cur)->name, evala_sweep_cohort (rep->sw, p->cand)->name, brief,
+                  p->v.capabilities[0] ? p->v.capabilities : "–");
         s_para (md, html, line);
     }
-    json_decref (verdicts);
-    /* The family plots, in the same order. */
-    size_t k = 0;
-    for (size_t i = 0; i < rep->n; i++)
-        for (size_t j = i + 1; j < rep->n; j++) {
-            s_cohort_t *a = &rep->c[i], *b = &rep->c[j];
-            if (!a->pair || !b->pair || !*a->pair || strcmp (a->pair, b->pair))
-                continue;
-            fprintf (md, "![%s](report-family-%zu.svg)\n\n", a->pair, ++k);
-            s_plot_family (html, a->pair, a, i, b, j);
-        }
+    for (size_t i = 0; i < npairs; i++) {
+        evala_pair_t *p = evala_sweep_pair (rep->sw, i);
+        const char *na = evala_sweep_cohort (rep->sw, p->cur)->name, *nb = evala_sweep_cohort (rep->sw, p->cand)->name;
+        fprintf (md, "![%s](report-family-%zu.svg)\n\n", p->name, i + 1);
+        s_plot_family (html, p->name, p, na, s_index (rep, na), nb, s_index (rep, nb));
+    }
 }
 
 /* Returns how many scenarios were flagged. */
@@ -773,25 +743,29 @@ labctl_eval_report (labctl_t *ctx, int argc, char **argv)
         return BUS_ERROR;
     snprintf (out, sizeof out, "%s", out_arg ? out_arg : dir);
     s_report_t rep = { .n = 0 };
-    json_t *rows = labctl_eval_rows (dir, &rep.skipped_lines);
-    if (!rows) {
-        fprintf (stderr, "labctl: no rows at %s/rows.jsonl\n", dir);
+    const evala_opts_t o = EVALA_OPTS_DEFAULT;
+    char err[600];
+    rep.sw = evala_sweep_load (dir, &o, err, sizeof err);
+    if (!rep.sw) {
+        fprintf (stderr, "labctl: %s\n", err);
         return BUS_ENOTFOUND;
     }
+    rep.skipped_lines = evala_sweep_skipped (rep.sw);
+    json_t *rows = evala_sweep_rows (rep.sw);
     if (mkdir (out, 0755) && errno != EEXIST) {
         fprintf (stderr, "labctl: cannot create %s: %s\n", out, strerror (errno));
-        json_decref (rows);
+        evala_sweep_destroy (&rep.sw);
         return BUS_ERROR;
     }
     rep.causes = json_object ();
     rep.judges = json_object ();
     rep.scenarios = json_object ();
-    bool has_quality = labctl_eval_has_quality (rows);
+    bool has_quality = evala_rows_have_quality (rows);
     size_t i;
     json_t *r;
     json_array_foreach (rows, i, r)
         s_add_row (&rep, r, has_quality);
-    s_add_human (&rep, dir, rows);
+    s_add_human (&rep, rows);
 
     char md_path[4200], html_path[4200];
     snprintf (md_path, sizeof md_path, "%s/report.md", out);
@@ -823,7 +797,7 @@ labctl_eval_report (labctl_t *ctx, int argc, char **argv)
                     &rep)
             || s_plot (out, "report-ttft.svg", md, html, "TTFT per cohort", s_plot_ttft, &rep))
             rc = BUS_ERROR;
-        s_pairs_section (&rep, out, md, html);
+        s_pairs_section (&rep, &o, out, md, html);
         s_scenarios_section (&rep, md, html, suspects);
         fputs ("</body></html>\n", html);
     }
@@ -848,6 +822,6 @@ labctl_eval_report (labctl_t *ctx, int argc, char **argv)
     json_decref (rep.causes);
     json_decref (rep.judges);
     json_decref (rep.scenarios);
-    json_decref (rows);
+    evala_sweep_destroy (&rep.sw);
     return rc;
 }

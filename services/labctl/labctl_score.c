@@ -16,6 +16,7 @@
  *                 ts (the report reads it) */
 #include "services/labctl/labctl.h"
 #include "services/labctl/labctl_evaldata.h"
+#include "services/eval-runner/analysis/evala_sweep.h"
 #include "bus/lab_config.h"
 #include <ctype.h>
 #include <errno.h>
@@ -53,7 +54,7 @@ static json_t *
 s_candidates (json_t *rows)
 {
     json_t *by_key = json_object ();
-    bool has_quality = labctl_eval_has_quality (rows);
+    bool has_quality = evala_rows_have_quality (rows);
     size_t i;
     json_t *r;
     json_array_foreach (rows, i, r) {
@@ -301,7 +302,7 @@ labctl_eval_score (labctl_t *ctx, int argc, char **argv)
     char dir[4096], blind[4200], scores_path[4300];
     if (labctl_eval_dir (arg, dir, sizeof dir))
         return BUS_ERROR;
-    json_t *rows = labctl_eval_rows (dir, NULL);
+    json_t *rows = evala_rows_load (dir, NULL);
     if (!rows) {
         fprintf (stderr, "labctl: no rows at %s/rows.jsonl\n", dir);
         return BUS_ENOTFOUND;

@@ -609,7 +609,8 @@ test_sweep_through_labd_keeps_one_backend_and_publishes (void **state)
               "    sim-b\n        style = \"openai\"\n        models\n            m1\n                token_rate = 2000\n",
               f->dir, f->dir, pa, pb);
     s_write (f->cfg, text);
-    s_plan (f, "    sim-a\n        models = \"m1 m2\"\n    sim-b\n        models = \"m1\"\n", NULL);
+    s_plan (f, "    sim-a\n        models = \"m1 m2\"\n    sim-b\n        models = \"m1\"\n",
+            "pairs\n    m1 = \"sim-a/m1 sim-b/m1\"\n");
     char plan_abs[PATH_MAX], scen[PATH_MAX];
     assert_non_null (realpath (f->plan, plan_abs));
     assert_non_null (realpath ("tests/eval/scenarios", scen));
@@ -665,6 +666,22 @@ test_sweep_through_labd_keeps_one_backend_and_publishes (void **state)
     json_t *c0 = json_array_get (json_object_get (sum, "per_cohort"), 0);
     assert_true (json_number_value (json_object_get (c0, "peak_rss_kb")) > 0);   /* from labd */
     json_decref (sum);
+    /* `decide PLAN` (what chat /eval decide forwards): eval-runner answers
+     * with evala's verdict for the plan's pair, the same text labctl prints. */
+    assert_int_equal (bus_client_call (bus, "eval-runner", "decide", 1, args, 10000, &reply), BUS_OK);
+    assert_int_equal (reply->status, BUS_OK);
+    assert_non_null (strstr (reply->message, "m1: sim-a/m1 -> sim-b/m1: "));
+    assert_non_null (strstr (reply->message, "errors 0.0 % / 0.0 %"));
+    assert_non_null (strstr (reply->message, "\noverall: "));
+    json_t *verdicts = json_loads (reply->json, 0, NULL);
+    assert_string_equal (json_string_value (json_object_get (json_array_get (verdicts, 0), "current")), "sim-a/m1");
+    json_decref (verdicts);
+    lab__command_reply__free_unpacked (reply, NULL);
+    const char *nodir[] = { "/nonexistent/sweep" };
+    assert_int_equal (bus_client_call (bus, "eval-runner", "decide", 1, nodir, 10000, &reply), BUS_OK);
+    assert_int_equal (reply->status, BUS_ENOTFOUND);
+    assert_non_null (strstr (reply->message, "no rows at /nonexistent/sweep"));
+    lab__command_reply__free_unpacked (reply, NULL);
     bus_client_destroy (&bus);
     lab_test_stop (labd, SIGTERM, 8000);
     assert_int_equal (s_count_backends (f->cfg), 0);
