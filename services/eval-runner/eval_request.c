@@ -73,11 +73,33 @@ s_append (char **buf, size_t *len, size_t *cap, const char *s)
     *len += n;
 }
 
+/* The message of a server's error object: {"message": ...}, {"error":
+ * {"message": ...}}, {"error": "..."}; else the text itself. */
+static void
+s_error_message (const char *text, size_t len, char *out, size_t outlen)
+{
+    json_t *j = json_loadb (text, len, 0, NULL);
+    json_t *e = json_object_get (j, "error");
+    const char *m = json_string_value (json_object_get (e ? e : j, "message"));
+    if (!m)
+        m = json_string_value (e);
+    if (m)
+        snprintf (out, outlen, "%s", m);
+    else
+        snprintf (out, outlen, "%.*s", (int) (len < 180 ? len : 180), text);
+    json_decref (j);
+}
+
 static void
 s_on_event (const char *event, const char *data, size_t len, void *arg)
 {
-    (void) event;
     s_ctx_t *ctx = (s_ctx_t *) arg;
+    if (!strcmp (event, "error")) {
+        /* llama-server's older mid-stream error line (eval_sse.h). */
+        if (!ctx->api_error[0])
+            s_error_message (data, len, ctx->api_error, sizeof ctx->api_error);
+        return;
+    }
     uint64_t now = ctx->now_ns;
     eval_result_t *r = ctx->r;
     if (len == 6 && !memcmp (data, "[DONE]", 6)) {
@@ -156,6 +178,15 @@ s_write (char *ptr, size_t size, size_t nmemb, void *arg)
     return size * nmemb;
 }
 
+/* Whether a body starts like a JSON object (after white space). */
+static bool
+s_json_body (const char *head)
+{
+    while (*head == ' ' || *head == '\t' || *head == '\r' || *head == '\n')
+        head++;
+    return *head == '{';
+}
+
 static void
 s_fail (eval_result_t *r, bool transport, const char *cls, const char *fmt, const char *msg)
 {
@@ -183,9 +214,17 @@ eval_stream_end (eval_stream_t *ctx, long http_status, int curl_code)
     else if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST)
         s_fail (r, true, "connect", "%s", curl_easy_strerror (cc));
     else if (r->http_status >= 400) {
-        char msg[200];
-        snprintf (msg, sizeof msg, "HTTP %ld: %.150s", r->http_status, ctx->body_head);
+        /* llama-server, vLLM and LiteLLM all answer {"error": {...}}: keep
+         * the server's message, not the JSON around it. */
+        char msg[220], text[200];
+        s_error_message (ctx->body_head, ctx->body_head_len, text, sizeof text);
+        snprintf (msg, sizeof msg, "HTTP %ld: %s", r->http_status, text);
         s_fail (r, false, "http", "%s", msg);
+    }
+    else if (r->chunks == 0 && !ctx->api_error[0] && s_json_body (ctx->body_head)) {
+        /* A server that ignored "stream": say so rather than "stream cut". */
+        s_fail (r, false, "not_sse", "%s", "the server replied with one JSON body, not an SSE stream "
+                                           "(does it ignore \"stream\": true?)");
     }
     else if (r->malformed_chunks)
         s_fail (r, false, "malformed_json", "%s", ctx->first_error);

@@ -5,9 +5,13 @@
  * eval_metrics turns into TTFT/TPOT/ITL. The outcome is "ok" or "error" with
  * a class:
  *   connect, timeout, stream_cut   transport errors (the caller may retry)
- *   http                           HTTP status >= 400 (status in the message)
+ *   http                           HTTP status >= 400 (status and the server's message)
  *   malformed_json                 a chunk that is not valid JSON
- *   api_error                      an {"error": ...} event in the stream
+ *   api_error                      an error in the stream, in either of
+ *                                  llama-server's forms: `data: {"error": ...}`
+ *                                  or an `error: {...}` line (older builds),
+ *                                  before or after the first token
+ *   not_sse                        a 2xx reply that is one JSON body
  * A finish_reason of "length" or a leaked template token is not a transport
  * error: the request is "ok" and the row says so (the quality gate judges it). */
 #ifndef EVAL_REQUEST_H

@@ -130,6 +130,20 @@ s_line (eval_sse_t *self, const char *p, size_t n)
         memcpy (self->event, value, k);
         self->event[k] = 0;
     }
+    else if (name_len == 5 && !memcmp (p, "error", 5)) {
+        self->counters.errors++;
+        if (self->fn) {
+            /* A copy: VALUE points into the line buffer, and the callee
+             * expects a NUL-terminated string. */
+            char *copy = (char *) malloc (value_len + 1);
+            if (copy) {
+                memcpy (copy, value, value_len);
+                copy[value_len] = 0;
+                self->fn ("error", copy, value_len, self->arg);
+                free (copy);
+            }
+        }
+    }
     else if ((name_len == 2 && !memcmp (p, "id", 2)) || (name_len == 5 && !memcmp (p, "retry", 5))) {
         /* valid fields we have no use for */
     }

@@ -5,7 +5,13 @@
  * event per blank line. `data:` lines of one event are joined with "\n",
  * lines starting with ':' are comments (counted, e.g. keep-alive pings),
  * CR, LF and CRLF all end a line. A line longer than the limit is an error
- * the caller sees in the counters; the parser drops it and goes on. */
+ * the caller sees in the counters; the parser drops it and goes on.
+ *
+ * One field outside the spec is kept: older llama-server builds (b4xxx-b6xxx,
+ * examples/server/utils.hpp server_sent_event(sink, "error", ...)) report a
+ * mid-stream failure as a line `error: {json}`, which a spec reader ignores,
+ * turning a failed request into a short "ok" answer. Such a line is handed
+ * over at once as an event named "error" with the line's value as data. */
 #ifndef EVAL_SSE_H
 #define EVAL_SSE_H
 
@@ -24,6 +30,7 @@ typedef struct {
     uint64_t lines;       /* lines seen */
     uint64_t overlong;    /* lines dropped for exceeding the limit */
     uint64_t unknown;     /* field lines with a name we ignore */
+    uint64_t errors;      /* `error:` lines (llama-server's older error form) */
 } eval_sse_counters_t;
 
 /* MAX_LINE bounds one line and one event's data (0: 1 MiB). */

@@ -169,6 +169,42 @@ s_emit_raw (stream_t *st, const char *text)
     st->pending_off = 0;
 }
 
+/* Whether one of llama-server's mid-stream errors is due now: half-way, or
+ * before the first token for the _early variants. */
+static bool
+s_error_due (stream_t *st)
+{
+    llm_fault_t f = st->plan.fault;
+    if (f == LLM_FAULT_ERROR_LINE_EARLY || f == LLM_FAULT_ERROR_EVENT_EARLY)
+        return st->next == 0;
+    if (f == LLM_FAULT_ERROR_LINE || f == LLM_FAULT_ERROR_EVENT)
+        return st->next == st->plan.ntokens / 2;
+    return false;
+}
+
+/* The error in the form of the build simulated (see labsim_llm.h), with the
+ * message llama-server sends when a prompt outgrows the context. */
+static int
+s_stream_error (stream_t *st)
+{
+    json_t *err = json_pack ("{s:i, s:s, s:s}", "code", 400, "message",
+                             "the request exceeds the available context size, try increasing it", "type",
+                             "exceed_context_size_error");
+    char *s = json_dumps (err, JSON_COMPACT);
+    json_decref (err);
+    llm_fault_t f = st->plan.fault;
+    free (st->pending);
+    if (f == LLM_FAULT_ERROR_LINE || f == LLM_FAULT_ERROR_LINE_EARLY)
+        st->pending = zsys_sprintf ("error: %s\n\ndata: [DONE]\n\n", s);
+    else
+        st->pending = zsys_sprintf ("data: {\"error\":%s}\n\n", s);
+    free (s);
+    st->pending_len = strlen (st->pending);
+    st->pending_off = 0;
+    st->phase = 5;   /* nothing after it */
+    return 1;
+}
+
 /* Produces the next piece of the stream into st->pending. Returns 1 when
  * something was produced, 0 at the end, -1 to cut the connection. */
 static int
@@ -194,6 +230,8 @@ s_next_piece (stream_t *st)
         }
         if (fault == LLM_FAULT_STREAM_CUT && st->next >= st->plan.ntokens / 2 && st->next > 0)
             return -1;
+        if (s_error_due (st))
+            return s_stream_error (st);
         if (!s_sleep_until (srv, s_token_due (st, st->next)))
             return -1;
         if (fault == LLM_FAULT_MALFORMED && !st->malformed_sent && st->next == st->plan.ntokens / 2) {
@@ -351,7 +389,7 @@ s_chat (server_t *srv, struct MHD_Connection *c, const char *body, size_t len)
         s_stream_free (st);
         return s_error (c, 500, "server_error", "simulated internal server error");
     }
-    if (!st->stream)
+    if (!st->stream || st->plan.fault == LLM_FAULT_JSON_REPLY)
         return s_complete_whole (c, st);
     struct MHD_Response *r = MHD_create_response_from_callback (MHD_SIZE_UNKNOWN, 4096, s_reader, st,
                                                                 s_stream_free);
@@ -374,7 +412,8 @@ s_sim_fault (server_t *srv, struct MHD_Connection *c, const char *body, size_t l
         json_decref (req);
         atomic_fetch_add (&srv->bad_requests, 1);
         return s_error (c, 400, "invalid_request_error",
-                        "want {\"fault\": 500|hang|stream_cut|malformed_json|ping|im_end|length|none, "
+                        "want {\"fault\": 500|hang|stream_cut|malformed_json|ping|im_end|length|error_line|"
+                        "error_event|error_line_early|error_event_early|json_reply|none, "
                         "\"model\": M, \"count\": N}");
     }
     int changed = 0;

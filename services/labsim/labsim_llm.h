@@ -19,7 +19,8 @@
  *                   answers = "good=8 bad=1 symptom=1"
  *                   answers_audio = "symptom=1"   per kind (audio, image)
  *                   fault = "none"  500|hang|stream_cut|malformed_json|
- *                                   ping|im_end|length
+ *                                   ping|im_end|length|error_line|error_event|
+ *                                   error_line_early|error_event_early|json_reply
  *                   fault_rate = 1  share of requests that get it
  *                   role = "judge"  answers with a rubric JSON
  *                   unparseable = 0.1   share of judge replies that are not JSON */
@@ -42,6 +43,22 @@ typedef enum {
     LLM_FAULT_PING,
     LLM_FAULT_IM_END,
     LLM_FAULT_LENGTH,
+    /* llama-server's two mid-stream error forms (ANCHORS; sources below),
+     * half-way through the answer or before its first token:
+     *   error_line   older builds (b4xxx-b6xxx, examples/server/utils.hpp
+     *                server_sent_event(sink, "error", error_data)): an SSE
+     *                line `error: {"code":500,"message":...,"type":...}`,
+     *                then `data: [DONE]`
+     *   error_event  current builds (tools/server/server.cpp,
+     *                format_oai_sse(json {{"error", res_json}})): `data:
+     *                {"error": {...}}`, then the stream ends, no [DONE] */
+    LLM_FAULT_ERROR_LINE,
+    LLM_FAULT_ERROR_EVENT,
+    LLM_FAULT_ERROR_LINE_EARLY,
+    LLM_FAULT_ERROR_EVENT_EARLY,
+    /* a server that ignores "stream": a whole application/json reply */
+    LLM_FAULT_JSON_REPLY,
+    LLM_FAULT_COUNT
 } llm_fault_t;
 
 /* "500", "hang", ... -> fault; -1 when unknown. */

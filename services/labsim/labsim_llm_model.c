@@ -8,7 +8,8 @@
 #include <unistd.h>
 
 static const char *const s_fault_names[] = { "none", "500", "hang", "stream_cut", "malformed_json",
-                                             "ping", "im_end", "length", NULL };
+                                             "ping", "im_end", "length", "error_line", "error_event",
+                                             "error_line_early", "error_event_early", "json_reply", NULL };
 
 int
 llm_fault_parse (const char *name)
@@ -24,7 +25,7 @@ llm_fault_parse (const char *name)
 const char *
 llm_fault_name (llm_fault_t f)
 {
-    return (int) f >= 0 && f <= LLM_FAULT_LENGTH ? s_fault_names[f] : "?";
+    return (int) f >= 0 && f < LLM_FAULT_COUNT ? s_fault_names[f] : "?";
 }
 
 uint64_t
@@ -99,7 +100,8 @@ s_load_model (lab_config_t *cfg, zconfig_t *node, llm_model_t *m, char *err, siz
     if (f < 0)
         return lab_config_error (cfg, zconfig_locate (node, "fault"), err, errlen,
                                  "unknown fault '%s' (500, hang, stream_cut, malformed_json, ping, "
-                                 "im_end, length, none)", zconfig_get (node, "fault", ""));
+                                 "im_end, length, error_line, error_event, error_line_early, "
+                                 "error_event_early, json_reply, none)", zconfig_get (node, "fault", ""));
     m->fault = (llm_fault_t) f;
     const char *role = zconfig_get (node, "role", "chat");
     if (strcmp (role, "chat") && strcmp (role, "judge"))

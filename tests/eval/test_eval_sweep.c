@@ -234,6 +234,47 @@ test_each_fault_gives_its_outcome_and_sweep_continues (void **state)
     json_decref (rows);
 }
 
+/* llama-server reports a failure after the headers in two shapes (labsim
+ * reproduces both, see labsim_llm.h), before or after the first token; a
+ * server that ignores "stream" answers with one JSON body. Each is an error
+ * row carrying the server's own message, never an "ok" row with a cut or
+ * empty answer, and none is retried as a transport error. */
+static void
+test_llama_server_error_forms_are_error_rows_with_the_message (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    s_config (f, "            eline\n                fault = \"error_line\"\n                token_rate = 2000\n"
+                 "            eevent\n                fault = \"error_event\"\n                token_rate = 2000\n"
+                 "            eline0\n                fault = \"error_line_early\"\n                token_rate = 2000\n"
+                 "            eevent0\n                fault = \"error_event_early\"\n                token_rate = 2000\n"
+                 "            whole\n                fault = \"json_reply\"\n                token_rate = 2000\n");
+    s_plan (f, "    sim-a\n        models = \"eline eevent eline0 eevent0 whole\"\n", NULL);
+    char plan[4096];
+    char *text = eval_read_file (f->plan, NULL);
+    snprintf (plan, sizeof plan, "%sbuckets\n    quality\n        scenarios = \"t01_crashloop\"\n", text);
+    free (text);
+    s_write (f->plan, plan);
+    eval_progress_t pr;
+    assert_int_equal (s_run (f, NULL, &pr, 0), 0);
+    json_t *rows = s_rows (f);
+    assert_int_equal (json_array_size (rows), 5);
+    const char *errs[] = { "sim-a/eline", "sim-a/eevent", "sim-a/eline0", "sim-a/eevent0" };
+    for (int i = 0; i < 4; i++) {
+        json_t *r = s_row_of (rows, errs[i]);
+        assert_non_null (r);
+        assert_string_equal (s_get (r, "outcome"), "error");
+        assert_string_equal (s_get (r, "error_class"), "api_error");
+        assert_non_null (strstr (s_get (r, "error_message"), "exceeds the available context size"));
+        assert_int_equal (json_integer_value (json_object_get (r, "attempts")), 1);
+    }
+    json_t *r = s_row_of (rows, "sim-a/whole");
+    assert_string_equal (s_get (r, "outcome"), "error");
+    assert_string_equal (s_get (r, "error_class"), "not_sse");
+    assert_non_null (strstr (s_get (r, "error_message"), "not an SSE stream"));
+    assert_int_equal (pr.errors, 5);
+    json_decref (rows);
+}
+
 static void
 test_errors_are_redone_only_with_retry_errors (void **state)
 {
@@ -693,6 +734,7 @@ main (void)
     curl_global_init (CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_each_fault_gives_its_outcome_and_sweep_continues, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_llama_server_error_forms_are_error_rows_with_the_message, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_errors_are_redone_only_with_retry_errors, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_answers_come_from_pack_by_profile_and_kind, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_unhealthy_backend_skips_cohort_with_reason, s_setup, s_teardown),

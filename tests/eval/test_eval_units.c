@@ -249,6 +249,59 @@ test_stream_without_done_is_cut_and_malformed_is_error (void **state)
     eval_timeline_free (&r.tl);
 }
 
+/* Feeds TEXT split at byte K and ends it with STATUS. */
+static void
+s_feed_split (eval_result_t *r, const char *text, size_t k, long status)
+{
+    eval_stream_t *s = eval_stream_new (r, 0);
+    eval_stream_feed (s, text, k, 10 * MS);
+    eval_stream_feed (s, text + k, strlen (text) - k, 20 * MS);
+    eval_stream_end (s, status, 0);
+    eval_stream_destroy (&s);
+}
+
+/* llama-server's older mid-stream error (an `error:` SSE line, then [DONE];
+ * examples/server/utils.hpp server_sent_event(sink, "error", ...), b4xxx-
+ * b6xxx) and the current one (`data: {"error": ...}`, tools/server/
+ * server.cpp) are both error rows with the server's message, wherever the
+ * bytes are split; an HTTP error keeps the message, not the JSON; a JSON
+ * body where a stream was asked for says so. */
+static void
+test_stream_errors_in_both_llama_server_forms (void **state)
+{
+    (void) state;
+    const char *forms[] = {
+        "data: {\"choices\":[{\"delta\":{\"content\":\"The \"}}]}\n\n"
+        "error: {\"code\":400,\"message\":\"the request exceeds the available context size, try increasing it\","
+        "\"type\":\"exceed_context_size_error\"}\n\ndata: [DONE]\n\n",
+        "data: {\"choices\":[{\"delta\":{\"content\":\"The \"}}]}\n\n"
+        "data: {\"error\":{\"code\":400,\"message\":\"the request exceeds the available context size, try increasing "
+        "it\",\"type\":\"exceed_context_size_error\"}}\n\n",
+        "error: {\"code\":500,\"message\":\"the request exceeds the available context size\"}\n\ndata: [DONE]\n\n",
+    };
+    eval_result_t r;
+    eval_result_init (&r);
+    for (int f = 0; f < 3; f++)
+        for (size_t k = 0; k <= strlen (forms[f]); k++) {
+            s_feed_split (&r, forms[f], k, 200);
+            assert_false (r.ok);
+            assert_false (r.transport_error);
+            assert_string_equal (r.error_class, "api_error");
+            assert_non_null (strstr (r.error_message, "exceeds the available context size"));
+            assert_int_equal (r.sse.errors, f == 1 ? 0 : 1);
+        }
+    s_feed_split (&r, "{\"error\":{\"code\":401,\"message\":\"Authentication Error, No api key passed in.\","
+                      "\"type\":\"auth_error\"}}", 10, 401);
+    assert_string_equal (r.error_class, "http");
+    assert_string_equal (r.error_message, "HTTP 401: Authentication Error, No api key passed in.");
+    s_feed_split (&r, "{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[{\"message\":{\"content\":\"hi\"}}]}",
+                  5, 200);
+    assert_string_equal (r.error_class, "not_sse");
+    assert_false (r.transport_error);
+    eval_result_clear (&r);
+    eval_timeline_free (&r.tl);
+}
+
 static void
 test_percentile_interpolates_between_ranks (void **state)
 {
@@ -412,6 +465,7 @@ main (void)
         cmocka_unit_test (test_chunk_rejects_malformed_json_and_shapes),
         cmocka_unit_test (test_metrics_of_scripted_stream_match_definitions),
         cmocka_unit_test (test_stream_without_done_is_cut_and_malformed_is_error),
+        cmocka_unit_test (test_stream_errors_in_both_llama_server_forms),
         cmocka_unit_test (test_percentile_interpolates_between_ranks),
         cmocka_unit_test (test_plan_loads_cohorts_pairs_buckets_and_rejects_typos),
         cmocka_unit_test (test_rows_resume_after_torn_write_without_duplicates),
