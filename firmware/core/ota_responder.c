@@ -14,14 +14,27 @@ s_now (ota_responder_t *self)
 }
 
 static void
-s_send (ota_responder_t *self, const ota_msg_t *msg)
+s_send (ota_responder_t *self, const uint8_t dst[BOARD_MAC_LEN], const ota_msg_t *msg)
 {
     uint8_t buf[OTA_MSG_MAX];
     size_t n = ota_msg_encode (buf, sizeof buf, msg);
     if (n)
-        board_core_send_espnow (self->core, self->peer, ESPNOW_T_OTA, buf, n);
+        board_core_send_espnow (self->core, dst, ESPNOW_T_OTA, buf, n);
 }
 
+/* To a sender that is not (or not yet) our initiator. */
+static void
+s_reply (ota_responder_t *self, const uint8_t dst[BOARD_MAC_LEN], uint16_t session, uint8_t status)
+{
+    ota_msg_t m;
+    memset (&m, 0, sizeof m);
+    m.op = OTA_OP_ACK;
+    m.session = session;
+    m.status = status;
+    s_send (self, dst, &m);
+}
+
+/* To the initiator of the current push. */
 static void
 s_ack (ota_responder_t *self, uint16_t session, uint8_t status)
 {
@@ -32,7 +45,7 @@ s_ack (ota_responder_t *self, uint16_t session, uint8_t status)
     m.status = status;
     m.base = self->p.base;
     m.bitmap = self->active ? self->bitmap : 0;
-    s_send (self, &m);
+    s_send (self, self->peer, &m);
     self->since_ack = 0;
     self->last_ack_us = s_now (self);
     self->stats.acks++;
@@ -78,20 +91,37 @@ s_stop (ota_responder_t *self)
     self->bitmap = 0;
 }
 
-static void
-s_begin (ota_responder_t *self, const ota_msg_t *m)
+static bool
+s_from_peer (ota_responder_t *self, const uint8_t src[BOARD_MAC_LEN])
 {
+    return !memcmp (src, self->peer, BOARD_MAC_LEN);
+}
+
+static void
+s_begin (ota_responder_t *self, const uint8_t src[BOARD_MAC_LEN], const ota_msg_t *m)
+{
+    bool same = m->session == self->p.session && m->size == self->p.size && m->crc32 == self->p.crc32
+                && !memcmp (src, self->p.peer, BOARD_MAC_LEN);
     /* The same push again (its ACK was lost, or the initiator restarted):
      * tell it where we are. */
-    if (self->p.complete && m->session == self->p.session) {
+    if (self->p.complete && same) {
+        memcpy (self->peer, src, BOARD_MAC_LEN);
         s_ack (self, m->session, OTA_ST_DONE);
         return;
     }
-    if (self->active && m->session == self->p.session && m->size == self->p.size
-        && m->crc32 == self->p.crc32) {
+    if (self->active && same) {
         s_ack (self, m->session, OTA_ST_OK);
         return;
     }
+    /* Another push while one runs: it must not cancel it. Only a push whose
+     * initiator went silent may be replaced. */
+    if (self->active && s_now (self) - self->last_rx_us < OTA_STALE_US) {
+        self->stats.busy++;
+        s_log (self, "ota: BEGIN refused: another push is in progress");
+        s_reply (self, src, m->session, OTA_ST_BUSY);
+        return;
+    }
+    memcpy (self->peer, src, BOARD_MAC_LEN);
     /* Checks before anything is erased. */
     if (!m->chunk || m->chunk > OTA_CHUNK_MAX || !m->size || !m->version[0]) {
         s_ack (self, m->session, OTA_ST_BAD_REQUEST);
@@ -103,8 +133,7 @@ s_begin (ota_responder_t *self, const ota_msg_t *m)
         return;
     }
     /* A record of this very push from before a reboot: resume it. */
-    if (!self->active && self->p.magic == OTA_PROGRESS_MAGIC && !self->p.complete
-        && self->p.session == m->session && self->p.size == m->size && self->p.crc32 == m->crc32
+    if (!self->active && self->p.magic == OTA_PROGRESS_MAGIC && !self->p.complete && same
         && self->flash.resume
         && self->flash.resume (self->flash.ctx, self->p.size, self->p.base * self->p.chunk) == 0) {
         self->active = true;
@@ -127,6 +156,7 @@ s_begin (ota_responder_t *self, const ota_msg_t *m)
     self->p.size = m->size;
     self->p.crc32 = m->crc32;
     memcpy (self->p.version, m->version, sizeof self->p.version);
+    memcpy (self->p.peer, src, BOARD_MAC_LEN);
     self->total = ota_chunks (m->size, m->chunk);
     self->bitmap = 0;
     self->active = true;
@@ -254,10 +284,22 @@ ota_responder_on_msg (ota_responder_t *self, const uint8_t src[BOARD_MAC_LEN], c
     }
     if (m.op == OTA_OP_ACK)
         return;                  /* for an initiator, not for us */
-    memcpy (self->peer, src, BOARD_MAC_LEN);
+    if (m.op == OTA_OP_BEGIN) {
+        s_begin (self, src, &m);
+        if (s_from_peer (self, src))
+            self->last_rx_us = s_now (self);
+        return;
+    }
+    /* During a push only its initiator is heard; others are dropped
+     * (counted), so they can neither feed nor end nor abort it. */
+    if (self->active && !s_from_peer (self, src)) {
+        self->stats.foreign++;
+        return;
+    }
+    if (!self->active)
+        memcpy (self->peer, src, BOARD_MAC_LEN);   /* where BAD_SESSION / DONE answers go */
     self->last_rx_us = s_now (self);
     switch (m.op) {
-        case OTA_OP_BEGIN: s_begin (self, &m); break;
         case OTA_OP_CHUNK: s_chunk (self, &m); break;
         case OTA_OP_END: s_end (self, &m); break;
         case OTA_OP_ABORT:

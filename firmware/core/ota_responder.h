@@ -41,14 +41,21 @@ typedef struct {
     uint32_t crc_so_far;     /* CRC-32 of the chunks written */
     uint8_t complete;        /* END verified and boot slot switched */
     char version[OTA_VERSION_MAX + 1];
+    uint8_t peer[BOARD_MAC_LEN];   /* the initiator board: only it may resume */
 } ota_progress_t;
 
-#define OTA_PROGRESS_MAGIC 0x4F544131u   /* "OTA1" */
+#define OTA_PROGRESS_MAGIC 0x4F544132u   /* "OTA2" (OTA1 had no peer) */
 #define OTA_PERSIST_EVERY 16u            /* chunks between progress records */
 #define OTA_ACK_EVERY 8u                 /* chunks between ACKs */
+/* A push whose initiator has been silent this long may be taken over by
+ * another BEGIN; before that, a BEGIN that is not the same session from the
+ * same initiator is answered BUSY. */
+#define OTA_STALE_US 10000000u
 
 typedef struct {
     uint32_t chunks, duplicates, out_of_window, bad, acks, writes, resumes;
+    uint32_t busy;                               /* BEGINs refused: another push is running */
+    uint32_t foreign;                            /* CHUNK/END/ABORT from a MAC that is not the initiator */
 } ota_responder_stats_t;
 
 typedef struct {

@@ -201,12 +201,24 @@ ota_engine_on_msg (ota_engine_t *self, const uint8_t *buf, size_t len, uint64_t 
             }
         self->base = m.base;
     }
+    /* Chunks above BASE are only held in the responder's RAM window: the
+     * bitmap is a snapshot, not a promise. Each ACK says afresh which of
+     * base .. base+32 it holds (the path is FIFO, so a later ACK knows at
+     * least as much, unless the responder lost its window in a reboot); a
+     * chunk it no longer holds goes out again. Only BASE is final. */
     uint32_t hi = 0;
-    for (uint32_t i = 0; i < 32; i++)
-        if (m.bitmap & (1u << i)) {
-            s_mark (self, m.base + 1 + i);
-            hi = m.base + 1 + i;
+    for (uint32_t i = 0; i <= OTA_WINDOW && m.base + i < self->total; i++) {
+        uint32_t seq = m.base + i;
+        if (i > 0 && (m.bitmap & (1u << (i - 1)))) {
+            s_mark (self, seq);
+            hi = seq;
         }
+        else if (self->acked[seq]) {
+            self->acked[seq] = 0;
+            self->acked_count--;
+            self->sent_at[seq] = 0;          /* lost with the window: send again */
+        }
+    }
     /* Selective repeat: a missing chunk that was sent before one that got
      * through was lost (the path is FIFO); send it again now. */
     if (hi && self->state == OTA_ENG_SENDING)

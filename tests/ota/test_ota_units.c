@@ -20,7 +20,9 @@
 #define SLOT IDF_FAKE_OTA_SIZE
 #define QMAX 256
 
-typedef struct { uint8_t data[ESPNOW_MAX_FRAME]; size_t len; } frame_t;
+typedef struct { uint8_t data[ESPNOW_MAX_FRAME]; size_t len; uint8_t mac[6]; } frame_t;
+
+static const uint8_t INITIATOR[6] = { 1, 1, 1, 1, 1, 1 };
 
 typedef struct {
     /* clock */
@@ -40,6 +42,10 @@ typedef struct {
     bool holding;
     unsigned rng;
     int corrupt_seq;                      /* flip a byte of this chunk once, -1 none */
+    int drop_seq;                         /* lose this chunk once on the air, -1 none */
+    /* answers to another initiator (see test_begin_from_another_initiator_gets_busy) */
+    int other_acks;
+    uint8_t other_last_status;
     ota_engine_t *eng;
     uint8_t *image;
     uint32_t size;
@@ -53,9 +59,9 @@ static unsigned s_rand (world_t *w) { w->rng = w->rng * 1103515245u + 12345u; re
 static int
 p_radio_send (void *ctx, const uint8_t mac[6], const uint8_t *data, size_t len)
 {
-    (void) mac;
     world_t *w = (world_t *) ctx;
     if (w->nacks < QMAX) {
+        memcpy (w->acks[w->nacks].mac, mac, 6);
         memcpy (w->acks[w->nacks].data, data, len);
         w->acks[w->nacks++].len = len;
     }
@@ -84,8 +90,7 @@ s_boot_responder (world_t *w)
 static void
 s_deliver (world_t *w, const uint8_t *data, size_t len)
 {
-    static const uint8_t src[6] = { 1, 1, 1, 1, 1, 1 };
-    board_core_radio_in (&w->core, src, -50, data, len);
+    board_core_radio_in (&w->core, INITIATOR, -50, data, len);
 }
 
 static int
@@ -103,6 +108,11 @@ s_send (void *ctx, const uint8_t *msg, size_t len)
         w->corrupt_seq = -1;
     }
     msg = copy;
+    if (w->drop_seq >= 0 && copy[0] == OTA_OP_CHUNK && len > 8
+        && (uint32_t) (copy[3] | copy[4] << 8 | copy[5] << 16 | (uint32_t) copy[6] << 24) == (uint32_t) w->drop_seq) {
+        w->drop_seq = -1;
+        return 0;
+    }
     f.len = espnow_frame_encode (f.data, sizeof f.data, ESPNOW_T_OTA, 0, msg, len);
     if (w->loss_pct && s_rand (w) < w->loss_pct)
         return 0;                                  /* lost on the air */
@@ -128,6 +138,14 @@ s_pump_acks (world_t *w)
         espnow_hdr_t h;
         const uint8_t *p;
         if (espnow_frame_decode (w->acks[i].data, w->acks[i].len, &h, &p) == 0 && h.type == ESPNOW_T_OTA) {
+            if (memcmp (w->acks[i].mac, INITIATOR, 6)) {
+                ota_msg_t m;
+                if (ota_msg_decode (p, h.len, &m) == 0) {
+                    w->other_acks++;
+                    w->other_last_status = m.status;
+                }
+                continue;
+            }
             if (w->loss_pct && s_rand (w) < w->loss_pct)
                 continue;
             ota_engine_on_msg (w->eng, p, h.len, w->now_us / 1000);
@@ -144,6 +162,7 @@ s_setup (void **state)
     w->now_us = 1000000;
     w->rng = 42;
     w->corrupt_seq = -1;
+    w->drop_seq = -1;
     s_boot_responder (w);
     W = w;
     *state = w;
@@ -305,6 +324,80 @@ test_resume_over_nor_flash_mid_sector (void **state)
     assert_true (nor_flash_erase_count (idf_fake.flash, sector + 1) >= 1);
 }
 
+/* Chunk 32 is lost; 33.. arrive and wait in the responder's window (RAM),
+ * and its ACK reports them in the bitmap just after the progress record at
+ * chunk 32 was saved. Then the responder reboots: the window is gone, the
+ * record says 32. The initiator must send 33.. again rather than take the
+ * bitmap as final, or the push stalls until it gives up. */
+static void
+test_reboot_after_progress_save_loses_held_chunks_and_completes (void **state)
+{
+    world_t *w = (world_t *) *state;
+    w->drop_seq = 32;
+    s_image (w, 40 * 1024);
+    bool rebooted = false;
+    ota_engine_state_t st = OTA_ENG_BEGIN;
+    for (int t = 0; t < 120000 && st != OTA_ENG_DONE && st != OTA_ENG_FAILED; t++) {
+        w->now_us += 1000;
+        st = ota_engine_tick (w->eng, w->now_us / 1000);
+        board_core_poll (&w->core);
+        s_pump_acks (w);
+        ota_engine_stats_t es;
+        ota_engine_stats (w->eng, w->now_us / 1000, &es);
+        if (!rebooted && w->resp.p.base == 32 && es.chunks_acked > 32) {
+            rebooted = true;
+            idf_fake_reboot ();
+            s_boot_responder (w);
+        }
+    }
+    assert_true (rebooted);
+    s_assert_done (w, st);
+    s_check_written (w);
+    assert_int_equal (w->resp.stats.resumes, 1);
+}
+
+/* Another board sends BEGIN (another session) while a push runs: it gets
+ * BUSY, the running push is not cancelled, and its CHUNK/ABORT are dropped
+ * and counted. */
+static void
+test_begin_from_another_initiator_gets_busy (void **state)
+{
+    world_t *w = (world_t *) *state;
+    s_image (w, 100 * 1024);
+    static const uint8_t other[6] = { 9, 9, 9, 9, 9, 9 };
+    bool meddled = false;
+    ota_engine_state_t st = OTA_ENG_BEGIN;
+    for (int t = 0; t < 600000 && st != OTA_ENG_DONE && st != OTA_ENG_FAILED; t++) {
+        w->now_us += 1000;
+        st = ota_engine_tick (w->eng, w->now_us / 1000);
+        board_core_poll (&w->core);
+        s_pump_acks (w);
+        if (!meddled && w->resp.p.base >= 100) {
+            meddled = true;
+            uint8_t msg[OTA_MSG_MAX], air[ESPNOW_MAX_FRAME];
+            ota_msg_t b = { .op = OTA_OP_BEGIN, .session = 4242, .size = 4096, .crc32 = 1, .chunk = OTA_CHUNK_MAX };
+            strcpy (b.version, "6.6.6");
+            size_t n = ota_msg_encode (msg, sizeof msg, &b);
+            size_t a = espnow_frame_encode (air, sizeof air, ESPNOW_T_OTA, 1, msg, n);
+            board_core_radio_in (&w->core, other, -40, air, a);
+            /* The same session number as the running push, from the wrong MAC. */
+            ota_msg_t x = { .op = OTA_OP_ABORT, .session = 77 };
+            n = ota_msg_encode (msg, sizeof msg, &x);
+            a = espnow_frame_encode (air, sizeof air, ESPNOW_T_OTA, 2, msg, n);
+            board_core_radio_in (&w->core, other, -40, air, a);
+            s_pump_acks (w);
+        }
+    }
+    assert_true (meddled);
+    assert_int_equal (w->other_acks, 1);
+    assert_int_equal (w->other_last_status, OTA_ST_BUSY);
+    assert_int_equal (w->resp.stats.busy, 1);
+    assert_int_equal (w->resp.stats.foreign, 1);
+    s_assert_done (w, st);
+    s_check_written (w);
+    assert_int_equal (idf_fake.ota_begun, 1);
+}
+
 static void
 test_corrupted_image_is_refused_and_old_firmware_kept (void **state)
 {
@@ -376,6 +469,8 @@ main (void)
         cmocka_unit_test_setup_teardown (test_responder_reboot_mid_push_resumes, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_resume_over_nor_flash_at_a_sector_boundary, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_resume_over_nor_flash_mid_sector, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_reboot_after_progress_save_loses_held_chunks_and_completes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_begin_from_another_initiator_gets_busy, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_corrupted_image_is_refused_and_old_firmware_kept, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_image_larger_than_slot_refused_before_erase, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_done_reboots_into_new_image, s_setup, s_teardown),
