@@ -16,7 +16,9 @@
  * noticed without traffic. */
 #include "bus/bus_broker.h"
 #include "bus/bus_curve.h"
+#include "bus/bus_json.h"
 #include "bus/bus_recorder.h"
+#include "bus/bus_topic.h"
 #include "bus/bus_wire.h"
 #include <unistd.h>
 
@@ -52,6 +54,7 @@ struct _bus_broker_t {
     uint64_t next_flush_ms;
     /* counters */
     uint64_t in_total, out_total, malformed, drops, requests, not_running;
+    uint64_t wrong_body;        /* also counted in malformed */
     uint64_t last_in, last_out, last_stats_ms;
     bool malformed_logged;
 };
@@ -291,18 +294,24 @@ s_cache_put (bus_broker_t *self, zmq_msg_t *topic, zmq_msg_t *body)
     c->body = zframe_new (zmq_msg_data (body), zmq_msg_size (body));
 }
 
-/* Checks one message's shape; the envelope must unpack and name a source. */
-static bool
-s_valid (zmq_msg_t *topic, zmq_msg_t *body)
+/* Checks one message's shape: the envelope must unpack and name a source,
+ * and its body must be the one the topic's family carries (bus_topic.h).
+ * Returns NULL when it is fine, else why not. */
+static const char *
+s_invalid (zmq_msg_t *topic, zmq_msg_t *body)
 {
     size_t tlen = zmq_msg_size (topic);
     if (tlen == 0 || tlen > 512)
-        return false;
+        return "bad topic length";
     Lab__Envelope *env = lab__envelope__unpack (NULL, zmq_msg_size (body), (const uint8_t *) zmq_msg_data (body));
-    bool ok = env && env->source && *env->source;
+    const char *why = NULL;
+    if (!env || !env->source || !*env->source)
+        why = "bad envelope";
+    else if (!bus_topic_body_ok_n ((const char *) zmq_msg_data (topic), tlen, env))
+        why = "wrong body";
     if (env)
         lab__envelope__free_unpacked (env, NULL);
-    return ok;
+    return why;
 }
 
 static void
@@ -360,8 +369,11 @@ s_forward (bus_broker_t *self)
             if (!more)
                 break;
         }
-        if (extra || !s_valid (&topic, &body)) {
-            s_note_malformed (self, extra ? "too many frames" : "bad envelope", &topic);
+        const char *why = extra ? "too many frames" : s_invalid (&topic, &body);
+        if (why) {
+            if (!strcmp (why, "wrong body"))
+                self->wrong_body++;
+            s_note_malformed (self, why, &topic);
             zmq_msg_close (&topic);
             zmq_msg_close (&body);
             continue;
@@ -445,26 +457,43 @@ s_expire (bus_broker_t *self)
     zlistx_destroy (&dead);
 }
 
-static char *
+static json_t *
 s_services_json (bus_broker_t *self)
 {
     zlistx_t *names = zhashx_keys (self->regs);
     zlistx_set_comparator (names, (zlistx_comparator_fn *) strcmp);
     zlistx_sort (names);
-    char *out = NULL;
-    size_t size = 0;
-    FILE *f = open_memstream (&out, &size);
-    fputc ('[', f);
-    bool first = true;
+    json_t *arr = json_array ();
     for (const char *n = (const char *) zlistx_first (names); n; n = (const char *) zlistx_next (names)) {
         s_reg_t *r = (s_reg_t *) zhashx_lookup (self->regs, n);
-        fprintf (f, "%s{\"name\":\"%s\",\"source\":\"%s\",\"age_ms\":%" PRIu64 "}", first ? "" : ",",
-                 r->name, r->source, s_ms () - r->seen_ms);
-        first = false;
+        json_t *o = json_object ();
+        json_object_set_new (o, "name", bus_json_text (r->name));
+        json_object_set_new (o, "source", bus_json_text (r->source));
+        json_object_set_new (o, "age_ms", json_integer ((json_int_t) (s_ms () - r->seen_ms)));
+        json_array_append_new (arr, o);
     }
-    fputc (']', f);
-    fclose (f);
     zlistx_destroy (&names);
+    return arr;
+}
+
+/* The reply to `labbus status`: counters and registered services. */
+static char *
+s_status_json (bus_broker_t *self)
+{
+    json_t *o = json_object ();
+    json_object_set_new (o, "uptime_s", json_real ((double) ((s_ms () - self->start_ms) / 100) / 10.0));
+    json_object_set_new (o, "msgs_in", json_integer ((json_int_t) self->in_total));
+    json_object_set_new (o, "msgs_out", json_integer ((json_int_t) self->out_total));
+    json_object_set_new (o, "drops", json_integer ((json_int_t) self->drops));
+    json_object_set_new (o, "malformed", json_integer ((json_int_t) self->malformed));
+    json_object_set_new (o, "wrong_body", json_integer ((json_int_t) self->wrong_body));
+    json_object_set_new (o, "requests", json_integer ((json_int_t) self->requests));
+    json_object_set_new (o, "not_running", json_integer ((json_int_t) self->not_running));
+    json_object_set_new (o, "recorder_bytes",
+                         json_integer ((json_int_t) (self->recorder ? bus_recorder_bytes (self->recorder) : 0)));
+    json_object_set_new (o, "services", s_services_json (self));
+    char *out = json_dumps (o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref (o);
     return out;
 }
 
@@ -484,6 +513,7 @@ s_publish_stats (bus_broker_t *self)
     st.malformed_total = self->malformed;
     st.requests_total = self->requests;
     st.not_running_total = self->not_running;
+    st.wrong_body_total = self->wrong_body;
     st.uptime_s = (double) (now - self->start_ms) / 1000.0;
     st.recorder_bytes = self->recorder ? bus_recorder_bytes (self->recorder) : 0;
     zlistx_t *names = zhashx_keys (self->regs);
@@ -539,17 +569,7 @@ s_self_request (bus_broker_t *self, zframe_t *caller, const char *corr, zframe_t
     char text[256];
     char *json = NULL;
     if (cmd && (!strcmp (cmd, "status") || !strcmp (cmd, "services"))) {
-        char *services = s_services_json (self);
-        size_t len = strlen (services) + 512;
-        json = (char *) malloc (len);
-        snprintf (json, len,
-                  "{\"uptime_s\":%.1f,\"msgs_in\":%" PRIu64 ",\"msgs_out\":%" PRIu64 ",\"drops\":%" PRIu64
-                  ",\"malformed\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"not_running\":%" PRIu64
-                  ",\"recorder_bytes\":%" PRIu64 ",\"services\":%s}",
-                  (double) (s_ms () - self->start_ms) / 1000.0, self->in_total, self->out_total,
-                  self->drops, self->malformed, self->requests, self->not_running,
-                  self->recorder ? bus_recorder_bytes (self->recorder) : 0, services);
-        free (services);
+        json = s_status_json (self);
         snprintf (text, sizeof text, "%zu services registered", zhashx_size (self->regs));
         rep.status = BUS_OK;
     }

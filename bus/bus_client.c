@@ -193,6 +193,20 @@ bus_msg_destroy (bus_msg_t **self_p)
     *self_p = NULL;
 }
 
+void *
+bus_msg_body (bus_msg_t *msg, Lab__Envelope__BodyCase want)
+{
+    if (!msg || !msg->env)
+        return NULL;
+    if (msg->env->body_case != want || want == LAB__ENVELOPE__BODY__NOT_SET) {
+        if (msg->client)
+            msg->client->counters.wrong_body++;
+        return NULL;
+    }
+    /* Every member of the body union is a pointer to its message. */
+    return (void *) msg->env->blob;
+}
+
 static void
 s_service_destroy (void **item)
 {
@@ -438,6 +452,12 @@ int
 bus_client_publish (bus_client_t *self, const char *topic, Lab__Envelope *env)
 {
     assert (self && topic && env);
+    if (!bus_topic_body_ok (topic, env)) {
+        self->counters.publish_dropped++;
+        s_set_error (self, "publish on %s refused: the topic carries %s, not %s", topic,
+                     bus_topic_body_name (bus_topic_body (topic)), bus_topic_body_name (env->body_case));
+        return -1;
+    }
     env->source = self->source;
     env->seq = s_next_seq (self, topic);
     env->epoch = self->epoch;
@@ -474,11 +494,23 @@ bus_client_publish_text (bus_client_t *self, const char *topic, const char *text
 {
     Lab__Envelope env = LAB__ENVELOPE__INIT;
     Lab__Blob blob = LAB__BLOB__INIT;
-    blob.data.data = (uint8_t *) text;
-    blob.data.len = strlen (text);
-    blob.content_type = (char *) "text/plain";
-    env.body_case = LAB__ENVELOPE__BODY_BLOB;
-    env.blob = &blob;
+    Lab__SerialLine line = LAB__SERIAL_LINE__INIT;
+    Lab__Envelope__BodyCase want = bus_topic_body (topic);
+    if (want == LAB__ENVELOPE__BODY_SERIAL_LINE) {
+        const char *board = strncmp (topic, "tel.serial.", 11) == 0 ? topic + 11 : "";
+        line.board = (char *) board;
+        line.text = (char *) text;
+        line.rx_ts_ns = bus_now_ns ();
+        env.body_case = LAB__ENVELOPE__BODY_SERIAL_LINE;
+        env.serial_line = &line;
+    }
+    else {
+        blob.data.data = (uint8_t *) text;
+        blob.data.len = strlen (text);
+        blob.content_type = (char *) "text/plain";
+        env.body_case = LAB__ENVELOPE__BODY_BLOB;
+        env.blob = &blob;
+    }
     return bus_client_publish (self, topic, &env);
 }
 
@@ -531,6 +563,23 @@ s_count_malformed (bus_client_t *self, const char *topic, const uint8_t *data, s
     }
 }
 
+/* A body that is not what the topic's family carries: dropped before anyone
+ * looks at it (and before seq tracking, so it cannot disturb a stream). */
+static void
+s_count_wrong_body (bus_client_t *self, const char *topic, const Lab__Envelope *env)
+{
+    self->counters.wrong_body++;
+    char key[256];
+    snprintf (key, sizeof key, "body\n%.100s\n%s", env->source, bus_topic_body_name (bus_topic_body (topic)));
+    if (!zhashx_lookup (self->malformed_seen, key)) {
+        if (zhashx_size (self->malformed_seen) < 1000)
+            zhashx_insert (self->malformed_seen, key, (void *) 1);
+        zsys_warning ("bus: %s: dropped %s on '%.100s' from source '%.64s' (the topic carries %s)",
+                      self->source, bus_topic_body_name (env->body_case), topic, env->source,
+                      bus_topic_body_name (bus_topic_body (topic)));
+    }
+}
+
 /* Updates the (source, topic) stream; returns false for a duplicate. */
 static bool
 s_track_seq (bus_client_t *self, const char *topic, const Lab__Envelope *env)
@@ -569,7 +618,44 @@ s_track_seq (bus_client_t *self, const char *topic, const Lab__Envelope *env)
     return true;
 }
 
-/* Takes one message off SUB; NULL when it was dropped (malformed, duplicate). */
+bus_msg_t *
+bus_msg_decode (const char *topic, const void *data, size_t size, bus_decode_t *why)
+{
+    bus_decode_t dummy;
+    bool keep_wrong = why != NULL;
+    if (!why)
+        why = &dummy;
+    *why = BUS_DECODE_OK;
+    if (!topic) {
+        *why = BUS_DECODE_MALFORMED;
+        return NULL;
+    }
+    Lab__Envelope *env = lab__envelope__unpack (NULL, size, (const uint8_t *) data);
+    if (!env || !env->source || !*env->source) {
+        if (env)
+            lab__envelope__free_unpacked (env, NULL);
+        *why = BUS_DECODE_MALFORMED;
+        return NULL;
+    }
+    if (!bus_topic_body_ok (topic, env)) {
+        *why = BUS_DECODE_WRONG_BODY;
+        if (!keep_wrong) {
+            lab__envelope__free_unpacked (env, NULL);
+            return NULL;
+        }
+        bus_msg_t *out = (bus_msg_t *) zmalloc (sizeof (bus_msg_t));
+        out->env = env;     /* handed back only so the caller can log; see header */
+        out->topic = strdup (topic);
+        return out;
+    }
+    bus_msg_t *out = (bus_msg_t *) zmalloc (sizeof (bus_msg_t));
+    out->topic = strdup (topic);
+    out->env = env;
+    return out;
+}
+
+/* Takes one message off SUB; NULL when it was dropped (malformed, wrong body,
+ * duplicate). */
 static bus_msg_t *
 s_read_sub (bus_client_t *self)
 {
@@ -583,22 +669,20 @@ s_read_sub (bus_client_t *self)
         s_count_malformed (self, topic ? topic : "?", NULL, 0);
         goto done;
     }
-    Lab__Envelope *env = lab__envelope__unpack (NULL, zframe_size (body), zframe_data (body));
-    if (!env || !env->source || !*env->source) {
-        if (env)
-            lab__envelope__free_unpacked (env, NULL);
+    bus_decode_t why;
+    out = bus_msg_decode (topic, zframe_data (body), zframe_size (body), &why);
+    if (why == BUS_DECODE_MALFORMED)
         s_count_malformed (self, topic, zframe_data (body), zframe_size (body));
-        goto done;
+    else if (why == BUS_DECODE_WRONG_BODY) {
+        s_count_wrong_body (self, topic, out->env);
+        bus_msg_destroy (&out);
     }
-    if (!s_track_seq (self, topic, env)) {
-        lab__envelope__free_unpacked (env, NULL);
-        goto done;
+    else if (!s_track_seq (self, topic, out->env))
+        bus_msg_destroy (&out);
+    else {
+        self->counters.received++;
+        out->client = self;
     }
-    self->counters.received++;
-    out = (bus_msg_t *) zmalloc (sizeof (bus_msg_t));
-    out->topic = topic;
-    topic = NULL;
-    out->env = env;
 done:
     free (topic);
     zframe_destroy (&body);

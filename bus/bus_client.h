@@ -22,9 +22,12 @@
 #include <stdint.h>
 #include "lab.pb-c.h"
 #include "bus/bus_status.h"
+#include "bus/bus_topic.h"
 #include "bus/lab_config.h"
 
 #define BUS_ENDPOINT_MAX 256
+
+typedef struct _bus_client_t bus_client_t;
 
 typedef struct {
     char pub[BUS_ENDPOINT_MAX];  /* broker XSUB: clients publish here */
@@ -44,13 +47,30 @@ int bus_endpoints_from_config (bus_endpoints_t *ep, lab_config_t *cfg, char *err
  * config (default compose/lab.cfg if it exists), else the default runtime dir. */
 int bus_endpoints_resolve (bus_endpoints_t *ep, const char *config_path, char *err, size_t errlen);
 
-typedef struct _bus_client_t bus_client_t;
-
 typedef struct {
     char *topic;
     Lab__Envelope *env;          /* unpacked; owned by the message */
+    bus_client_t *client;        /* that received it (counts wrong bodies); may be NULL */
 } bus_msg_t;
 void bus_msg_destroy (bus_msg_t **self_p);
+/* Typed topics (bus_topic.h): MSG's body when its case is WANT, else NULL,
+ * counted in the receiving client's wrong_body. Consumers read bodies only
+ * through this (never env->xxx after a bare body_case test they might forget):
+ *     const Lab__BoardState *b = bus_msg_body (m, LAB__ENVELOPE__BODY_BOARD);
+ *     if (!b) return;    (counted; nothing dereferenced)
+ * bus_client_recv already drops a message whose body does not match its
+ * topic's family, so on a typed topic this only fails when the consumer asks
+ * for another type than the family carries. */
+void *bus_msg_body (bus_msg_t *msg, Lab__Envelope__BodyCase want);
+
+/* What bus_client_recv does with each [topic][bytes] it takes off the wire,
+ * for code that gets messages elsewhere (replay files, fuzz targets): unpack,
+ * require a source, require the family's body. Returns the message, or NULL
+ * with *WHY = BUS_DECODE_MALFORMED; on BUS_DECODE_WRONG_BODY it returns the
+ * message too, only so the caller can log what it drops: do not use its body.
+ * With WHY NULL, a wrong body returns NULL like any other rejection. */
+typedef enum { BUS_DECODE_OK, BUS_DECODE_MALFORMED, BUS_DECODE_WRONG_BODY } bus_decode_t;
+bus_msg_t *bus_msg_decode (const char *topic, const void *data, size_t size, bus_decode_t *why);
 
 /* Connects; waits up to 1 s for the broker to subscribe to us so first
  * messages are not lost (publishes before that are queued in the client, up to
@@ -66,9 +86,13 @@ const char *bus_client_error (bus_client_t *self);
 bool bus_client_connected (bus_client_t *self);
 
 /* Publishes ENV on TOPIC; fills source, seq, epoch and ts_ns (ts_ns only when
- * zero). ENV stays the caller's. Returns 0, or -1 when it was dropped. */
+ * zero). ENV stays the caller's. Returns 0, or -1 when it was dropped (also
+ * when its body is not the one TOPIC's family carries, bus_topic.h). */
 int bus_client_publish (bus_client_t *self, const char *topic, Lab__Envelope *env);
-/* Publishes a text Blob (handy for tests and `labctl pub`). */
+/* Publishes TEXT (handy for tests and `labctl pub`) in the body TOPIC's
+ * family carries: a SerialLine on tel.serial.<board> (board from the topic),
+ * a Blob (text/plain) on log.*, evt.chat.* and untyped families; -1 on a
+ * family whose body is not text. */
 int bus_client_publish_text (bus_client_t *self, const char *topic, const char *text);
 
 int bus_client_subscribe (bus_client_t *self, const char *prefix);
@@ -135,6 +159,7 @@ typedef struct {
     uint64_t gaps;               /* messages missing from seq sequences */
     uint64_t duplicates;         /* seen twice, dropped */
     uint64_t malformed;          /* did not unpack, dropped */
+    uint64_t wrong_body;         /* body not what the topic's family carries, dropped */
     uint64_t requests_served;
 } bus_counters_t;
 void bus_client_counters (bus_client_t *self, bus_counters_t *out);

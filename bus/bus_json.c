@@ -7,6 +7,71 @@
 
 static json_t *s_value (const ProtobufCFieldDescriptor *f, const void *p);
 
+/* Length of the valid UTF-8 sequence at P (at most N bytes), 0 when invalid.
+ * Rejects overlong forms, surrogates and code points past U+10FFFF, as
+ * jansson does. */
+static size_t
+s_utf8_len (const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    if (c < 0x80)
+        return 1;
+    size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (!len || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    if (c == 0xE0 && p[1] < 0xA0)
+        return 0;                       /* overlong */
+    if (c == 0xED && p[1] >= 0xA0)
+        return 0;                       /* surrogate */
+    if (c == 0xF0 && p[1] < 0x90)
+        return 0;                       /* overlong */
+    if (c == 0xF4 && p[1] >= 0x90)
+        return 0;                       /* past U+10FFFF */
+    return len;
+}
+
+json_t *
+bus_json_textn (const char *s, size_t len)
+{
+    if (!s)
+        return json_string ("");
+    json_t *j = json_stringn (s, len);
+    if (j)
+        return j;
+    /* Invalid UTF-8 (or an embedded NUL jansson refused): rebuild it with
+     * U+FFFD for every bad byte. */
+    char *out = (char *) malloc (len * 3 + 1);
+    if (!out)
+        return json_string ("");
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *) s;
+    for (size_t i = 0; i < len;) {
+        size_t k = p[i] ? s_utf8_len (p + i, len - i) : 0;
+        if (k) {
+            memcpy (out + o, p + i, k);
+            o += k;
+            i += k;
+        }
+        else {
+            memcpy (out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        }
+    }
+    j = json_stringn (out, o);
+    free (out);
+    return j ? j : json_string ("");
+}
+
+json_t *
+bus_json_text (const char *s)
+{
+    return bus_json_textn (s, s ? strlen (s) : 0);
+}
+
 static json_t *
 s_bytes (const ProtobufCBinaryData *b)
 {
@@ -40,11 +105,7 @@ s_value (const ProtobufCFieldDescriptor *f, const void *p)
         case PROTOBUF_C_TYPE_DOUBLE: return json_real (*(const double *) p);
         case PROTOBUF_C_TYPE_BOOL: return json_boolean (*(const protobuf_c_boolean *) p);
         case PROTOBUF_C_TYPE_ENUM: return json_integer (*(const int *) p);
-        case PROTOBUF_C_TYPE_STRING: {
-            const char *s = *(char *const *) p;
-            json_t *j = json_string (s ? s : "");   /* NULL on invalid UTF-8 */
-            return j ? j : json_string ("<invalid utf-8>");
-        }
+        case PROTOBUF_C_TYPE_STRING: return bus_json_text (*(char *const *) p);
         case PROTOBUF_C_TYPE_BYTES: return s_bytes ((const ProtobufCBinaryData *) p);
         case PROTOBUF_C_TYPE_MESSAGE: {
             const ProtobufCMessage *m = *(ProtobufCMessage *const *) p;
@@ -131,7 +192,7 @@ char *
 bus_json_envelope (const char *topic, const Lab__Envelope *env)
 {
     json_t *obj = bus_json_from_message ((const ProtobufCMessage *) env);
-    json_object_set_new (obj, "topic", json_string (topic ? topic : ""));
+    json_object_set_new (obj, "topic", bus_json_text (topic));
     char *out = json_dumps (obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref (obj);
     return out;

@@ -14,6 +14,12 @@ json_t *bus_json_from_message (const ProtobufCMessage *msg);
 /* {"topic":..., "source":..., "seq":..., "ts_ns":..., "<body>":{...}} as a
  * compact string; free() it. */
 char *bus_json_envelope (const char *topic, const Lab__Envelope *env);
+/* A JSON string for S (NUL-terminated) or the LEN bytes at S, whatever they
+ * hold: invalid UTF-8 sequences become U+FFFD, so a hostile name or version
+ * still yields valid JSON (jansson refuses invalid UTF-8 and would return
+ * NULL). Never NULL for a NULL S: "" then. */
+json_t *bus_json_text (const char *s);
+json_t *bus_json_textn (const char *s, size_t len);
 /* The name of the envelope's body ("serial_line", "alert", ...) or "none". */
 const char *bus_json_body_name (const Lab__Envelope *env);
 

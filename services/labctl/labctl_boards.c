@@ -172,8 +172,8 @@ labctl_cmd_tail (labctl_t *ctx, int argc, char **argv)
         if (!msg)
             continue;
         /* The prefix subscription also matches board-a2 when tailing board-a. */
-        if (!strcmp (msg->topic, topic) && msg->env->body_case == LAB__ENVELOPE__BODY_SERIAL_LINE) {
-            const Lab__SerialLine *l = msg->env->serial_line;
+        const Lab__SerialLine *l = bus_msg_body (msg, LAB__ENVELOPE__BODY_SERIAL_LINE);
+        if (l && !strcmp (msg->topic, topic)) {
             time_t secs = (time_t) (l->rx_ts_ns / 1000000000ull);
             struct tm tm;
             localtime_r (&secs, &tm);

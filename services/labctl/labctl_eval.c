@@ -119,12 +119,12 @@ s_run (labctl_t *ctx, int argc, char **argv)
         bus_msg_t *m = bus_client_recv (bus, 500);
         if (!m)
             continue;
-        if (m->env->body_case != LAB__ENVELOPE__BODY_EVAL_SWEEP || strcmp (m->topic, topic)) {
+        const Lab__EvalSweepState *st = bus_msg_body (m, LAB__ENVELOPE__BODY_EVAL_SWEEP);
+        if (!st || strcmp (m->topic, topic)) {
             bus_msg_destroy (&m);
             continue;
         }
         last_msg = bus_mono_ns ();
-        const Lab__EvalSweepState *st = m->env->eval_sweep;
         if (ctx->json) {
             char *s = bus_json_envelope (m->topic, m->env);
             printf ("%s\n", s);

@@ -144,10 +144,13 @@ labctl_cmd_top (labctl_t *ctx, int argc, char **argv)
             zhashx_t *into = !strncmp (m->topic, "state.service.", 14) ? t.services
                              : !strncmp (m->topic, "state.board.", 12)  ? t.boards
                                                                          : t.jobs;
-            bool ok = (into == t.services && m->env->body_case == LAB__ENVELOPE__BODY_SERVICE)
-                      || (into == t.boards && m->env->body_case == LAB__ENVELOPE__BODY_BOARD)
-                      || (into == t.jobs && (m->env->body_case == LAB__ENVELOPE__BODY_OTA
-                                             || m->env->body_case == LAB__ENVELOPE__BODY_EVAL_SWEEP));
+            /* Each table holds one family's type; s_draw reads them as such. */
+            bool ok = (into == t.services && bus_msg_body (m, LAB__ENVELOPE__BODY_SERVICE))
+                      || (into == t.boards && bus_msg_body (m, LAB__ENVELOPE__BODY_BOARD))
+                      || (into == t.jobs && !strncmp (m->topic, "state.ota.", 10)
+                          && bus_msg_body (m, LAB__ENVELOPE__BODY_OTA))
+                      || (into == t.jobs && !strncmp (m->topic, "state.eval.", 11)
+                          && bus_msg_body (m, LAB__ENVELOPE__BODY_EVAL_SWEEP));
             if (ok) {
                 zhashx_update (into, m->topic, m->env);
                 m->env = NULL;       /* now owned by the table */

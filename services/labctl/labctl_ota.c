@@ -83,11 +83,11 @@ s_push (labctl_t *ctx, int argc, char **argv)
     uint64_t last_print = 0;
     while (!zsys_interrupted) {
         bus_msg_t *m = bus_client_recv (bus, 1000);
-        if (!m || m->env->body_case != LAB__ENVELOPE__BODY_OTA) {
+        const Lab__OtaJobState *s = bus_msg_body (m, LAB__ENVELOPE__BODY_OTA);
+        if (!s) {
             bus_msg_destroy (&m);
             continue;
         }
-        Lab__OtaJobState *s = m->env->ota;
         bool final = !strcmp (s->state, "done") || !strcmp (s->state, "failed");
         uint64_t now = bus_mono_ns ();
         if (final) {

@@ -32,8 +32,8 @@ labctl_cmd_rssi (labctl_t *ctx, int argc, char **argv)
         bus_client_subscribe (bus, "state.distance.");
         while (!zsys_interrupted) {
             bus_msg_t *m = bus_client_recv (bus, 1000);
-            if (m && m->env->body_case == LAB__ENVELOPE__BODY_DISTANCE) {
-                Lab__DistanceEstimate *d = m->env->distance;
+            const Lab__DistanceEstimate *d = bus_msg_body (m, LAB__ENVELOPE__BODY_DISTANCE);
+            if (d) {
                 printf ("%s-%s  %6.2f m  [%5.2f - %5.2f]  raw %4.0f dBm  filtered %6.1f dBm  %s\n", d->a, d->b,
                         d->distance_m, d->low_m, d->high_m, d->rssi_raw_dbm, d->rssi_filtered_dbm,
                         d->calibrated ? "" : "(uncalibrated)");

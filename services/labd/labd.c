@@ -733,7 +733,7 @@ s_handle (bus_request_t *rq, void *arg)
 static void
 s_on_message (labd_t *self, bus_msg_t *msg)
 {
-    if (!strncmp (msg->topic, "hb.", 3)) {
+    if (!strncmp (msg->topic, "hb.", 3) && bus_msg_body (msg, LAB__ENVELOPE__BODY_HEARTBEAT)) {
         labd_unit_t *u = s_unit (self, msg->topic + 3);
         if (u && u->pid > 0) {
             u->last_hb_ms = s_now_ms ();

@@ -580,10 +580,12 @@ ota_service_run (ota_service_t *self)
         bus_msg_t *m = bus_client_recv (self->bus, busy ? 2 : 100);
         while (m) {
             const char *topic = m->topic;
-            if (!strncmp (topic, "tel.frame.", 10) && m->env->body_case == LAB__ENVELOPE__BODY_BOARD_FRAME)
-                s_on_frame (self, topic + 10, m->env->board_frame);
-            else if (!strncmp (topic, "tel.serial.", 11) && m->env->body_case == LAB__ENVELOPE__BODY_SERIAL_LINE)
-                s_on_line (self, topic + 11, m->env->serial_line->text);
+            const Lab__BoardFrame *f;
+            const Lab__SerialLine *l;
+            if (!strncmp (topic, "tel.frame.", 10) && (f = bus_msg_body (m, LAB__ENVELOPE__BODY_BOARD_FRAME)))
+                s_on_frame (self, topic + 10, f);
+            else if (!strncmp (topic, "tel.serial.", 11) && (l = bus_msg_body (m, LAB__ENVELOPE__BODY_SERIAL_LINE)))
+                s_on_line (self, topic + 11, l->text);
             bus_msg_destroy (&m);
             m = bus_client_recv (self->bus, 0);
         }

@@ -255,8 +255,9 @@ main (int argc, char **argv)
     bus_client_subscribe (r->bus, "tel.rssi.");
     while (!zsys_interrupted) {
         bus_msg_t *m = bus_client_recv (r->bus, 100);
-        if (m && m->env->body_case == LAB__ENVELOPE__BODY_RSSI)
-            s_on_sample (r, m->env->rssi);
+        const Lab__RssiSample *sample = bus_msg_body (m, LAB__ENVELOPE__BODY_RSSI);
+        if (sample)
+            s_on_sample (r, sample);
         bus_msg_destroy (&m);
         uint64_t now = s_ms ();
         for (int i = 0; i < r->nlinks; i++)

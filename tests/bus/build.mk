@@ -2,3 +2,4 @@
 $(eval $(call add_test,test_bus,tests/bus/test_bus.c,labtest bus))
 $(eval $(call add_test,test_bus_units,tests/bus/test_bus_units.c,bus))
 $(eval $(call add_test,test_bus_curve,tests/bus/test_bus_curve.c,labtest bus))
+$(eval $(call add_test,test_bus_topics,tests/bus/test_bus_topics.c,labtest bus))
