@@ -73,7 +73,7 @@ $(BUILD)/fuzz/$(1): $(call fuzzobjs,$(2)) $(call libfiles,$(3))
 ALL_FUZZ += $(BUILD)/fuzz/$(1)
 endef
 
-.PHONY: all deps test test-asan test-valgrind demo bench fuzz clean gen check-deps
+.PHONY: all deps test test-asan test-valgrind test-fresh demo bench fuzz clean gen check-deps
 all: gen
 
 GEN_H := $(BUILD)/gen/lab.pb-c.h
@@ -128,6 +128,11 @@ test-asan: deps
 # no invalid reads or writes. Integration tests run under ASan instead.
 test-valgrind: deps all
 	@tools/run-valgrind.sh $(BUILD)
+
+# The README's two commands on a clean Debian 12 root (debootstrap, cached
+# between runs): catches whatever make deps forgets to install.
+test-fresh: deps
+	@tools/test-fresh.sh
 
 fuzz-build: $(ALL_FUZZ)
 .PHONY: fuzz-build

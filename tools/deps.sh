@@ -5,7 +5,7 @@ set -eu
 PKGS="pkg-config protobuf-c-compiler libprotobuf-c-dev libczmq-dev libzmq3-dev
 libserialport-dev libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev
 libcmocka-dev clang libclang-rt-14-dev llvm valgrind python3 procps iproute2
-socat"
+socat curl"
 # Each area appends its packages directly below its own marker:
 # area:supervisor
 # area:boards
@@ -19,6 +19,8 @@ PKGS="$PKGS chromium chromium-driver"
 # area:firmware
 PKGS="$PKGS gcc-multilib"
 # area:reliability
+# area:fresh (make test-fresh builds a clean Debian root)
+PKGS="$PKGS debootstrap"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

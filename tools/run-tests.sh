@@ -14,6 +14,11 @@ export CMOCKA_MESSAGE_OUTPUT=stdout
 export LAB_BUILD="$BUILD"
 logdir="$BUILD/test-logs"
 mkdir -p "$logdir"
+# Every process a test starts inherits this mark (environment variables pass
+# through fork and exec); after the suite, a process still carrying it was
+# left running by a test, which is a failure of its own.
+LAB_TEST_MARK="run-tests-$$-$RANDOM$RANDOM"
+export LAB_TEST_MARK
 
 run_cmocka() {
     local t=$1 name log rc ok bad
@@ -95,6 +100,47 @@ else
         [ -x "$f" ] && [ -f "$f" ] && run_fuzz_short "$f"
     done
 fi
+# Sets MARKED to the pids of processes (other than this shell) that carry
+# LAB_TEST_MARK. Builtins only, in this shell: the scan starts no marked
+# process of its own.
+marked_pids() {
+    local d kv
+    MARKED=""
+    for d in /proc/[0-9]*; do
+        [ "${d#/proc/}" = "$$" ] && continue
+        while IFS= read -r -d '' kv; do
+            if [ "$kv" = "LAB_TEST_MARK=$LAB_TEST_MARK" ]; then
+                MARKED="$MARKED ${d#/proc/}"
+                break
+            fi
+        done 2>/dev/null <"$d/environ"
+    done
+}
+
+check_leftovers() {
+    local left="" p cmd
+    # A process that is shutting down gets a few seconds to finish.
+    for _ in $(seq 50); do
+        marked_pids
+        left=$MARKED
+        [ -z "$left" ] && break
+        sleep 0.1
+    done
+    if [ -z "$left" ]; then
+        passed=$((passed + 1)); echo "ok   no-leftover-processes"
+        return
+    fi
+    failed=$((failed + 1)); failures+=("no-leftover-processes")
+    echo "FAIL no-leftover-processes: still running after the suite:"
+    for p in $left; do
+        cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-160)
+        echo "    pid $p: ${cmd:-?}"
+    done
+    # Stopped here so that they cannot disturb what runs next.
+    kill -KILL $left 2>/dev/null
+}
+check_leftovers
+
 [ "${#failures[@]}" -gt 0 ] && echo "failed: ${failures[*]}"
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

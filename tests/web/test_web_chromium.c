@@ -96,6 +96,8 @@ s_free_port (void)
     return ntohs (a.sin_port);
 }
 
+/* chromedriver in a process group of its own, so that stopping the group
+ * also stops the Chromium it started. */
 static pid_t
 s_spawn_driver (int port, const char *log)
 {
@@ -106,9 +108,14 @@ s_spawn_driver (int port, const char *log)
     posix_spawn_file_actions_init (&fa);
     posix_spawn_file_actions_addopen (&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_adddup2 (&fa, 1, 2);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init (&attr);
+    posix_spawnattr_setflags (&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup (&attr, 0);
     pid_t pid = -1;
-    if (posix_spawnp (&pid, "chromedriver", &fa, NULL, argv, environ) != 0)
+    if (posix_spawnp (&pid, "chromedriver", &fa, &attr, argv, environ) != 0)
         pid = -1;
+    posix_spawnattr_destroy (&attr);
     posix_spawn_file_actions_destroy (&fa);
     return pid;
 }
@@ -120,18 +127,50 @@ s_chromium_binary (void)
     return access ("/usr/lib/chromium/chromium", X_OK) == 0 ? "/usr/lib/chromium/chromium" : "/usr/bin/chromium";
 }
 
+/* Stops whatever the fixture got as far as starting; safe on a half-built
+ * fixture. Returns web_lab_stop's status (0 when web stopped cleanly). */
 static int
-s_setup (void **state)
+s_fixture_stop (fixture_t *f)
 {
-    fixture_t *f = calloc (1, sizeof *f);
-    *state = f;
-    assert_int_equal (web_lab_start (&f->lab, NULL), 0);
+    if (f->session[0])
+        json_decref (s_wd (f, "DELETE", f->session, NULL, 20000));
+    if (f->driver > 0) {
+        kill (-f->driver, SIGTERM);
+        for (int i = 0; i < 200 && waitpid (f->driver, NULL, WNOHANG) == 0; i++)
+            zclock_sleep (10);
+        kill (-f->driver, SIGKILL);        /* the group: a Chromium left behind too */
+        waitpid (f->driver, NULL, 0);
+    }
+    int rc = web_lab_stop (&f->lab);     /* stops a half-started lab too */
+    if (f->profile) {
+        lab_test_rmdir (f->profile);
+        free (f->profile);
+    }
+    free (f);
+    return rc;
+}
+
+/* Starts the lab, chromedriver and a browser session; -1 (after saying why
+ * on stderr) when a step fails. */
+static int
+s_fixture_start (fixture_t *f)
+{
+    if (web_lab_start (&f->lab, NULL) != 0) {
+        fprintf (stderr, "setup: the web lab did not start\n");
+        return -1;
+    }
     int port = s_free_port ();
-    assert_true (port > 0);
+    if (port <= 0) {
+        fprintf (stderr, "setup: no free port for chromedriver\n");
+        return -1;
+    }
     char log[600];
     snprintf (log, sizeof log, "%s/chromedriver.log", f->lab.dir);
     f->driver = s_spawn_driver (port, log);
-    assert_true (f->driver > 0);
+    if (f->driver <= 0) {
+        fprintf (stderr, "setup: chromedriver did not start\n");
+        return -1;
+    }
     snprintf (f->driver_url, sizeof f->driver_url, "http://127.0.0.1:%d", port);
     bool ready = false;
     for (int i = 0; i < 300 && !ready; i++) {
@@ -141,7 +180,10 @@ s_setup (void **state)
         if (!ready)
             zclock_sleep (50);
     }
-    assert_true (ready);
+    if (!ready) {
+        fprintf (stderr, "setup: chromedriver never ready (see %s)\n", log);
+        return -1;
+    }
     f->profile = lab_test_tmpdir ("chromium");
     char profile_arg[600];
     snprintf (profile_arg, sizeof profile_arg, "--user-data-dir=%s", f->profile);
@@ -156,34 +198,38 @@ s_setup (void **state)
     json_t *v = s_wd (f, "POST", "/session", caps, 60000);
     json_decref (caps);
     const char *id = json_string_value (json_object_get (v, "sessionId"));
-    if (!id)
-        fprintf (stderr, "no session: %s\n", v ? json_dumps (v, 0) : "(no reply)");
-    assert_non_null (id);
-    snprintf (f->session, sizeof f->session, "/session/%s", id);
+    if (id)
+        snprintf (f->session, sizeof f->session, "/session/%s", id);
+    else {
+        char *text = v ? json_dumps (v, 0) : NULL;
+        fprintf (stderr, "setup: no browser session: %s\n", text ? text : "(no reply)");
+        free (text);
+    }
     json_decref (v);
+    return id ? 0 : -1;
+}
+
+/* cmocka runs no teardown after a failed setup, so a failed setup stops
+ * what it started itself: no chromedriver outlives the test. */
+static int
+s_setup (void **state)
+{
+    fixture_t *f = calloc (1, sizeof *f);
+    if (!f)
+        return -1;
+    if (s_fixture_start (f) != 0) {
+        s_fixture_stop (f);
+        *state = NULL;
+        return -1;
+    }
+    *state = f;
     return 0;
 }
 
 static int
 s_teardown (void **state)
 {
-    fixture_t *f = *state;
-    if (f->session[0])
-        json_decref (s_wd (f, "DELETE", f->session, NULL, 20000));
-    if (f->driver > 0) {
-        kill (f->driver, SIGTERM);
-        for (int i = 0; i < 200 && waitpid (f->driver, NULL, WNOHANG) == 0; i++)
-            zclock_sleep (10);
-        kill (f->driver, SIGKILL);
-        waitpid (f->driver, NULL, 0);
-    }
-    int rc = web_lab_stop (&f->lab);
-    if (f->profile) {
-        lab_test_rmdir (f->profile);
-        free (f->profile);
-    }
-    free (f);
-    assert_int_equal (rc, 0);       /* web stopped cleanly */
+    assert_int_equal (s_fixture_stop (*state), 0);     /* web stopped cleanly */
     return 0;
 }
 
