@@ -3,12 +3,14 @@
 #include "services/chat-gateway/chat_telegram.h"
 #include "bus/bus_service.h"
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 typedef struct {
+    chat_gw_t *gw;
     bus_request_t *rq[32];
     char *text[32];
     int n;
@@ -21,8 +23,14 @@ s_console (bus_request_t *rq, void *arg)
 {
     console_queue_t *q = (console_queue_t *) arg;
     const Lab__CommandRequest *c = bus_request_command (rq);
+    if (c && !strcmp (c->command, "counters")) {
+        char *json = chat_gw_counters_json (q->gw);
+        bus_request_reply (rq, json ? BUS_OK : BUS_ERROR, json, "%s", json ? json : "out of memory");
+        free (json);
+        return;
+    }
     if (!c || strcmp (c->command, "console") || c->n_args < 1) {
-        bus_request_reply (rq, BUS_EUSAGE, NULL, "chat-gateway: console TEXT");
+        bus_request_reply (rq, BUS_EUSAGE, NULL, "chat-gateway: console TEXT | counters");
         return;
     }
     if (q->n == 32) {
@@ -66,6 +74,26 @@ s_token (lab_config_t *cfg, char *out, size_t len)
     return 0;
 }
 
+/* The Telegram transport from chat/telegram; NULL with ERR set when it
+ * cannot start (its journal cannot be opened). */
+static chat_tg_t *
+s_telegram (lab_config_t *cfg, chat_gw_t *gw, const char *token, char *err, size_t errlen)
+{
+    const char *state = lab_config_get (cfg, "lab/state", "var/state");
+    mkdir (state, 0755);
+    char journal[1024];
+    snprintf (journal, sizeof journal, "%s/chat-journal", state);
+    long poll = 50, send_timeout = 15000, give_up = 3600000;
+    zconfig_t *t = zconfig_locate (lab_config_root (cfg), "chat/telegram");
+    if (lab_config_int (cfg, t, "poll_timeout", 50, 1, 120, &poll, err, errlen)
+        || lab_config_duration_ms (cfg, t, "send_timeout", 15000, &send_timeout, err, errlen)
+        || lab_config_duration_ms (cfg, t, "send_give_up", 3600000, &give_up, err, errlen))
+        return NULL;
+    chat_tg_opts_t o = { lab_config_get (cfg, "chat/telegram/base_url", "https://api.telegram.org"), token, journal,
+                         (int) poll, (int) (send_timeout + 999) / 1000, (int) (give_up / 1000) };
+    return chat_tg_new (&o, gw, err, errlen);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -89,36 +117,29 @@ main (int argc, char **argv)
         fprintf (stderr, "chat-gateway: %s\n", err);
         return 1;
     }
-    console_queue_t q = { { 0 }, { 0 }, 0 };
+    console_queue_t q = { gw, { 0 }, { 0 }, 0 };
     bus_client_serve (bus, "chat-gateway", s_console, &q);
-    chat_tg_t *tg = NULL;
     char token[256];
     if (s_token (cfg, token, sizeof token)) {
         fprintf (stderr, "chat-gateway: cannot read the token file\n");
         return 1;
     }
-    if (token[0]) {
-        const char *state = lab_config_get (cfg, "lab/state", "var/state");
-        mkdir (state, 0755);
-        char offset[1024];
-        snprintf (offset, sizeof offset, "%s/chat-offset", state);
-        long poll = 50, stale = 600;
-        zconfig_t *t = zconfig_locate (lab_config_root (cfg), "chat/telegram");
-        lab_config_int (cfg, t, "poll_timeout", 50, 1, 120, &poll, err, sizeof err);
-        lab_config_int (cfg, t, "stale_after", 600, 1, 86400, &stale, err, sizeof err);
-        chat_tg_opts_t o = { lab_config_get (cfg, "chat/telegram/base_url", "https://api.telegram.org"), token,
-                             offset, (int) poll, (int) stale };
-        tg = chat_tg_new (&o);
-        chat_gw_set_sender (gw, s_tg_send, tg);
-        memset (token, 0, sizeof token);
+    bool telegram = token[0] != 0;
+    chat_tg_t *tg = telegram ? s_telegram (cfg, gw, token, err, sizeof err) : NULL;
+    memset (token, 0, sizeof token);
+    if (telegram && !tg) {
+        fprintf (stderr, "chat-gateway: %s\n", err);
+        return 1;
     }
+    if (tg)
+        chat_gw_set_sender (gw, s_tg_send, tg);
     zsys_info ("chat-gateway: console%s", tg ? " and Telegram" : " only (no Telegram token configured)");
-    long stale_s = atol (lab_config_get (cfg, "chat/telegram/stale_after", "600"));
+    bool busy = false;
     while (!zsys_interrupted) {
         zpoller_t *p = zpoller_new (bus_client_sub_sock (bus), bus_client_req_sock (bus), NULL);
         if (tg)
-            zpoller_add (p, chat_tg_actor (tg));
-        void *which = zpoller_wait (p, 200);
+            chat_tg_add_to (tg, p);
+        zpoller_wait (p, busy ? 0 : 200);
         zpoller_destroy (&p);
         bus_msg_t *m;
         while ((m = bus_client_recv (bus, 0))) {
@@ -133,34 +154,7 @@ main (int argc, char **argv)
             free (q.text[i]);
         }
         q.n = 0;
-        if (tg && which == chat_tg_actor (tg)) {
-            zmsg_t *msg = zmsg_recv (chat_tg_actor (tg));
-            char *kind = msg ? zmsg_popstr (msg) : NULL;
-            char *id = msg ? zmsg_popstr (msg) : NULL;
-            if (kind && !strcmp (kind, "UPDATE") && zmsg_size (msg) == 4) {
-                char *sender = zmsg_popstr (msg), *chat = zmsg_popstr (msg), *age = zmsg_popstr (msg),
-                     *text = zmsg_popstr (msg);
-                char *reply = NULL;
-                if (atol (age) > stale_s)
-                    reply = strdup ("(ignored: this message waited too long while the lab was down; send it again)");
-                else
-                    reply = chat_gw_handle (gw, "telegram", sender, chat, text);
-                if (reply)
-                    chat_tg_send (tg, chat, reply);
-                free (reply);
-                free (sender);
-                free (chat);
-                free (age);
-                free (text);
-            }
-            else if (kind && !strcmp (kind, "BAD"))
-                zsys_warning ("chat-gateway: skipped a malformed update");
-            if (id && atoll (id) >= 0)
-                chat_tg_commit (tg, atoll (id));
-            free (kind);
-            free (id);
-            zmsg_destroy (&msg);
-        }
+        busy = tg && chat_tg_work (tg);
         chat_gw_tick (gw);
     }
     chat_tg_destroy (&tg);
