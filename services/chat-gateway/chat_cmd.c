@@ -23,7 +23,7 @@ static const s_spec_t s_specs[] = {
     { "/ota", "status", CHAT_OTA_STATUS, 0, 0, false, "/ota status" },
     { "/eval", "run", CHAT_EVAL_RUN, 1, 1, true, "/eval run PLAN — start a sweep" },
     { "/eval", "status", CHAT_EVAL_STATUS, 0, 0, false, "/eval status" },
-    { "/eval", "decide", CHAT_EVAL_DECIDE, 1, 1, false, "/eval decide PLAN — verdict per pair" },
+    { "/eval", "decide", CHAT_EVAL_DECIDE, 0, 1, false, "/eval decide [PLAN] — verdict per pair (default: the last sweep)" },
     { "/restart", NULL, CHAT_RESTART, 1, 1, true, "/restart SERVICE" },
     { "/stop", NULL, CHAT_STOP, 1, 1, true, "/stop SERVICE" },
     { "/flash", NULL, CHAT_FLASH, 2, 2, true, "/flash BOARD IMAGE" },

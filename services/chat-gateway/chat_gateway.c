@@ -271,7 +271,7 @@ s_run (chat_gw_t *self, const chat_cmd_t *c, const char *chat)
         case CHAT_OTA_STATUS: return s_call (self, "ota-initiator", "status", 0, NULL, 3000);
         case CHAT_EVAL_RUN: return s_call (self, "eval-runner", "run", 1, a, 5000);
         case CHAT_EVAL_STATUS: return s_call (self, "eval-runner", "status", 0, NULL, 3000);
-        case CHAT_EVAL_DECIDE: return s_call (self, "eval-runner", "decide", 1, a, 10000);
+        case CHAT_EVAL_DECIDE: return s_call (self, "eval-runner", "decide", c->argc, a, 10000);
         case CHAT_RESTART: return s_call (self, "labd", "restart", 1, a, 5000);
         case CHAT_STOP: return s_call (self, "labd", "stop", 1, a, 5000);
         case CHAT_FLASH: return s_call (self, "serial-bridge", "flash", 2, a, 120000);
