@@ -55,14 +55,21 @@ s_fake_eval (bus_request_t *rq, void *arg)
     bus_request_reply (rq, BUS_EUSAGE, NULL, "unknown command");
 }
 
-fx_t *
-fx_new (const char *extra)
+static const char *s_labd_services
+    = "services\n    labbus\n        command = \"labbus -c ${config}\"\n        backoff_min = \"20ms\"\n"
+      "    chat-gateway\n        command = \"chat-gateway -c ${config}\"\n        after = \"labbus\"\n"
+      "        heartbeat = \"1s\"\n        misses = 3\n";
+
+static fx_t *
+s_new (const char *extra, bool labd)
 {
     fx_t *f = (fx_t *) calloc (1, sizeof (fx_t));
+    f->labd = labd;
     f->dir = lab_test_tmpdir ("chat");
-    f->broker = lab_test_start_broker (f->dir, NULL);
     f->api = fake_api_new ("testtoken");
-    if (!f->dir || f->broker <= 0 || !f->api) {
+    if (!labd && f->dir)
+        f->broker = lab_test_start_broker (f->dir, NULL);
+    if (!f->dir || (!labd && f->broker <= 0) || !f->api) {
         fx_destroy (&f);
         return NULL;
     }
@@ -72,17 +79,40 @@ fx_new (const char *extra)
              "lab\n    state = \"%s/state\"\n    logs = \"%s\"\nchat\n    allow = \"42 7\"\n    admins = \"42\"\n"
              "    notify = \"42\"\n    alert_max = 3\n    alert_window = \"10m\"\n    confirm_timeout = \"5s\"\n"
              "    telegram\n        base_url = \"http://127.0.0.1:%d\"\n        poll_timeout = 1\n"
-             "        send_timeout = \"2s\"\n%s",
-             f->dir, f->dir, fake_api_port (f->api), extra ? extra : "");
+             "        send_timeout = \"2s\"\n%s%s",
+             f->dir, f->dir, fake_api_port (f->api), extra ? extra : "", labd ? s_labd_services : "");
     fclose (c);
     setenv ("LAB_BUS_DIR", f->dir, 1);
+    setenv ("LAB_RUNTIME_DIR", f->dir, 1);
     setenv ("TELEGRAM_BOT_TOKEN", "testtoken", 1);
+    if (labd) {
+        char log[700];
+        snprintf (log, sizeof log, "%s/labd.out", f->dir);
+        const char *argv[] = { "labd", "-c", f->cfg, NULL };
+        f->broker = lab_test_spawn ("labd", argv, log);
+    }
     bus_endpoints_t ep;
     bus_endpoints_in_dir (&ep, f->dir);
     f->bus = bus_client_new ("test", &ep);
+    bus_client_subscribe (f->bus, "state.service.chat-gateway");
     bus_client_serve (f->bus, "labd", s_fake_labd, f);
     bus_client_serve (f->bus, "serial-bridge", s_fake_bridge, f);
     bus_client_serve (f->bus, "eval-runner", s_fake_eval, f);
+    return f;
+}
+
+fx_t *
+fx_new (const char *extra)
+{
+    return s_new (extra, false);
+}
+
+fx_t *
+fx_new_under_labd (void)
+{
+    fx_t *f = s_new ("", true);
+    if (f && f->broker <= 0)
+        fx_destroy (&f);
     return f;
 }
 
@@ -114,7 +144,7 @@ fx_destroy (fx_t **self_p)
     bus_client_destroy (&f->bus);
     fake_api_destroy (&f->api);
     if (f->broker > 0)
-        lab_test_stop (f->broker, SIGTERM, 3000);
+        lab_test_stop (f->broker, SIGTERM, f->labd ? 10000 : 3000);
     if (f->dir)
         lab_test_rmdir (f->dir);
     free (f->dir);
@@ -128,6 +158,17 @@ fx_pump (fx_t *f, int ms)
     uint64_t end = fake_api_ms () + (uint64_t) ms;
     while (fake_api_ms () < end) {
         bus_msg_t *m = bus_client_recv (f->bus, 20);
+        if (m && m->env && m->env->body_case == LAB__ENVELOPE__BODY_SERVICE
+            && !strcmp (m->topic, "state.service.chat-gateway")) {
+            const Lab__ServiceState *s = m->env->service;
+            f->gw_restarts = (int) s->restarts;
+            snprintf (f->gw_state, sizeof f->gw_state, "%s", s->state);
+            bool known = s->pid <= 0;
+            for (int i = 0; i < f->ngw_pids && !known; i++)
+                known = f->gw_pids[i] == s->pid;
+            if (!known && f->ngw_pids < 8)
+                f->gw_pids[f->ngw_pids++] = s->pid;
+        }
         bus_msg_destroy (&m);
     }
 }

@@ -25,11 +25,18 @@ typedef struct {
     bus_request_t *held;
     char decide_args[256];        /* what eval-runner was asked to decide */
     int decides;
+    bool labd;                    /* broker and gateway run by labd (pid in broker) */
+    int gw_restarts;              /* labd's view of chat-gateway, from state.service */
+    int gw_pids[8], ngw_pids;     /* every pid labd reported for it */
+    char gw_state[32];
 } fx_t;
 
 /* Broker, fake API, fake services and the config; EXTRA_CFG is appended
  * under chat/telegram (may be ""). Does not start the gateway. */
 fx_t *fx_new (const char *extra_telegram_cfg);
+/* The same with labd running the broker and chat-gateway (heartbeat 1 s,
+ * 3 misses: a gateway whose loop stalls is killed and restarted). */
+fx_t *fx_new_under_labd (void);
 void fx_destroy (fx_t **self_p);
 void fx_start_gw (fx_t *self);
 void fx_kill_gw (fx_t *self, int sig);
