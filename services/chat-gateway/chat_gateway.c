@@ -3,6 +3,7 @@
 #include "services/chat-gateway/chat_cmd.h"
 #include "services/chat-gateway/chat_text.h"
 #include "bus/bus_json.h"
+#include "bus/bus_topic.h"
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -571,54 +572,28 @@ s_on_alert (chat_gw_t *self, const char *topic, const Lab__Alert *a)
     s_notify (self, text);
 }
 
-/* The body each topic family the gateway consumes promises. The one place
- * that knows it, so that the bus's typed-topics check replaces it in one
- * line. Families not listed carry any body (their readers check it). */
-static bool
-s_body_ok (const char *topic, const Lab__Envelope *env)
-{
-    static const struct {
-        const char *family;
-        Lab__Envelope__BodyCase body;
-    } families[] = {
-        { "state.ota.", LAB__ENVELOPE__BODY_OTA },
-        { "state.eval.", LAB__ENVELOPE__BODY_EVAL_SWEEP },
-        { "state.board.", LAB__ENVELOPE__BODY_BOARD },
-        { "state.service.", LAB__ENVELOPE__BODY_SERVICE },
-        { "evt.alert.", LAB__ENVELOPE__BODY_ALERT },
-    };
-    if (!env)
-        return false;
-    for (size_t i = 0; i < sizeof families / sizeof *families; i++)
-        if (!strncmp (topic, families[i].family, strlen (families[i].family)))
-            return env->body_case == families[i].body;
-    return true;
-}
-
-/* The name of ENV's body, for messages about a foreign one. */
-static const char *
-s_body_name (const Lab__Envelope *env)
-{
-    const ProtobufCFieldDescriptor *f
-        = protobuf_c_message_descriptor_get_field (&lab__envelope__descriptor, (unsigned) env->body_case);
-    return f ? f->name : "empty";
-}
-
 void
 chat_gw_on_bus (chat_gw_t *self, bus_msg_t *msg)
 {
-    if (!msg->env || !s_body_ok (msg->topic, msg->env)) {
+    /* bus_client_recv already drops bodies of the wrong type for typed
+     * topics; checked again here because messages can also come from
+     * elsewhere (tests, replays), and untyped families are not checked. */
+    if (!msg->env || !bus_topic_body_ok (msg->topic, msg->env)) {
         /* Counted and kept out of the cache: nothing reads a body that is
          * not what its topic says. /watch can still tell what it was. */
         self->counters.bus_mismatch++;
         if (!strncmp (msg->topic, "state.", 6)) {
             zhashx_delete (self->state, msg->topic);
-            zhashx_update (self->foreign, msg->topic, strdup (msg->env ? s_body_name (msg->env) : "empty"));
+            zhashx_update (self->foreign, msg->topic,
+                           strdup (bus_topic_body_name (msg->env ? msg->env->body_case : LAB__ENVELOPE__BODY__NOT_SET)));
         }
         return;
     }
-    if (!strncmp (msg->topic, "evt.alert.", 10))
-        s_on_alert (self, msg->topic, msg->env->alert);
+    const Lab__Alert *alert;
+    if (!strncmp (msg->topic, "evt.alert.", 10)) {
+        if ((alert = (const Lab__Alert *) bus_msg_body (msg, LAB__ENVELOPE__BODY_ALERT)))
+            s_on_alert (self, msg->topic, alert);
+    }
     else if (!strncmp (msg->topic, "state.", 6)) {
         zhashx_delete (self->foreign, msg->topic);
         zhashx_update (self->state, msg->topic, msg->env);
