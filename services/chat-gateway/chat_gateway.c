@@ -95,8 +95,14 @@ s_audit (chat_gw_t *self, const char *transport, const char *sender, const char 
     time_t now = time (NULL);
     struct tm tm;
     gmtime_r (&now, &tm);
-    char stamp[32];
+    char stamp[32], clean[512];
     strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    /* One audit line per event, whatever a sender typed into an error. */
+    snprintf (clean, sizeof clean, "%s", outcome);
+    for (char *c = clean; *c; c++)
+        if ((unsigned char) *c < 0x20 || *c == '"')
+            *c = '?';
+    outcome = clean;
     if (self->cur_id >= 0)
         fprintf (self->audit, "%s %s sender=%s %s cmd=%s update=%lld outcome=\"%s\"\n", stamp, transport, sender,
                  what, cmd, (long long) self->cur_id, outcome);
@@ -426,14 +432,14 @@ chat_gw_on_update (chat_gw_t *self, const chat_update_t *u, bool started)
     self->cur_id = u->id;
     char *reply = NULL;
     char detail[160];
-    if (u->kind == CHAT_UPDATE_MALFORMED) {
-        self->counters.malformed++;
-        s_audit (self, "telegram", u->sender[0] ? u->sender : "-", "malformed", "-", u->what);
-    }
-    else if (u->sender[0] && !s_in (u->sender, self->allowed, self->nallowed)) {
+    if (u->sender[0] && !s_in (u->sender, self->allowed, self->nallowed)) {
         self->counters.strangers++;
         snprintf (detail, sizeof detail, "sender not on the allow-list (%s)", u->what);
         s_audit (self, "telegram", u->sender, "refused", "stranger", detail);
+    }
+    else if (u->kind == CHAT_UPDATE_MALFORMED) {
+        self->counters.malformed++;
+        s_audit (self, "telegram", u->sender[0] ? u->sender : "-", "malformed", "-", u->what);
     }
     else if (u->kind == CHAT_UPDATE_OTHER) {
         self->counters.ignored++;
