@@ -4,6 +4,7 @@ EVALRUN_SRC := services/eval-runner/eval_sse.c services/eval-runner/eval_metrics
                services/eval-runner/eval_scenario.c services/eval-runner/eval_plan.c \
                services/eval-runner/eval_rows.c services/eval-runner/eval_backend.c \
                services/eval-runner/eval_sweep.c services/eval-runner/eval_summary.c \
+               services/eval-runner/eval_server.c \
                services/labsim/labsim_llm_model.c
 $(eval $(call add_lib,evalrun,$(EVALRUN_SRC)))
 $(eval $(call add_prog,eval-runner,services/eval-runner/main.c,evala evalrun evalq bus))

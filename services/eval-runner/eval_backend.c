@@ -57,8 +57,22 @@ s_collect (char *p, size_t size, size_t n, void *arg)
 long
 eval_http_get (const char *url, long timeout_ms, char **body_p)
 {
+    return eval_http_get_auth (url, NULL, timeout_ms, body_p);
+}
+
+long
+eval_http_get_auth (const char *url, const char *key, long timeout_ms, char **body_p)
+{
     CURL *c = curl_easy_init ();
     s_body_t b = { NULL, 0 };
+    struct curl_slist *hdr = NULL;
+    if (key && *key) {
+        char auth[600];
+        snprintf (auth, sizeof auth, "Authorization: Bearer %s", key);
+        hdr = curl_slist_append (hdr, auth);
+        memset (auth, 0, sizeof auth);
+        curl_easy_setopt (c, CURLOPT_HTTPHEADER, hdr);
+    }
     curl_easy_setopt (c, CURLOPT_URL, url);
     curl_easy_setopt (c, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
@@ -69,6 +83,7 @@ eval_http_get (const char *url, long timeout_ms, char **body_p)
     if (curl_easy_perform (c) == CURLE_OK)
         curl_easy_getinfo (c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup (c);
+    curl_slist_free_all (hdr);
     if (body_p)
         *body_p = b.buf;
     else
@@ -125,6 +140,98 @@ s_root_url (char *out, size_t outlen, const char *base)
         out[--n] = 0;
     if (n >= 3 && !strcmp (out + n - 3, "/v1"))
         out[n - 3] = 0;
+}
+
+void
+eval_backends_use_config (eval_backends_t *self, lab_config_t *cfg)
+{
+    self->cfg = cfg;
+}
+
+static zconfig_t *
+s_backend_node (eval_backends_t *self, const char *name)
+{
+    char key[256];
+    snprintf (key, sizeof key, "backends/%s", name);
+    return self->cfg ? zconfig_locate (lab_config_root (self->cfg), key) : NULL;
+}
+
+int
+eval_backends_api_key (eval_backends_t *self, const char *name, char *out, size_t outlen, char *err,
+                       size_t errlen)
+{
+    out[0] = 0;
+    zconfig_t *b = s_backend_node (self, name);
+    const char *file = b ? zconfig_get (b, "api_key_file", NULL) : NULL;
+    const char *env = b ? zconfig_get (b, "api_key_env", NULL) : NULL;
+    if (file && *file) {
+        FILE *f = fopen (file, "r");
+        if (!f || !fgets (out, (int) outlen, f)) {
+            /* The path is no secret; the key never appears. */
+            snprintf (err, errlen, "backend %s: cannot read api_key_file %s", name, file);
+            if (f)
+                fclose (f);
+            out[0] = 0;
+            return -1;
+        }
+        fclose (f);
+        out[strcspn (out, "\r\n")] = 0;
+    }
+    else if (env && *env) {
+        const char *v = getenv (env);
+        if (!v || !*v) {
+            snprintf (err, errlen, "backend %s: api_key_env %s is not set", name, env);
+            return -1;
+        }
+        snprintf (out, outlen, "%s", v);
+    }
+    return 0;
+}
+
+/* An external backend: wait for its health (with its key), nothing to start. */
+static int
+s_external_start (eval_backends_t *self, const char *name, zconfig_t *b, long timeout_ms,
+                  eval_backend_info_t *info, char *err, size_t errlen)
+{
+    s_root_url (info->base_url, sizeof info->base_url, zconfig_get (b, "base_url", ""));
+    char dflt[300], health[300];
+    snprintf (dflt, sizeof dflt, "%s/health", info->base_url);
+    snprintf (health, sizeof health, "%s", zconfig_get (b, "health_url", dflt));
+    long cfg_timeout = 0;
+    if (lab_config_duration_ms (self->cfg, b, "start_timeout", 0, &cfg_timeout, err, errlen) == 0
+        && cfg_timeout > 0 && cfg_timeout < timeout_ms)
+        timeout_ms = cfg_timeout;
+    char key[512];
+    if (eval_backends_api_key (self, name, key, sizeof key, err, errlen))
+        return -1;
+    info->external = true;
+    uint64_t t0 = eval_now_ns (), deadline = t0 + (uint64_t) timeout_ms * 1000000ull;
+    long last = 0;
+    while (eval_now_ns () < deadline) {
+        last = eval_http_get_auth (health, key, 1000, NULL);
+        if (last == 200 || last == 401 || last == 403)
+            break;
+        usleep (100000);
+    }
+    memset (key, 0, sizeof key);
+    if (last == 401 || last == 403) {
+        snprintf (err, errlen, "backend %s: %s answers %ld: the API key is missing or wrong "
+                               "(api_key_file / api_key_env)", name, health, last);
+        return -1;
+    }
+    if (last != 200) {
+        snprintf (err, errlen, "external backend %s not healthy after %ld ms (last %s: %ld)", name, timeout_ms,
+                  health, last);
+        return -1;
+    }
+    info->health_wait_s = (double) (eval_now_ns () - t0) / 1e9;
+    return 0;
+}
+
+static bool
+s_is_external (zconfig_t *b)
+{
+    return b && !*zconfig_get (b, "command", "") && *zconfig_get (b, "base_url", "");
 }
 
 /* --- labd ----------------------------------------------------------- */
@@ -377,6 +484,9 @@ eval_backends_start (eval_backends_t *self, const char *name, long timeout_ms,
                      eval_backend_info_t *info, char *err, size_t errlen)
 {
     memset (info, 0, sizeof *info);
+    zconfig_t *node = s_backend_node (self, name);
+    if (s_is_external (node))
+        return s_external_start (self, name, node, timeout_ms, info, err, errlen);
     if (!self->bus)
         return s_local_start (self, name, timeout_ms, info, err, errlen);
     json_t *j = NULL;
@@ -398,6 +508,8 @@ int
 eval_backends_stop (eval_backends_t *self, const char *name, eval_backend_info_t *info,
                     char *err, size_t errlen)
 {
+    if (s_is_external (s_backend_node (self, name)))
+        return 0;   /* not ours to stop; its memory comes from its probe */
     if (!self->bus)
         return s_local_stop (self, name, info, err, errlen);
     json_t *j = NULL;

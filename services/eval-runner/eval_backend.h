@@ -5,7 +5,8 @@
  * closed, with the peak RSS it sampled). The local mode does the same itself
  * from the lab config's backends section (command, base_url, health_url,
  * start_timeout, stop_grace), for tests and for hosts without labd;
- * `${port}` in those values is a free loopback port chosen at start. */
+ * `${port}` in those values is a free loopback port chosen at start.
+ * A backend with a base_url and no command is external in both modes. */
 #ifndef EVAL_BACKEND_H
 #define EVAL_BACKEND_H
 
@@ -19,6 +20,7 @@ typedef struct {
     pid_t pid;
     double health_wait_s;
     uint64_t peak_rss_kb;    /* after stop */
+    bool external;           /* base_url only: already running, never started or stopped here */
 } eval_backend_info_t;
 
 typedef struct _eval_backends_t eval_backends_t;
@@ -40,7 +42,23 @@ int eval_backends_stop (eval_backends_t *self, const char *name, eval_backend_in
 /* "labd" or "local". */
 const char *eval_backends_mode (eval_backends_t *self);
 
+/* The lab config (borrowed) for labd mode too: external backends (a
+ * base_url and no command: a server that already runs, here or on another
+ * host) are used directly, with no start, no stop and no port wait; and
+ * API keys are read from it. */
+void eval_backends_use_config (eval_backends_t *self, lab_config_t *cfg);
+
+/* The API key of backend NAME into OUT ("" when it has none): from the
+ * file `api_key_file` (first line) or the environment variable
+ * `api_key_env`. -1 with ERR when one is configured but unreadable. The
+ * key is only ever put in an Authorization header: never logged, never in
+ * argv, never on the bus. */
+int eval_backends_api_key (eval_backends_t *self, const char *name, char *out, size_t outlen, char *err,
+                           size_t errlen);
+
 /* An HTTP GET: status code (0 when no answer), body in *body_p when given. */
 long eval_http_get (const char *url, long timeout_ms, char **body_p);
+/* The same with "Authorization: Bearer KEY" (KEY NULL or "": none). */
+long eval_http_get_auth (const char *url, const char *key, long timeout_ms, char **body_p);
 
 #endif

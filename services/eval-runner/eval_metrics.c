@@ -75,8 +75,12 @@ eval_metrics_compute (const eval_timeline_t *tl, eval_metrics_t *out)
     out->have_ttft = true;
     out->ttft_ms = (double) (tl->token_ns[0] - tl->t0_ns) / 1e6;
     out->e2e_ms = (double) (tl->token_ns[tl->ntoken - 1] - tl->t0_ns) / 1e6;
-    out->n_from_usage = tl->usage_tokens >= 0;
-    out->n = out->n_from_usage ? tl->usage_tokens : (long) tl->ntoken;
+    /* N is what was streamed: tokens a server counts but never sends (a
+     * proxy's hidden reasoning) must not speed up the decode rate. */
+    out->n = (long) tl->ntoken;
+    out->usage_n = tl->usage_tokens;
+    out->usage_differs = tl->usage_tokens >= 0
+                         && fabs ((double) (tl->usage_tokens - out->n)) > 0.10 * (double) out->n;
     if (out->n >= 2 && out->e2e_ms > out->ttft_ms) {
         out->have_tpot = true;
         out->tpot_ms = (out->e2e_ms - out->ttft_ms) / (double) (out->n - 1);

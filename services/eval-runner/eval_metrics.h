@@ -1,9 +1,12 @@
 /* eval_metrics - per-request latency metrics, exactly as DESIGN.md section 7
  * defines them (monotonic clock; t0 taken just before the request is sent):
  *   TTFT   first event carrying non-empty content (or reasoning / tool call)
- *   E2E    last token-carrying event
- *   N      usage.completion_tokens from whichever chunk carries it
- *   TPOT   (E2E - TTFT) / (N - 1); decode tok/s = 1 / TPOT
+ *   last   last token-carrying event (e2e_ms here; the row's e2e_ms is the
+ *          request's wall time, eval_request)
+ *   N      token-carrying events actually streamed; usage.completion_tokens
+ *          is kept beside it and flagged when the two differ by more than
+ *          10 % of N (hidden reasoning a proxy counts but never streams, EOS)
+ *   TPOT   (last - TTFT) / (N - 1); decode tok/s = 1 / TPOT
  *   ITL    gaps between consecutive token-carrying events, p50/p90/p99
  * Percentiles interpolate linearly between closest ranks (numpy's default). */
 #ifndef EVAL_METRICS_H
@@ -28,8 +31,9 @@ typedef struct {
     bool have_ttft;         /* false when no token-carrying event came */
     double ttft_ms;
     double e2e_ms;
-    long n;                 /* N used for TPOT */
-    bool n_from_usage;      /* N came from usage (else: counted events) */
+    long n;                 /* N used for TPOT: streamed token events */
+    long usage_n;           /* usage.completion_tokens, -1 when no chunk had it */
+    bool usage_differs;     /* |usage_n - n| > 10 % of n */
     bool have_tpot;         /* N >= 2 and E2E > TTFT is defined */
     double tpot_ms;
     double decode_tps;

@@ -57,6 +57,7 @@ eval_chunk_parse (const char *data, size_t len, eval_chunk_t *out, char *err, si
         out->error = m ? m : json_is_string (error) ? json_string_value (error) : "error";
         return 0;
     }
+    out->model = json_string_value (json_object_get (out->root, "model"));
     json_t *choices = json_object_get (out->root, "choices");
     if (choices && !json_is_array (choices)) {
         snprintf (err, errlen, "choices is not an array");

@@ -33,6 +33,7 @@ typedef struct {
     long prompt_tokens;
     json_t *timings;         /* llama-server timings, borrowed from root */
     const char *error;       /* an {"error": ...} object's message */
+    const char *model;       /* the chunk's "model", NULL when absent */
 } eval_chunk_t;
 
 /* Parses DATA (one SSE event's data, or a whole reply). Returns 0, or -1 with

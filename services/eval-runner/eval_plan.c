@@ -92,7 +92,7 @@ eval_plan_load (eval_plan_t *plan, const char *path, char *err, size_t errlen)
     zconfig_t *p = zconfig_locate (lab_config_root (cfg), "plan");
     static const char *const keys[] = { "name", "scenarios", "output", "warmup", "max_tokens",
                                         "temperature", "seed", "timeout", "retries", "backoff",
-                                        "start_timeout", NULL };
+                                        "start_timeout", "deadline", NULL };
     if (!p) {
         snprintf (err, errlen, "%s: the plan section is missing", path);
         goto done;
@@ -116,6 +116,7 @@ eval_plan_load (eval_plan_t *plan, const char *path, char *err, size_t errlen)
         || lab_config_double (cfg, p, "temperature", 0, 0, 2, &plan->temperature, err, errlen)
         || lab_config_int (cfg, p, "seed", 42, -1, 1L << 31, &plan->seed, err, errlen)
         || lab_config_duration_ms (cfg, p, "timeout", 60000, &plan->timeout_ms, err, errlen)
+        || lab_config_duration_ms (cfg, p, "deadline", 600000, &plan->deadline_ms, err, errlen)
         || lab_config_int (cfg, p, "retries", 2, 0, 20, &plan->retries, err, errlen)
         || lab_config_duration_ms (cfg, p, "backoff", 250, &plan->backoff_ms, err, errlen)
         || lab_config_duration_ms (cfg, p, "start_timeout", 60000, &plan->start_timeout_ms, err, errlen)

@@ -5,7 +5,8 @@
  *       output = "var/eval/demo"     rows.jsonl, rows.csv, summary.md/json
  *       warmup = 1                   requests per cohort, discarded
  *       max_tokens = 256   temperature = 0   seed = 42
- *       timeout = "30s"              per request
+ *       timeout = "30s"              idle limit: no byte for this long = hung
+ *       deadline = "10m"             whole request, however steady
  *       retries = 2   backoff = "250ms"   (transport errors, doubled each time)
  *       start_timeout = "60s"        backend health wait
  *   backends                         names from the lab config's backends
@@ -53,7 +54,8 @@ typedef struct {
     long max_tokens;
     double temperature;
     long seed;
-    long timeout_ms;
+    long timeout_ms;                /* idle limit */
+    long deadline_ms;               /* whole request */
     long retries;
     long backoff_ms;
     long start_timeout_ms;

@@ -1,6 +1,7 @@
 /* eval_request - a streamed chat completion through libcurl; see eval_request.h. */
 #include "services/eval-runner/eval_request.h"
 #include "services/eval-runner/eval_openai.h"
+#include <czmq.h>
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@ struct _eval_stream_t {
     char api_error[200];
     char body_head[256];       /* start of a non-SSE body (HTTP errors) */
     size_t body_head_len;
+    uint64_t last_byte_ns;     /* for the idle limit */
+    uint64_t idle_ns;          /* 0: none */
 };
 typedef struct _eval_stream_t s_ctx_t;
 
@@ -124,6 +127,8 @@ s_on_event (const char *event, const char *data, size_t len, void *arg)
         s_append (&r->reasoning, &ctx->reas_len, &ctx->reas_cap, c.reasoning);
     if (c.finish_reason)
         snprintf (r->finish_reason, sizeof r->finish_reason, "%s", c.finish_reason);
+    if (c.model && !r->served_model[0])
+        snprintf (r->served_model, sizeof r->served_model, "%s", c.model);
     if (c.completion_tokens >= 0)
         r->tl.usage_tokens = c.completion_tokens;
     if (c.prompt_tokens >= 0)
@@ -174,8 +179,24 @@ eval_stream_feed (eval_stream_t *ctx, const char *ptr, size_t n, uint64_t now_ns
 static size_t
 s_write (char *ptr, size_t size, size_t nmemb, void *arg)
 {
-    eval_stream_feed ((eval_stream_t *) arg, ptr, size * nmemb, eval_now_ns ());
+    eval_stream_t *ctx = (eval_stream_t *) arg;
+    uint64_t now = eval_now_ns ();
+    ctx->last_byte_ns = now;
+    eval_stream_feed (ctx, ptr, size * nmemb, now);
     return size * nmemb;
+}
+
+/* libcurl's progress callback (at least once a second): the idle limit. */
+static int
+s_progress (void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void) dltotal, (void) dlnow, (void) ultotal, (void) ulnow;
+    eval_stream_t *ctx = (eval_stream_t *) arg;
+    if (ctx->idle_ns && eval_now_ns () - ctx->last_byte_ns > ctx->idle_ns) {
+        ctx->r->idle_timeout = true;
+        return 1;   /* CURLE_ABORTED_BY_CALLBACK */
+    }
+    return 0;
 }
 
 /* Whether a body starts like a JSON object (after white space). */
@@ -209,8 +230,10 @@ eval_stream_end (eval_stream_t *ctx, long http_status, int curl_code)
     r->template_leak = eval_text_has_template_leak (r->completion);
     eval_metrics_compute (&r->tl, &r->m);
     r->ok = true;
-    if (cc == CURLE_OPERATION_TIMEDOUT)
-        s_fail (r, true, "timeout", "no complete answer within %s", "the request timeout");
+    if (cc == CURLE_ABORTED_BY_CALLBACK && r->idle_timeout)
+        s_fail (r, true, "timeout", "%s", "no byte from the backend within the idle limit (plan/timeout): hung");
+    else if (cc == CURLE_OPERATION_TIMEDOUT)
+        s_fail (r, true, "timeout", "%s", "no complete answer before the deadline (plan/deadline)");
     else if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST)
         s_fail (r, true, "connect", "%s", curl_easy_strerror (cc));
     else if (r->http_status >= 400) {
@@ -241,17 +264,32 @@ eval_stream_end (eval_stream_t *ctx, long http_status, int curl_code)
 int
 eval_request_run (const eval_request_opts_t *o, eval_result_t *r)
 {
-    CURL *curl = curl_easy_init ();
+    CURL *curl = o->curl ? (CURL *) o->curl : curl_easy_init ();
+    if (o->curl)
+        curl_easy_reset (curl);   /* options go; the connection cache stays */
     struct curl_slist *hdr = NULL;
     hdr = curl_slist_append (hdr, "Content-Type: application/json");
     hdr = curl_slist_append (hdr, "Accept: text/event-stream");
+    if (o->api_key && *o->api_key) {
+        /* The key lives in this header only: never in a log, argv or the bus. */
+        char *auth = zsys_sprintf ("Authorization: Bearer %s", o->api_key);
+        hdr = curl_slist_append (hdr, auth);
+        memset (auth, 0, strlen (auth));
+        free (auth);
+    }
     eval_stream_t *ctx = eval_stream_new (r, 0);
+    long idle_ms = o->timeout_ms > 0 ? o->timeout_ms : 60000L;
+    ctx->idle_ns = (uint64_t) idle_ms * 1000000ull;
     curl_easy_setopt (curl, CURLOPT_URL, o->url);
     curl_easy_setopt (curl, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt (curl, CURLOPT_POSTFIELDS, o->body);
     curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_write);
     curl_easy_setopt (curl, CURLOPT_WRITEDATA, ctx);
-    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : 60000L);
+    curl_easy_setopt (curl, CURLOPT_XFERINFOFUNCTION, s_progress);
+    curl_easy_setopt (curl, CURLOPT_XFERINFODATA, ctx);
+    curl_easy_setopt (curl, CURLOPT_NOPROGRESS, 0L);
+    if (o->deadline_ms > 0)
+        curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, o->deadline_ms);
     curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS,
                       o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 5000L);
     curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
@@ -260,14 +298,29 @@ eval_request_run (const eval_request_opts_t *o, eval_result_t *r)
     curl_easy_setopt (curl, CURLOPT_NOPROXY, "*");
 
     double cpu0 = s_thread_cpu_us ();
-    r->tl.t0_ns = eval_now_ns ();
+    uint64_t t0 = eval_now_ns ();
+    r->tl.t0_ns = t0;
+    ctx->last_byte_ns = t0;
     CURLcode cc = curl_easy_perform (curl);
-    long status = 0;
+    uint64_t t_end = eval_now_ns ();
+    long status = 0, connects = 0;
+    curl_off_t connect_us = 0, pretransfer_us = 0;
     curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo (curl, CURLINFO_NUM_CONNECTS, &connects);
+    curl_easy_getinfo (curl, CURLINFO_CONNECT_TIME_T, &connect_us);
+    curl_easy_getinfo (curl, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
+    /* TTFT and TPOT count from when the request could leave: the connect
+     * (and TLS) time is its own column, so a remote backend's new
+     * connection does not count against its first token. */
+    r->tl.t0_ns = t0 + (uint64_t) pretransfer_us * 1000ull;
     eval_stream_end (ctx, status, (int) cc);
+    r->wall_ms = (double) (t_end - t0) / 1e6;
+    r->new_connection = connects > 0;
+    r->connect_ms = connects > 0 ? (double) connect_us / 1e3 : 0;
     r->cpu_us = s_thread_cpu_us () - cpu0;
     curl_slist_free_all (hdr);
-    curl_easy_cleanup (curl);
+    if (!o->curl)
+        curl_easy_cleanup (curl);
     eval_stream_destroy (&ctx);
     return r->ok ? 0 : -1;
 }

@@ -1,7 +1,12 @@
 /* eval_request - one streamed chat completion over HTTP (libcurl), measured.
  *
  * The monotonic clock is read just before the transfer starts (t0) and as
- * each SSE event is parsed; token-carrying events go into the timeline that
+ * each SSE event is parsed; TTFT counts from the moment the request could
+ * be sent (t0 plus libcurl's pre-transfer time), so the connect time is its
+ * own figure, and a handle reused across requests keeps its connection
+ * alive (the warm-up pays for the connect). `timeout_ms` is an idle limit —
+ * a slow but steady backend is not hung — and `deadline_ms` bounds the whole
+ * request; token-carrying events go into the timeline that
  * eval_metrics turns into TTFT/TPOT/ITL. The outcome is "ok" or "error" with
  * a class:
  *   connect, timeout, stream_cut   transport errors (the caller may retry)
@@ -25,8 +30,11 @@
 typedef struct {
     const char *url;           /* .../v1/chat/completions */
     const char *body;          /* JSON request body */
-    long timeout_ms;           /* whole request */
+    long timeout_ms;           /* idle limit: no byte for this long = hung (0: 60 s) */
+    long deadline_ms;          /* whole request (0: no deadline beyond the idle limit) */
     long connect_timeout_ms;
+    void *curl;                /* a CURL easy handle to reuse (keep-alive), NULL: a fresh one */
+    const char *api_key;       /* sent as "Authorization: Bearer"; never logged */
 } eval_request_opts_t;
 
 typedef struct {
@@ -49,6 +57,11 @@ typedef struct {
     bool done_seen;            /* data: [DONE] */
     bool template_leak;
     double cpu_us;             /* this thread's CPU time for the request */
+    double wall_ms;            /* the request's wall time, t0 to the end of the transfer */
+    double connect_ms;         /* TCP (and TLS) connect; 0 on a reused connection */
+    bool new_connection;       /* false: a kept-alive connection was reused */
+    bool idle_timeout;         /* the idle limit ended it (class timeout) */
+    char served_model[96];     /* the "model" of the chunks, "" when none said */
 } eval_result_t;
 
 void eval_result_init (eval_result_t *r);

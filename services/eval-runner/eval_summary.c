@@ -17,8 +17,11 @@ s_stats (json_t *rows, const char *cohort, const char *field)
     json_array_foreach (rows, i, row) {
         const char *c = json_string_value (json_object_get (row, "cohort"));
         const char *o = json_string_value (json_object_get (row, "outcome"));
+        const char *kind = json_string_value (json_object_get (row, "kind"));
         json_t *x = json_object_get (row, field);
-        if (c && !strcmp (c, cohort) && o && !strcmp (o, "ok") && json_is_number (x))
+        /* Text rows only: an audio row's TTFT includes hearing the clip. */
+        if (c && !strcmp (c, cohort) && o && !strcmp (o, "ok") && json_is_number (x)
+            && !(kind && !strcmp (kind, "audio")))
             v[n++] = json_number_value (x);
     }
     eval_sort_doubles (v, n);
@@ -77,6 +80,7 @@ eval_summary_write (const char *dir, const char *sweep, json_t **json_p)
             json_array_append_new (names, json_string (cname));
     }
     json_t *cohorts = json_array ();
+    char *warnings = strdup ("");
     size_t total_rows = 0, total_err = 0;
     char *md = zsys_sprintf ("# Eval sweep %s\n\n"
                              "| cohort | status | rows | ok | errors | retries | TTFT ms p50/p90/p99 | TPOT ms p50/p90/p99 "
@@ -122,6 +126,25 @@ eval_summary_write (const char *dir, const char *sweep, json_t **json_p)
                                 "tpot_ms", tpot, "decode_tps", tps, "e2e_ms", e2e, "peak_rss_kb", rss_kb);
         if (reason)
             json_object_set_new (cj, "reason", json_string (reason));
+        /* llama-server's own timings against ours: more than 10 % apart
+         * means one of the two clocks is not measuring what it says. */
+        json_t *own = s_stats (latest, c, "backend_predicted_per_second");
+        double own50 = json_number_value (json_object_get (own, "p50")), ours50 = json_number_value (json_object_get (tps, "p50"));
+        if (json_object_get (own, "p50") && ours50 > 0) {
+            double diff = (own50 - ours50) / ours50;
+            json_object_set_new (cj, "backend_decode_tps_p50", json_real (own50));
+            json_object_set_new (cj, "backend_timings_diff_pct", json_real (100 * diff));
+            if (fabs (diff) > 0.10) {
+                char *w = zsys_sprintf ("the backend's own timings say %.1f tok/s, measured %.1f (%+.0f %%)", own50, ours50,
+                                        100 * diff);
+                json_object_set_new (cj, "warning", json_string (w));
+                char *line = zsys_sprintf ("%s> warning: %s: %s\n\n", warnings, c, w);
+                zstr_free (&warnings);
+                warnings = line;
+                free (w);
+            }
+        }
+        json_decref (own);
         json_object_set_new (cj, "retries", json_integer (retries));
         json_array_append_new (cohorts, cj);
         char a[100], b[100], d[100], e[100], rss[32];
@@ -153,6 +176,12 @@ eval_summary_write (const char *dir, const char *sweep, json_t **json_p)
         json_decref (tps);
         json_decref (e2e);
     }
+    if (*warnings) {
+        char *line = zsys_sprintf ("%s\n%s", md, warnings);
+        zstr_free (&md);
+        md = line;
+    }
+    zstr_free (&warnings);
     /* Matched pairs, side by side. */
     json_t *pairs = json_object ();
     json_t *cj;

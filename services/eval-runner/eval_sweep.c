@@ -5,7 +5,7 @@
 #include "services/eval-runner/eval_request.h"
 #include "services/eval-runner/eval_rows.h"
 #include "services/eval-runner/eval_scenario.h"
-#include "services/labsim/labsim_llm.h"
+#include "services/eval-runner/eval_server.h"
 #include <math.h>
 #include <string.h>
 #include <time.h>
@@ -139,63 +139,66 @@ s_iso_now (char *out, size_t len)
     strftime (out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-typedef struct {
-    char root[256];
-    char version[128];
-    char template_hash[32];
-    bool no_cache_prompt;
-} backend_t;
-
-/* /props (llama-server): chat template hash and build, and whether the
- * backend understands cache_prompt. */
+/* The prompt-cache treatment, the same for every backend: each measured
+ * request starts with a line no earlier request had, so no server (vLLM's
+ * automatic prefix caching, MLX, LiteLLM's own cache) can answer from a
+ * cached prefix; llama-server is also told cache_prompt: false. The line
+ * goes into the system message, which servers put first. */
 static void
-s_props (backend_t *b)
+s_unique_prefix (json_t *msgs, const char *key, unsigned attempt, uint64_t now_ns)
 {
-    char url[300], *body = NULL;
-    snprintf (url, sizeof url, "%s/props", b->root);
-    if (eval_http_get (url, 2000, &body) == 200) {
-        json_t *j = json_loads (body ? body : "", 0, NULL);
-        const char *tmpl = json_string_value (json_object_get (j, "chat_template"));
-        const char *build = json_string_value (json_object_get (j, "build_info"));
-        if (tmpl)
-            snprintf (b->template_hash, sizeof b->template_hash, "%016llx",
-                      (unsigned long long) llm_hash (tmpl, 0));
-        if (build)
-            snprintf (b->version, sizeof b->version, "%s", build);
-        b->no_cache_prompt = j != NULL;
-        json_decref (j);
+    char line[160];
+    snprintf (line, sizeof line, "Request %s #%u at %llx.\n", key, attempt, (unsigned long long) now_ns);
+    json_t *m0 = json_array_get (msgs, 0);
+    const char *role = json_string_value (json_object_get (m0, "role"));
+    json_t *content = json_object_get (m0, "content");
+    if (role && !strcmp (role, "system") && json_is_string (content)) {
+        char *text = zsys_sprintf ("%s%s", line, json_string_value (content));
+        json_object_set_new (m0, "content", json_string (text));
+        free (text);
     }
-    free (body);
+    else
+        json_array_insert_new (msgs, 0, json_pack ("{s:s, s:s}", "role", "system", "content", line));
 }
 
 /* One request with retries on transport errors; fills R. */
 static void
-s_request (sweep_t *s, const backend_t *b, const char *model, const eval_scenario_t *sc,
+s_request (sweep_t *s, const eval_server_t *b, const char *model, const eval_scenario_t *sc, const char *key,
            eval_result_t *r, unsigned *attempts)
 {
     char err[256];
-    json_t *msgs = eval_scenario_messages (sc, err, sizeof err);
-    eval_openai_req_t req = { .model = model, .messages = msgs,
-                              .max_tokens = sc->max_tokens ? sc->max_tokens : s->plan.max_tokens,
-                              .temperature = s->plan.temperature, .seed = s->plan.seed,
-                              .stream = true, .no_cache_prompt = b->no_cache_prompt };
     char url[300];
     snprintf (url, sizeof url, "%s/v1/chat/completions", b->root);
     *attempts = 0;
-    if (!msgs) {
-        eval_result_clear (r);
-        snprintf (r->error_class, sizeof r->error_class, "scenario");
-        snprintf (r->error_message, sizeof r->error_message, "%s", err);
-        r->completion = strdup ("");
-        return;
-    }
-    char *body = eval_openai_request_body (&req);
-    json_decref (msgs);
-    eval_request_opts_t ro = { .url = url, .body = body, .timeout_ms = s->plan.timeout_ms };
     long backoff = s->plan.backoff_ms;
     for (;;) {
         (*attempts)++;
-        if (eval_request_run (&ro, r) == 0 || !r->transport_error || (long) *attempts > s->plan.retries)
+        json_t *msgs = eval_scenario_messages (sc, err, sizeof err);
+        if (!msgs) {
+            eval_result_clear (r);
+            snprintf (r->error_class, sizeof r->error_class, "scenario");
+            snprintf (r->error_message, sizeof r->error_message, "%s", err);
+            r->completion = strdup ("");
+            return;
+        }
+        s_unique_prefix (msgs, key, *attempts, eval_now_ns ());
+        eval_openai_req_t req = { .model = model, .messages = msgs,
+                                  .max_tokens = sc->max_tokens ? sc->max_tokens : s->plan.max_tokens,
+                                  .temperature = s->plan.temperature, .seed = s->plan.seed,
+                                  .stream = true, .no_cache_prompt = b->supports_cache_prompt };
+        char *body = eval_openai_request_body (&req);
+        json_decref (msgs);
+        eval_request_opts_t ro = { .url = url, .body = body, .timeout_ms = s->plan.timeout_ms,
+                                   .deadline_ms = s->plan.deadline_ms, .curl = b->curl, .api_key = b->key };
+        int rc = eval_request_run (&ro, r);
+        free (body);
+        if (rc == 0 && r->served_model[0] && !eval_model_matches (model, r->served_model)) {
+            r->ok = false;
+            snprintf (r->error_class, sizeof r->error_class, "wrong_model");
+            snprintf (r->error_message, sizeof r->error_message, "wrong model served: the chunks say %s, "
+                      "the plan wants %s", r->served_model, model);
+        }
+        if (rc == 0 || !r->transport_error || (long) *attempts > s->plan.retries)
             break;
         if (s->o->stop && atomic_load (s->o->stop))
             break;
@@ -205,11 +208,10 @@ s_request (sweep_t *s, const backend_t *b, const char *model, const eval_scenari
         usleep ((useconds_t) backoff * 1000);
         backoff *= 2;
     }
-    free (body);
 }
 
 static json_t *
-s_row (sweep_t *s, const eval_cohort_t *c, const backend_t *b, const eval_bucket_t *bk,
+s_row (sweep_t *s, const eval_cohort_t *c, const eval_server_t *b, const eval_bucket_t *bk,
        const eval_scenario_t *sc, long rep, const char *key, eval_result_t *r, unsigned attempts,
        uint64_t peak_rss_kb)
 {
@@ -230,16 +232,28 @@ s_row (sweep_t *s, const eval_cohort_t *c, const backend_t *b, const eval_bucket
     json_object_set_new (row, "error_class", json_string (ok ? "" : r->error_class));
     json_object_set_new (row, "error_message", json_string (ok ? "" : r->error_message));
     json_object_set_new (row, "http_status", json_integer (r->http_status));
+    json_object_set_new (row, "backend_kind", json_string (b->kind));
+    json_object_set_new (row, "prompt_cache", json_string (b->supports_cache_prompt
+                                                               ? "unique prefix + cache_prompt: false"
+                                                               : "unique prefix"));
+    if (b->models[0] || r->served_model[0])
+        json_object_set_new (row, "served_model", json_string (r->served_model[0] ? r->served_model : b->models));
+    json_object_set_new (row, "connection", json_string (r->new_connection ? "new" : "reused"));
+    s_set_num (row, "connect_ms", r->connect_ms);
     if (ok && r->m.have_ttft) {
         s_set_num (row, "ttft_ms", r->m.ttft_ms);
-        s_set_num (row, "e2e_ms", r->m.e2e_ms);
+        s_set_num (row, "e2e_ms", r->wall_ms);
+        s_set_num (row, "last_token_ms", r->m.e2e_ms);
         s_set_num (row, "tpot_ms", r->m.have_tpot ? r->m.tpot_ms : NAN);
         s_set_num (row, "decode_tps", r->m.have_tpot ? r->m.decode_tps : NAN);
         s_set_num (row, "itl_p50_ms", r->m.itl_p50_ms);
         s_set_num (row, "itl_p90_ms", r->m.itl_p90_ms);
         s_set_num (row, "itl_p99_ms", r->m.itl_p99_ms);
         json_object_set_new (row, "completion_tokens", json_integer (r->m.n));
-        json_object_set_new (row, "n_source", json_string (r->m.n_from_usage ? "usage" : "events"));
+        json_object_set_new (row, "n_source", json_string ("streamed"));
+        if (r->m.usage_n >= 0)
+            json_object_set_new (row, "usage_completion_tokens", json_integer (r->m.usage_n));
+        json_object_set_new (row, "usage_differs", json_boolean (r->m.usage_differs));
     }
     json_object_set_new (row, "chunks", json_integer (r->chunks));
     json_object_set_new (row, "sse_comments", json_integer ((json_int_t) r->sse.comments));
@@ -341,18 +355,24 @@ s_cohort (sweep_t *s, const eval_cohort_t *c)
         pthread_mutex_unlock (&s->pr->lock);
         return 0;
     }
-    backend_t b;
-    memset (&b, 0, sizeof b);
-    snprintf (b.root, sizeof b.root, "%s", info.base_url);
-    s_props (&b);
+    eval_server_t b;
+    char api_key[512] = "";
+    if (eval_backends_api_key (s->o->backends, c->backend, api_key, sizeof api_key, err, sizeof err))
+        fprintf (stderr, "eval-runner: %s\n", err);
+    eval_server_probe (&b, info.base_url, api_key);
+    memset (api_key, 0, sizeof api_key);
+    char model_check[700];
+    bool right_model = eval_server_serves (&b, c->model, model_check, sizeof model_check);
+    if (!right_model)
+        fprintf (stderr, "eval-runner: cohort %s: %s\n", c->name, model_check);
     eval_result_t r;
     eval_result_init (&r);
     unsigned attempts;
     /* Warm-up: discarded, so the first measured request does not pay for
-     * lazy loading or cold caches. */
-    if (eval_pack_size (s->pack))
+     * lazy loading, cold caches or the connect (the handle keeps it). */
+    if (eval_pack_size (s->pack) && right_model)
         for (long w = 0; w < s->plan.warmup && !s_stopping (s); w++)
-            s_request (s, &b, c->model, eval_pack_at (s->pack, 0), &r, &attempts);
+            s_request (s, &b, c->model, eval_pack_at (s->pack, 0), "warmup", &r, &attempts);
     int rc = 0;
     for (size_t bi = 0; bi < s->plan.nbuckets && rc == 0; bi++) {
         const eval_bucket_t *bk = &s->plan.buckets[bi];
@@ -368,7 +388,16 @@ s_cohort (sweep_t *s, const eval_cohort_t *c)
                     rc = -1;
                     break;
                 }
-                s_request (s, &b, c->model, sc, &r, &attempts);
+                if (right_model)
+                    s_request (s, &b, c->model, sc, key, &r, &attempts);
+                else {
+                    /* Measuring another model than the plan's would be silent and wrong. */
+                    eval_result_clear (&r);
+                    r.completion = strdup ("");
+                    snprintf (r.error_class, sizeof r.error_class, "wrong_model");
+                    snprintf (r.error_message, sizeof r.error_message, "%.250s", model_check);
+                    attempts = 0;
+                }
                 /* The backend's high-water mark so far (same host); the
                  * cohort's final figure comes from labd at stop. */
                 json_t *row = s_row (s, c, &b, bk, sc, rep, key, &r, attempts, s_vmhwm (info.pid));
@@ -390,13 +419,15 @@ s_cohort (sweep_t *s, const eval_cohort_t *c)
     }
     eval_result_clear (&r);
     eval_timeline_free (&r.tl);
+    eval_server_close (&b);
     eval_backend_info_t stopped = info;
     if (eval_backends_stop (s->o->backends, c->backend, &stopped, err, sizeof err))
         fprintf (stderr, "eval-runner: stopping %s: %s\n", c->backend, err);
     if (rc == 0) {
         s_iso_now (ts, sizeof ts);
-        json_t *rec = json_pack ("{s:s, s:s, s:s, s:s, s:I, s:f, s:s, s:s}", "cohort", c->name,
+        json_t *rec = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:f, s:s, s:s}", "cohort", c->name,
                                  "backend", c->backend, "status", "done", "backend_version", b.version,
+                                 "backend_kind", b.kind, "model_check", model_check, "external", info.external,
                                  "peak_rss_kb", (json_int_t) stopped.peak_rss_kb, "health_wait_s",
                                  info.health_wait_s, "chat_template_hash", b.template_hash, "ts", ts);
         eval_rows_cohort (s->rows, rec);

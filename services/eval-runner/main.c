@@ -62,6 +62,7 @@ s_sweep (runner_t *rn, bool use_bus)
     eval_backends_t *be = rn->local_backends || !bus
                               ? eval_backends_new_local (rn->cfg, rn->config_path, rn->out[0] ? logdir : NULL)
                               : eval_backends_new_labd (bus);
+    eval_backends_use_config (be, rn->cfg);   /* external backends, API keys */
     eval_sweep_opts_t o = { .plan_path = rn->plan, .out_dir = rn->out[0] ? rn->out : NULL,
                             .retry_errors = rn->retry_errors, .bus = bus, .backends = be,
                             .stop = &rn->stop };

@@ -512,7 +512,7 @@ s_tick (labd_t *self)
         switch (u->state) {
             case LABD_STOPPED:
             case LABD_BACKOFF:
-                if (self->shutting_down || !u->wanted || now < u->next_start_ms || !s_deps_up (self, u))
+                if (self->shutting_down || !u->wanted || u->external || now < u->next_start_ms || !s_deps_up (self, u))
                     break;
                 if (u->backend && s_group_busy (self, u))
                     break;
@@ -676,6 +676,9 @@ s_handle (bus_request_t *rq, void *arg)
         }
         bus_request_reply (rq, BUS_OK, NULL, "%s: restarting", u->name);
     }
+    else if ((!strcmp (c, "backend-start") || !strcmp (c, "backend-stop")) && u->external)
+        bus_request_reply (rq, BUS_EUSAGE, NULL, "%s is external (base_url, no command): labd does not start or stop it",
+                           u->name);
     else if (!strcmp (c, "backend-start") && u->backend) {
         if (u->pending) {
             bus_request_reply (rq, BUS_EBUSY, NULL, "%s: another request is in progress", u->name);

@@ -123,8 +123,10 @@ s_load_unit (s_ctx_t *c, zconfig_t *node, bool backend, labd_unit_t *u)
     static const char *const svc_keys[]
         = { "command", "after", "restart", "env", "grace", "heartbeat", "misses", "start_timeout",
             "backoff_min", "backoff_max", "intensity", "period", "reset_after", NULL };
+    /* api_key_*, memory_probe: read by eval-runner (docs/eval.md). */
     static const char *const be_keys[] = { "command", "after", "env", "base_url", "health_url",
-                                           "group", "start_timeout", "stop_grace", NULL };
+                                           "group", "start_timeout", "stop_grace", "api_key_file",
+                                           "api_key_env", "memory_probe", NULL };
     lab_config_t *cfg = c->cfg;
     if (lab_config_known_keys (cfg, node, backend ? be_keys : svc_keys, c->err, c->errlen))
         return -1;
@@ -136,6 +138,12 @@ s_load_unit (s_ctx_t *c, zconfig_t *node, bool backend, labd_unit_t *u)
     u->backend = backend;
     u->config_line = lab_config_line (cfg, node);
     char *cmd = zconfig_get (node, "command", NULL);
+    if (backend && (!cmd || !*cmd) && *zconfig_get (node, "base_url", "")) {
+        /* A server that runs elsewhere (or already): eval-runner uses its
+         * base_url directly; labd has nothing to start or stop. */
+        u->external = true;
+        cmd = "true";
+    }
     if (!cmd || !*cmd)
         return lab_config_error (cfg, node, c->err, c->errlen, "%s: command is missing", name);
     char expanded[4096], bad[128];

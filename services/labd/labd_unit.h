@@ -53,6 +53,7 @@ typedef struct {
     int intensity, period_ms;     /* more than INTENSITY restarts in PERIOD: FAILED */
     int reset_after_ms;           /* up this long: backoff starts again from min */
     /* backends */
+    bool external;                /* base_url only, no command: never started here */
     char base_url[256];
     char health_url[256];
     char group[LABD_NAME_MAX];

@@ -434,9 +434,31 @@ s_sim_fault (server_t *srv, struct MHD_Connection *c, const char *body, size_t l
                                             "models", changed));
 }
 
+/* LiteLLM's answer to a missing or wrong master key (proxy/_types.py
+ * ProxyException: code as a string). */
+static MHD_RESULT_T
+s_auth_error (struct MHD_Connection *c)
+{
+    return s_reply_json (c, 401, json_pack ("{s:{s:s, s:s, s:s, s:s}}", "error", "message",
+                                            "Authentication Error, No api key passed in.", "type", "auth_error",
+                                            "param", "None", "code", "401"));
+}
+
+static bool
+s_authorised (server_t *srv, struct MHD_Connection *c, const char *url)
+{
+    if (!srv->sim.api_key[0] || !strcmp (url, "/health/liveliness") || !strcmp (url, "/health/readiness"))
+        return true;
+    const char *h = MHD_lookup_connection_value (c, MHD_HEADER_KIND, "Authorization");
+    return h && !strncmp (h, "Bearer ", 7) && !strcmp (h + 7, srv->sim.api_key);
+}
+
 static MHD_RESULT_T
 s_get (server_t *srv, struct MHD_Connection *c, const char *url)
 {
+    if (srv->sim.litellm_style && (!strcmp (url, "/health/readiness") || !strcmp (url, "/health/liveliness")))
+        return s_reply_json (c, 200, json_pack ("{s:s, s:s, s:s}", "status", "healthy", "db", "Not connected",
+                                                "litellm_version", "1.74.0-labsim"));
     if (!strcmp (url, "/health")) {
         if (!s_loaded (srv))
             return s_error (c, 503, "unavailable_error", "Loading model");
@@ -479,6 +501,15 @@ s_handler (void *cls, struct MHD_Connection *c, const char *url, const char *met
 {
     (void) version;
     server_t *srv = (server_t *) cls;
+    if (!s_authorised (srv, c, url)) {
+        if (*con_cls == NULL && strcmp (method, "GET")) {
+            /* Let the body come in first (MHD wants it read), then refuse. */
+            *con_cls = calloc (1, sizeof (upload_t));
+            return MHD_YES;
+        }
+        *upload_data_size = 0;
+        return s_auth_error (c);
+    }
     if (!strcmp (method, "GET"))
         return s_get (srv, c, url);
     if (strcmp (method, "POST"))

@@ -10,7 +10,14 @@
  *           load_time = "300ms"     /health says 503 this long after start
  *           style = "llamacpp"      llamacpp: usage + timings in the finish
  *                                   chunk, /props; openai: usage in a
- *                                   choices:[] chunk, no /props
+ *                                   choices:[] chunk, no /props; litellm:
+ *                                   openai plus /health/readiness
+ *           api_key = "sk-..."      a LiteLLM proxy's master key: every
+ *                                   endpoint but /health/liveliness and
+ *                                   /health/readiness answers 401 without
+ *                                   "Authorization: Bearer <key>" (LiteLLM
+ *                                   proxy/auth/user_api_key_auth.py; the
+ *                                   error's code is a string)
  *           build = "b5000-sim"     chat_template = "chatml"
  *           memory = "16M"          touched at start (peak RSS differs)
  *           models
@@ -89,6 +96,8 @@ typedef struct {
 typedef struct {
     char backend[64];
     bool llamacpp_style;
+    bool litellm_style;      /* /health/readiness with litellm_version */
+    char api_key[128];       /* "": none; else a LiteLLM master key (401 without it) */
     char build[64];
     char chat_template[64];
     long load_time_ms;

@@ -128,16 +128,18 @@ llm_sim_load (llm_sim_t *sim, lab_config_t *cfg, const char *backend,
         return -1;
     }
     static const char *const keys[] = { "load_time", "style", "build", "chat_template", "memory",
-                                        "models", NULL };
+                                        "models", "api_key", NULL };
     const char *style = zconfig_get (b, "style", "llamacpp");
     if (lab_config_known_keys (cfg, b, keys, err, errlen)
         || lab_config_duration_ms (cfg, b, "load_time", 200, &sim->load_time_ms, err, errlen)
         || lab_config_size (cfg, b, "memory", 0, &sim->memory_bytes, err, errlen))
         return -1;
-    if (strcmp (style, "llamacpp") && strcmp (style, "openai"))
+    if (strcmp (style, "llamacpp") && strcmp (style, "openai") && strcmp (style, "litellm"))
         return lab_config_error (cfg, zconfig_locate (b, "style"), err, errlen,
-                                 "style must be llamacpp or openai");
+                                 "style must be llamacpp, openai or litellm");
     sim->llamacpp_style = !strcmp (style, "llamacpp");
+    sim->litellm_style = !strcmp (style, "litellm");
+    snprintf (sim->api_key, sizeof sim->api_key, "%s", zconfig_get (b, "api_key", ""));
     snprintf (sim->build, sizeof sim->build, "%s", zconfig_get (b, "build", "labsim"));
     snprintf (sim->chat_template, sizeof sim->chat_template, "%s",
               zconfig_get (b, "chat_template", "chatml"));

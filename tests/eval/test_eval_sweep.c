@@ -225,7 +225,7 @@ test_each_fault_gives_its_outcome_and_sweep_continues (void **state)
     assert_int_equal (json_integer_value (json_object_get (r, "completion_tokens")), 128);
     r = s_row_of (rows, "sim-a/good");
     assert_string_equal (s_get (r, "outcome"), "ok");
-    assert_string_equal (s_get (r, "n_source"), "usage");
+    assert_string_equal (s_get (r, "n_source"), "streamed");
     assert_true (json_number_value (json_object_get (r, "ttft_ms")) > 0);
     assert_true (json_is_object (json_object_get (r, "backend_timings")));
     /* The quality scorer saw every row. */
@@ -728,6 +728,113 @@ test_sweep_through_labd_keeps_one_backend_and_publishes (void **state)
     assert_int_equal (s_count_backends (f->cfg), 0);
 }
 
+/* A LiteLLM proxy that already runs (labsim in litellm style with a master
+ * key): a backend with base_url and no command is used directly. With the
+ * key from api_key_env every request passes and the rows name the kind and
+ * version; without it the cohort is skipped saying the key is missing (not
+ * measured as failures); a model the proxy does not list gives
+ * "wrong model served" rows; the key is in no row, record or log. A slow
+ * but steady model (19 tokens at 10 tok/s: gaps 100 ms, 1.9 s in all, idle
+ * limit 1 s) is not hung; the same model against a 1 s deadline is. */
+static void
+test_external_proxy_with_key_model_check_and_idle_limit (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    int port = s_free_port ();
+    char text[4096];
+    snprintf (text, sizeof text,
+              "labsim-llm\n    scenarios = \"tests/eval/scenarios\"\n    proxy\n        style = \"litellm\"\n"
+              "        load_time = \"0\"\n        api_key = \"sk-test-4711\"\n        models\n"
+              "            m1\n                ttft = \"5ms\"\n                token_rate = 2000\n"
+              "            slow\n                ttft = \"5ms\"\n                token_rate = 10\n"
+              "backends\n    proxy\n        base_url = \"http://127.0.0.1:%d/v1\"\n"
+              "        health_url = \"http://127.0.0.1:%d/health\"\n        api_key_env = \"EVAL_TEST_PROXY_KEY\"\n"
+              "    proxy-nokey\n        base_url = \"http://127.0.0.1:%d\"\n        start_timeout = \"1s\"\n",
+              port, port, port);
+    s_write (f->cfg, text);
+    char portarg[16], log[700];
+    snprintf (portarg, sizeof portarg, "%d", port);
+    snprintf (log, sizeof log, "%s/proxy.log", f->dir);
+    const char *argv[] = { "labsim", "llm", "-c", f->cfg, "--backend", "proxy", "--port", portarg, NULL };
+    pid_t proxy = lab_test_spawn ("labsim", argv, log);
+    assert_true (proxy > 0);
+    char url[100];
+    snprintf (url, sizeof url, "http://127.0.0.1:%d/health/liveliness", port);
+    for (int i = 0; i < 200 && eval_http_get (url, 500, NULL) != 200; i++)
+        usleep (20000);
+    setenv ("EVAL_TEST_PROXY_KEY", "sk-test-4711", 1);
+    s_plan (f, "    proxy\n        models = \"m1 nosuch\"\n    proxy-nokey\n        models = \"m1\"\n", NULL);
+    char plan[4096];
+    char *ptext = eval_read_file (f->plan, NULL);
+    snprintf (plan, sizeof plan, "%sbuckets\n    quality\n        scenarios = \"t01_crashloop t02_pending\"\n", ptext);
+    free (ptext);
+    s_write (f->plan, plan);
+    eval_progress_t pr;
+    assert_int_equal (s_run (f, NULL, &pr, 0), 0);
+    json_t *rows = s_rows (f);
+    assert_int_equal (json_array_size (rows), 4);   /* proxy-nokey skipped */
+    size_t i;
+    json_t *r;
+    json_array_foreach (rows, i, r) {
+        if (!strcmp (s_get (r, "cohort"), "proxy/m1")) {
+            assert_string_equal (s_get (r, "outcome"), "ok");
+            assert_string_equal (s_get (r, "backend_kind"), "litellm");
+            assert_string_equal (s_get (r, "backend_version"), "1.74.0-labsim");
+            assert_string_equal (s_get (r, "prompt_cache"), "unique prefix");
+            /* the first request connects, the second reuses it (keep-alive) */
+            assert_string_equal (s_get (r, "connection"),
+                                 strcmp (s_get (r, "scenario"), "t01_crashloop") ? "reused" : "new");
+        }
+        else {
+            assert_string_equal (s_get (r, "cohort"), "proxy/nosuch");
+            assert_string_equal (s_get (r, "error_class"), "wrong_model");
+            assert_non_null (strstr (s_get (r, "error_message"), "wrong model served"));
+        }
+    }
+    json_decref (rows);
+    char path[700];
+    snprintf (path, sizeof path, "%s/cohorts.jsonl", f->out);
+    char *recs = eval_read_file (path, NULL);
+    assert_non_null (strstr (recs, "the API key is missing or wrong"));
+    free (recs);
+    /* The key is nowhere in what the sweep wrote. */
+    char cmd[900];
+    snprintf (cmd, sizeof cmd, "grep -rq sk-test-4711 %s", f->out);
+    assert_int_not_equal (system (cmd), 0);
+
+    /* Idle limit against deadline. */
+    s_plan (f, "    proxy\n        models = \"slow\"\n", "    max_tokens = 30\n");
+    ptext = eval_read_file (f->plan, NULL);
+    snprintf (plan, sizeof plan, "%sbuckets\n    quality\n        scenarios = \"t01_crashloop\"\n", ptext);
+    free (ptext);
+    s_write (f->plan, plan);
+    snprintf (cmd, sizeof cmd, "rm -rf %s", f->out);
+    assert_int_equal (system (cmd), 0);
+    assert_int_equal (s_run (f, NULL, &pr, 0), 0);
+    rows = s_rows (f);
+    r = json_array_get (rows, 0);
+    assert_string_equal (s_get (r, "outcome"), "ok");
+    assert_true (json_number_value (json_object_get (r, "e2e_ms")) > 1000);
+    json_decref (rows);
+    ptext = eval_read_file (f->plan, NULL);
+    snprintf (plan, sizeof plan, "%s", ptext);
+    free (ptext);
+    char *at = strstr (plan, "    max_tokens");
+    assert_non_null (at);
+    char rest[4096];
+    snprintf (rest, sizeof rest, "%s", at);
+    snprintf (at, sizeof plan - (size_t) (at - plan), "    deadline = \"1s\"\n%s", rest);
+    s_write (f->plan, plan);
+    assert_int_equal (system (cmd), 0);
+    assert_int_equal (s_run (f, NULL, &pr, 0), 0);
+    rows = s_rows (f);
+    r = json_array_get (rows, 0);
+    assert_string_equal (s_get (r, "error_class"), "timeout");
+    assert_non_null (strstr (s_get (r, "error_message"), "deadline"));
+    json_decref (rows);
+    lab_test_stop (proxy, SIGTERM, 3000);
+}
+
 int
 main (void)
 {
@@ -742,6 +849,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_killed_runner_resumes_without_missing_or_duplicate_rows, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_runtime_fault_and_judge_replies, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_sweep_through_labd_keeps_one_backend_and_publishes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_external_proxy_with_key_model_check_and_idle_limit, s_setup, s_teardown),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
     curl_global_cleanup ();

@@ -160,8 +160,8 @@ test_chunk_rejects_malformed_json_and_shapes (void **state)
 
 /* A stream with known timing: t0 = 1000 ms; role chunk (empty content) at
  * +5 ms; content at +50, +60, +75, +80 ms; a reasoning-only chunk is a token
- * too; usage (N = 5, more than the 4 content events: the backend counts
- * tokens, not events) in a choices:[] chunk; [DONE]. */
+ * too; usage (5, more than the 4 token events: N is what was streamed,
+ * usage is kept beside it and flagged) in a choices:[] chunk; [DONE]. */
 static void
 test_metrics_of_scripted_stream_match_definitions (void **state)
 {
@@ -195,10 +195,11 @@ test_metrics_of_scripted_stream_match_definitions (void **state)
     assert_true (r.m.have_ttft);
     assert_true (fabs (r.m.ttft_ms - 50.0) < 1e-9);            /* first non-empty content */
     assert_true (fabs (r.m.e2e_ms - 80.0) < 1e-9);             /* last token-carrying event */
-    assert_int_equal (r.m.n, 5);                               /* from usage */
-    assert_true (r.m.n_from_usage);
-    assert_true (fabs (r.m.tpot_ms - 30.0 / 4.0) < 1e-9);      /* (80 - 50) / (5 - 1) */
-    assert_true (fabs (r.m.decode_tps - 4000.0 / 30.0) < 1e-9);
+    assert_int_equal (r.m.n, 4);                               /* streamed: Hel, lo, hmm, ! */
+    assert_int_equal (r.m.usage_n, 5);                         /* kept beside */
+    assert_true (r.m.usage_differs);                           /* |5 - 4| = 1 > 0.4 */
+    assert_true (fabs (r.m.tpot_ms - 30.0 / 3.0) < 1e-9);      /* (80 - 50) / (4 - 1) */
+    assert_true (fabs (r.m.decode_tps - 100.0) < 1e-9);
     /* gaps 10, 15, 5 -> sorted 5, 10, 15 */
     assert_int_equal (r.m.ngaps, 3);
     assert_true (fabs (r.m.itl_p50_ms - 10.0) < 1e-9);
@@ -242,8 +243,9 @@ test_stream_without_done_is_cut_and_malformed_is_error (void **state)
     assert_true (r.ok);
     assert_true (r.template_leak);
     assert_string_equal (r.finish_reason, "length");
-    assert_int_equal (r.m.n, 1);             /* no usage: counted events */
-    assert_false (r.m.n_from_usage);
+    assert_int_equal (r.m.n, 1);             /* counted events */
+    assert_int_equal (r.m.usage_n, -1);      /* no usage */
+    assert_false (r.m.usage_differs);
     assert_false (r.m.have_tpot);            /* N = 1: TPOT undefined */
     eval_result_clear (&r);
     eval_timeline_free (&r.tl);

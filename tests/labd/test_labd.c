@@ -374,6 +374,38 @@ test_config_errors_name_file_and_line (void **state)
     }
 }
 
+/* A backend that already runs (here: on another host) has a base_url and
+ * no command: the config loads, and labd answers backend-start/-stop with
+ * a clear refusal instead of starting a placeholder. A service without a
+ * command is still an error. */
+static void
+test_external_backend_needs_no_command (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    char err[512] = "";
+    const char *text = "backends\n    remote-mlx\n        base_url = \"http://192.0.2.7:8080\"\n"
+                       "        api_key_env = \"LITELLM_KEY\"\n        memory_probe = \"ssh mac footprint\"\n";
+    lab_config_t *cfg = lab_config_load_str (text, "t.cfg", err, sizeof err);
+    assert_non_null (cfg);
+    labd_unit_t *units = NULL;
+    int n = labd_units_load (cfg, "/t.cfg", "/tmp", &units, err, sizeof err);
+    assert_int_equal (n, 1);
+    assert_true (units[0].external);
+    labd_units_free (units, n);
+    lab_config_destroy (&cfg);
+    cfg = lab_config_load_str ("services\n    x\n        after = \"\"\n", "t.cfg", err, sizeof err);
+    assert_int_equal (labd_units_load (cfg, "/t.cfg", "/tmp", &units, err, sizeof err), -1);
+    assert_non_null (strstr (err, "command is missing"));
+    lab_config_destroy (&cfg);
+
+    s_start (f, text);
+    assert_true (s_wait_state (f, "labbus", "up", 0, 10000) > 0);
+    char msg[512];
+    assert_int_equal (s_call (f, "backend-start", "remote-mlx", NULL, 5000, msg, sizeof msg, NULL), BUS_EUSAGE);
+    assert_non_null (strstr (msg, "external"));
+    assert_int_equal (s_call (f, "backend-stop", "remote-mlx", NULL, 5000, msg, sizeof msg, NULL), BUS_EUSAGE);
+}
+
 static void
 test_command_is_split_without_a_shell (void **state)
 {
@@ -403,6 +435,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_no_child_survives_labd_sigkill, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_backend_start_waits_for_health_and_stop_for_port, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_backend_never_healthy_fails_within_timeout, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_external_backend_needs_no_command, s_setup, s_teardown),
         cmocka_unit_test (test_config_errors_name_file_and_line),
         cmocka_unit_test (test_command_is_split_without_a_shell),
     };
