@@ -19,6 +19,10 @@ eval_openai_request_body (const eval_openai_req_t *req)
         json_object_set_new (body, "stream_options", json_pack ("{s:b}", "include_usage", 1));
     if (req->no_cache_prompt)
         json_object_set_new (body, "cache_prompt", json_false ());
+    /* Qwen3-style templates read it (llama-server --jinja, vLLM; LiteLLM
+     * passes it on): no thinking, so the token budget is the answer's. */
+    if (req->no_thinking)
+        json_object_set_new (body, "chat_template_kwargs", json_pack ("{s:b}", "enable_thinking", 0));
     char *s = json_dumps (body, JSON_COMPACT);
     json_decref (body);
     return s;

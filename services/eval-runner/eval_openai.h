@@ -18,6 +18,7 @@ typedef struct {
     long seed;               /* < 0: leave out */
     bool stream;
     bool no_cache_prompt;    /* send "cache_prompt": false (llama-server) */
+    bool no_thinking;        /* send "chat_template_kwargs": {"enable_thinking": false} */
 } eval_openai_req_t;
 
 /* The request body as a compact JSON string; free() it. */

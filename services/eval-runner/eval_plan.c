@@ -92,7 +92,7 @@ eval_plan_load (eval_plan_t *plan, const char *path, char *err, size_t errlen)
     zconfig_t *p = zconfig_locate (lab_config_root (cfg), "plan");
     static const char *const keys[] = { "name", "scenarios", "output", "warmup", "max_tokens",
                                         "temperature", "seed", "timeout", "retries", "backoff",
-                                        "start_timeout", "deadline", NULL };
+                                        "start_timeout", "deadline", "thinking", NULL };
     if (!p) {
         snprintf (err, errlen, "%s: the plan section is missing", path);
         goto done;
@@ -111,6 +111,12 @@ eval_plan_load (eval_plan_t *plan, const char *path, char *err, size_t errlen)
         snprintf (plan->output, sizeof plan->output, "%s", out);
     else
         snprintf (plan->output, sizeof plan->output, "var/eval/%s", plan->name);
+    const char *thinking = zconfig_get (p, "thinking", "default");
+    if (strcmp (thinking, "default") && strcmp (thinking, "off")) {
+        lab_config_error (cfg, zconfig_locate (p, "thinking"), err, errlen, "plan/thinking must be default or off");
+        goto done;
+    }
+    plan->no_thinking = !strcmp (thinking, "off");
     if (lab_config_int (cfg, p, "warmup", 1, 0, 1000, &plan->warmup, err, errlen)
         || lab_config_int (cfg, p, "max_tokens", 256, 1, 1000000, &plan->max_tokens, err, errlen)
         || lab_config_double (cfg, p, "temperature", 0, 0, 2, &plan->temperature, err, errlen)

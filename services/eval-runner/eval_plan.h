@@ -7,6 +7,7 @@
  *       max_tokens = 256   temperature = 0   seed = 42
  *       timeout = "30s"              idle limit: no byte for this long = hung
  *       deadline = "10m"             whole request, however steady
+ *       thinking = "off"             chat_template_kwargs {enable_thinking: false} (default: the model's)
  *       retries = 2   backoff = "250ms"   (transport errors, doubled each time)
  *       start_timeout = "60s"        backend health wait
  *   backends                         names from the lab config's backends
@@ -56,6 +57,7 @@ typedef struct {
     long seed;
     long timeout_ms;                /* idle limit */
     long deadline_ms;               /* whole request */
+    bool no_thinking;               /* thinking = "off": chat_template_kwargs enable_thinking false */
     long retries;
     long backoff_ms;
     long start_timeout_ms;

@@ -185,7 +185,8 @@ s_request (sweep_t *s, const eval_server_t *b, const char *model, const eval_sce
         eval_openai_req_t req = { .model = model, .messages = msgs,
                                   .max_tokens = sc->max_tokens ? sc->max_tokens : s->plan.max_tokens,
                                   .temperature = s->plan.temperature, .seed = s->plan.seed,
-                                  .stream = true, .no_cache_prompt = b->supports_cache_prompt };
+                                  .stream = true, .no_cache_prompt = b->supports_cache_prompt,
+                                  .no_thinking = s->plan.no_thinking };
         char *body = eval_openai_request_body (&req);
         json_decref (msgs);
         eval_request_opts_t ro = { .url = url, .body = body, .timeout_ms = s->plan.timeout_ms,
@@ -239,6 +240,7 @@ s_row (sweep_t *s, const eval_cohort_t *c, const eval_server_t *b, const eval_bu
     if (b->models[0] || r->served_model[0])
         json_object_set_new (row, "served_model", json_string (r->served_model[0] ? r->served_model : b->models));
     json_object_set_new (row, "connection", json_string (r->new_connection ? "new" : "reused"));
+    json_object_set_new (row, "thinking", json_string (s->plan.no_thinking ? "off" : "model default"));
     s_set_num (row, "connect_ms", r->connect_ms);
     if (ok && r->m.have_ttft) {
         s_set_num (row, "ttft_ms", r->m.ttft_ms);

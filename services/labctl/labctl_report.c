@@ -38,6 +38,7 @@ typedef struct {
     size_t scored;               /* rows with a composite */
     double composite_sum;
     size_t format_fail, verifier_pass, verifier_n, unsafe;
+    size_t truncated;            /* cut at max_tokens: apart from format failures */
     size_t judge_scored, judge_unparseable, judge_unavailable;
     size_t wer_errors, wer_words;  /* audio rows, summed as jiwer does */
     size_t human_n;
@@ -149,8 +150,11 @@ s_add_row (s_report_t *rep, json_t *r, bool quality_only)
         return;
     c->scored++;
     c->composite_sum += json_number_value (comp);
+    const char *finish = json_string_value (json_object_get (r, "finish_reason"));
+    bool truncated = json_is_true (json_object_get (r, "truncated")) || (finish && !strcmp (finish, "length"));
+    c->truncated += truncated;
     if (json_is_false (json_object_get (r, "format_ok"))) {
-        c->format_fail++;
+        c->format_fail += !truncated;
         const char *cause = json_string_value (json_object_get (r, "format_cause"));
         char brief[96];
         snprintf (brief, sizeof brief, "%s", cause && *cause ? cause : "unknown");
@@ -522,8 +526,8 @@ static void
 s_cohort_table (s_report_t *rep, FILE *md, FILE *html)
 {
     s_table_t t = { json_array () };
-    s_row (&t, 13, "cohort", "rows ok/err", "quality", "format fail", "verifier pass", "unsafe", "judge s/u/na",
-           "human (n)", "WER audio", "TTFT p50 ms", "TTFT p90 ms", "decode tok/s", "peak RSS MB");
+    s_row (&t, 14, "cohort", "rows ok/err", "quality", "format fail", "verifier pass", "unsafe", "judge s/u/na",
+           "human (n)", "WER audio", "TTFT p50 ms", "TTFT p90 ms", "decode tok/s", "peak memory MB", "truncated");
     for (size_t i = 0; i < rep->n; i++) {
         s_cohort_t *c = &rep->c[i];
         char a[7][48], b[64], jd[48], hu[48];
@@ -545,7 +549,9 @@ s_cohort_table (s_report_t *rep, FILE *md, FILE *html)
         s_num (q, sizeof q, s_quality (rep, c), "%.3f");
         s_num (d, sizeof d, s_decode (rep, c), "%.0f");
         s_num (r, sizeof r, e && e->memory_kb > 0 ? e->memory_kb / 1024 : NAN, "%.0f");
-        s_row (&t, 13, c->name, b, q, a[1], a[2], a[3], jd, hu, a[4], a[5], a[6], d, r);
+        char tr[32];
+        snprintf (tr, sizeof tr, "%zu", c->truncated);
+        s_row (&t, 14, c->name, b, q, a[1], a[2], a[3], jd, hu, a[4], a[5], a[6], d, r, tr);
     }
     s_table_write (&t, md, html);
 }
@@ -776,7 +782,9 @@ labctl_eval_report (labctl_t *ctx, int argc, char **argv)
     if (rc == BUS_OK) {
         s_header (&rep, dir, md, html);
         s_heading (md, html, "Cohorts");
-        s_para (md, html, "quality: mean composite of the quality rows (format-gated; see docs/eval-scenarios.md). "
+        s_para (md, html, "quality: the decision's (failed requests count 0, human scores blended; docs/eval.md). "
+                          "format fail: format failures other than truncated answers (finish_reason=length, "
+                          "their own column). "
                           "judge s/u/na: scored / unparseable / unavailable (never counted as low scores). "
                           "human: blind scores from `labctl eval score`. WER: (S+D+I)/N over the audio rows.");
         s_cohort_table (&rep, md, html);

@@ -157,6 +157,34 @@ test_no_rows_of_one_side_is_insufficient_data (void **state)
     evala_cohort_free (&b);
 }
 
+/* A thinking model whose answers mostly hit max_tokens: 3 of 4 truncated
+ * (composite 0) on the candidate. More than half: its quality is a budget,
+ * not an answer: insufficient data, saying what to change. */
+static void
+test_mostly_truncated_answers_are_insufficient_data (void **state)
+{
+    (void) state;
+    evala_cohort_t a, b;
+    evala_cohort_init (&a, "llamacpp/m");
+    evala_cohort_init (&b, "mlx/m");
+    for (int i = 0; i < 4; i++) {
+        s_add (&a, s_row ("triage", true, 1.0, 100, 100, 1000), NAN);
+        json_t *r = s_row ("triage", true, i ? 0.0 : 1.0, 100, 100, 1000);
+        json_object_set_new (r, "finish_reason", json_string (i ? "length" : "stop"));
+        s_add (&b, r, NAN);
+    }
+    assert_int_equal (b.truncated, 3);
+    evala_opts_t o = s_opts;
+    o.capability_margin = 1;
+    evala_verdict_t v;
+    evala_decide (&a, &b, &o, &v);
+    assert_int_equal (v.outcome, EVALA_INSUFFICIENT);
+    assert_string_equal (v.verdict, "insufficient data: quality of mlx/m (3 of 4 quality answers cut at max_tokens; "
+                                    "raise it or turn thinking off)");
+    evala_cohort_free (&a);
+    evala_cohort_free (&b);
+}
+
 /* Candidate: 10 rows, 2 failed (20 %), the 8 others perfect and faster.
  * Its quality counts the failures as 0: 8 / 10 = 0.8 against 1.0. */
 static void
@@ -417,6 +445,7 @@ main (void)
         cmocka_unit_test (test_missing_memory_is_insufficient_data_not_a_tie),
         cmocka_unit_test (test_missing_quality_is_insufficient_data),
         cmocka_unit_test (test_no_rows_of_one_side_is_insufficient_data),
+        cmocka_unit_test (test_mostly_truncated_answers_are_insufficient_data),
         cmocka_unit_test (test_error_heavy_candidate_is_blocked),
         cmocka_unit_test (test_error_margin_edge),
         cmocka_unit_test (test_human_scores_blend_into_quality),

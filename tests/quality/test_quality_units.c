@@ -8,6 +8,8 @@
 #include <cmocka.h>
 #include "services/eval-runner/quality/evalq.h"
 #include "services/eval-runner/quality/evalq_wer.h"
+#include "services/eval-runner/quality/evalq_clean.h"
+#include <czmq.h>
 #include <math.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -116,6 +118,73 @@ test_composite_without_judge_says_so (void **state)
     assert_true (json_real_value (json_object_get (row, "composite")) == 0.0);
     assert_non_null (strstr (json_string_value (json_object_get (row, "quality")), "format failure"));
     json_decref (row);
+    free (good);
+    evalq_destroy (&q);
+}
+
+/* The answer inside a completion, the same for every backend. */
+static void
+test_clean_takes_think_blocks_and_fences_out (void **state)
+{
+    (void) state;
+    evalq_clean_t w;
+    char *a = evalq_clean ("<think>\nThe pod is OOMKilled.\n</think>\n\n```json\n{\"a\": 1}\n```\n", &w);
+    assert_string_equal (a, "{\"a\": 1}");
+    assert_true (w.think && w.fence && !w.think_unclosed);
+    free (a);
+    a = evalq_clean ("```\n{\"a\": 1}\n```", &w);
+    assert_string_equal (a, "{\"a\": 1}");
+    assert_true (w.fence && !w.think);
+    free (a);
+    /* Cut off while thinking: no answer at all. */
+    a = evalq_clean ("<think>Let me look at the events first, then", &w);
+    assert_string_equal (a, "");
+    assert_true (w.think_unclosed);
+    free (a);
+    /* Prose around a fence is not a fenced answer: left as it is. */
+    a = evalq_clean ("Here you go: ```json\n{}\n```", &w);
+    assert_string_equal (a, "Here you go: ```json\n{}\n```");
+    assert_false (w.fence);
+    free (a);
+    a = evalq_clean ("{\"a\": 1}", &w);
+    assert_string_equal (a, "{\"a\": 1}");
+    assert_false (w.think || w.fence);
+    free (a);
+}
+
+/* An MLX server streaming <think> in content and a model fencing its JSON
+ * pass the gate like llama-server's reasoning_content; the row says what
+ * was removed. finish_reason=length is marked truncated, apart from the
+ * other format failures. */
+static void
+test_score_row_gates_the_answer_not_the_wrapping (void **state)
+{
+    (void) state;
+    char err[256] = "";
+    evalq_t *q = evalq_new ("eval/scenarios", NULL, NULL, err, sizeof err);
+    assert_non_null (q);
+    char *good = s_read ("eval/scenarios/k04-oomkilled/answers/good.txt");
+    char *wrapped = zsys_sprintf ("<think>memory limit?</think>\n```json\n%s\n```", good);
+    json_t *row = json_pack ("{s:s, s:s, s:s, s:s}", "scenario", "k04-oomkilled", "completion", wrapped,
+                             "finish_reason", "stop", "outcome", "ok");
+    assert_int_equal (evalq_score_row (q, row), 0);
+    assert_true (json_is_true (json_object_get (row, "format_ok")));
+    assert_true (json_real_value (json_object_get (row, "composite")) == 1.0);
+    json_t *removed = json_object_get (row, "answer_removed");
+    assert_int_equal (json_array_size (removed), 2);
+    assert_string_equal (json_string_value (json_array_get (removed, 0)), "think block");
+    assert_string_equal (json_string_value (json_array_get (removed, 1)), "code fence");
+    assert_string_equal (json_string_value (json_object_get (row, "reasoning_source")), "think block in content");
+    assert_true (json_is_false (json_object_get (row, "truncated")));
+    json_decref (row);
+    row = json_pack ("{s:s, s:s, s:s, s:s}", "scenario", "k04-oomkilled", "completion", "<think>first the events",
+                     "finish_reason", "length", "outcome", "ok");
+    evalq_score_row (q, row);
+    assert_true (json_is_false (json_object_get (row, "format_ok")));
+    assert_true (json_is_true (json_object_get (row, "truncated")));
+    assert_string_equal (json_string_value (json_object_get (row, "format_cause")), "truncated (finish_reason=length)");
+    json_decref (row);
+    free (wrapped);
     free (good);
     evalq_destroy (&q);
 }
@@ -237,6 +306,8 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_clean_takes_think_blocks_and_fences_out),
+        cmocka_unit_test (test_score_row_gates_the_answer_not_the_wrapping),
         cmocka_unit_test (test_every_scenario_truth_is_tested),
         cmocka_unit_test (test_format_gate),
         cmocka_unit_test (test_composite_without_judge_says_so),

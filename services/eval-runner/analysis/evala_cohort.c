@@ -105,6 +105,8 @@ evala_cohort_add (evala_cohort_t *c, json_t *row, bool quality_row, double human
         return;
     c->scored++;
     c->failed_scored += !ok;
+    const char *finish = json_string_value (json_object_get (row, "finish_reason"));
+    c->truncated += ok && (json_is_true (json_object_get (row, "truncated")) || (finish && !strcmp (finish, "length")));
     c->human_rows += ok && !isnan (human);
     c->quality_sum += q;
     if (k) {

@@ -17,6 +17,8 @@
  *                     bucket); audio rows only when there is nothing else
  *   memory            the largest peak over the rows and the cohort record,
  *                     with the probe that measured it; 0 = unknown
+ *   truncated         quality rows cut at max_tokens: when they are more
+ *                     than half, the quality says nothing about the model
  * NAN means "no data", never 0. */
 #ifndef EVALA_COHORT_H
 #define EVALA_COHORT_H
@@ -45,6 +47,7 @@ typedef struct {
     size_t scored;            /* rows behind QUALITY */
     size_t failed_scored;     /* failed requests among them (quality 0) */
     size_t human_rows;        /* scored rows that had a human score */
+    size_t truncated;         /* scored rows cut at max_tokens (finish_reason=length) */
     double quality_sum;
     double *decode, *ttft;    /* ok text rows' figures (owned) */
     size_t ndecode, nttft;

@@ -42,6 +42,14 @@ s_missing (evala_cohort_t *c, const double fig[4], const double w[4], char *miss
                   !strcmp (c->status, "skipped") ? " (skipped)" : "");
         return;
     }
+    if (w[0] > 0 && c->scored && 2 * c->truncated > c->scored) {
+        /* Answers cut at max_tokens (a thinking model's budget) score 0 on
+         * both sides alike: their quality would be a tie of budgets. */
+        char what[160];
+        snprintf (what, sizeof what, "%zu of %zu quality answers cut at max_tokens; raise it or turn thinking off",
+                  c->truncated, c->scored);
+        s_append (missing, len, "quality of %s (%s)", c->name, what);
+    }
     for (int m = 0; m < 4; m++) {
         if (!(w[m] > 0) || (m == 3 ? fig[m] > 0 : !isnan (fig[m])))
             continue;

@@ -11,6 +11,7 @@
  *                "judge_unavailable" leave it out (never a low score). */
 #include "services/eval-runner/quality/evalq.h"
 #include "services/eval-runner/quality/evalq_wer.h"
+#include "services/eval-runner/quality/evalq_clean.h"
 #include "bus/lab_config.h"
 #include <ctype.h>
 #include <dirent.h>
@@ -303,6 +304,26 @@ s_score_audio (s_scn_t *s, json_t *row, const char *completion, const char *fini
     return 0;
 }
 
+static int s_score_answer (evalq_t *self, s_scn_t *s, json_t *row, const char *id, const char *completion,
+                           const char *finish);
+
+/* What evalq_clean removed, into the row (the same rule on every backend). */
+static void
+s_record_clean (json_t *row, const evalq_clean_t *what)
+{
+    json_t *removed = json_array ();
+    if (what->think)
+        json_array_append_new (removed, json_string (what->think_unclosed ? "unclosed think block"
+                                                                           : "think block"));
+    if (what->fence)
+        json_array_append_new (removed, json_string ("code fence"));
+    json_object_set_new (row, "answer_removed", removed);
+    const char *src = json_string_value (json_object_get (row, "reasoning")) ? "reasoning field"
+                      : what->think                                         ? "think block in content"
+                                                                            : "none";
+    json_object_set_new (row, "reasoning_source", json_string (src));
+}
+
 int
 evalq_score_row (evalq_t *self, json_t *row)
 {
@@ -313,13 +334,37 @@ evalq_score_row (evalq_t *self, json_t *row)
         return 0;
     }
     const char *id = json_string_value (json_object_get (row, "scenario"));
-    const char *completion = json_string_value (json_object_get (row, "completion"));
+    const char *raw = json_string_value (json_object_get (row, "completion"));
     const char *finish = json_string_value (json_object_get (row, "finish_reason"));
     s_scn_t *s = id ? (s_scn_t *) zhashx_lookup (self->scenarios, id) : NULL;
     if (!s || !s->has_verify) {
         json_object_set_new (row, "quality", json_string ("unscored: the scenario has no verify section"));
         return 0;
     }
+    /* Template leaks are looked for in what the server sent; everything
+     * else is judged on the answer inside it. */
+    for (int i = 0; s_leaks[i]; i++)
+        if (raw && strstr (raw, s_leaks[i])) {
+            json_object_set_new (row, "format_ok", json_false ());
+            json_object_set_new (row, "format_cause", json_sprintf ("leaked template token %s", s_leaks[i]));
+            json_object_set_new (row, "composite", json_real (0));
+            json_object_set_new (row, "quality", json_sprintf ("format failure: leaked template token %s", s_leaks[i]));
+            json_object_set_new (row, "judge_outcome", json_string ("not_asked"));
+            return 0;
+        }
+    evalq_clean_t what;
+    char *completion = evalq_clean (raw, &what);
+    s_record_clean (row, &what);
+    json_object_set_new (row, "truncated", json_boolean (finish && !strcmp (finish, "length")));
+    int rc = s_score_answer (self, s, row, id, completion, finish);
+    free (completion);
+    return rc;
+}
+
+static int
+s_score_answer (evalq_t *self, s_scn_t *s, json_t *row, const char *id, const char *completion,
+                const char *finish)
+{
     if (s->audio)
         return s_score_audio (s, row, completion, finish);
     char cause[160] = "";
