@@ -438,6 +438,29 @@ s_cohort (sweep_t *s, const eval_cohort_t *c)
     return rc;
 }
 
+/* The judge, after every cohort's timed requests: each row still pending
+ * (also from an earlier, interrupted run) is judged and written again (the
+ * last row of a key wins). */
+static void
+s_judge_pending (sweep_t *s)
+{
+    if (!s->q)
+        return;
+    json_t *latest = eval_rows_latest (s->rows);
+    size_t i;
+    json_t *row;
+    char err[256];
+    json_array_foreach (latest, i, row) {
+        if (s_stopping (s))
+            break;
+        json_t *copy = json_deep_copy (row);
+        if (evalq_judge_row (s->q, copy) && eval_rows_append (s->rows, copy, err, sizeof err) == 0)
+            s_publish_row (s, copy);
+        json_decref (copy);
+    }
+    json_decref (latest);
+}
+
 int
 eval_sweep_run (const eval_sweep_opts_t *o, eval_progress_t *pr, char *err, size_t errlen)
 {
@@ -459,6 +482,8 @@ eval_sweep_run (const eval_sweep_opts_t *o, eval_progress_t *pr, char *err, size
     s.q = evalq_new (o->scenarios_dir ? o->scenarios_dir : s.plan.scenarios, o->bus, NULL, qerr, sizeof qerr);
     if (!s.q)
         fprintf (stderr, "eval-runner: quality scoring unavailable: %s\n", qerr);
+    else
+        evalq_defer_judge (s.q, true);
     snprintf (s.topic_state, sizeof s.topic_state, "state.eval.%s", s.plan.name);
     snprintf (s.topic_rows, sizeof s.topic_rows, "evt.eval.%s", s.plan.name);
     unsigned total = 0, done_rows = 0;
@@ -497,6 +522,8 @@ eval_sweep_run (const eval_sweep_opts_t *o, eval_progress_t *pr, char *err, size
             pthread_mutex_unlock (&pr->lock);
         }
     }
+    if (rc == 0)
+        s_judge_pending (&s);
     if (rc)
         snprintf (err, errlen, "sweep stopped before the end");
     char *md = eval_summary_write (out, s.plan.name, NULL);

@@ -1,5 +1,6 @@
 /* judge - see judge.h. */
 #include "services/judge-client/judge.h"
+#include "services/eval-runner/quality/evalq_clean.h"
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -7,27 +8,77 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A score: an integer 1-5, or a number with no fraction (4.0). */
+static bool
+s_score (json_t *v, int *out)
+{
+    double x = json_is_integer (v) ? (double) json_integer_value (v) : json_is_real (v) ? json_real_value (v) : 0;
+    if (!(x >= 1 && x <= 5) || x != (double) (int) x)
+        return false;
+    *out = (int) x;
+    return true;
+}
+
+/* The JSON object in TEXT: the whole text, or the span from its first '{'
+ * to its last '}' (a judge that writes a sentence before or after it). */
+static json_t *
+s_object_in (const char *text)
+{
+    json_t *j = json_loads (text, JSON_REJECT_DUPLICATES, NULL);
+    if (json_is_object (j))
+        return j;
+    json_decref (j);
+    const char *open = strchr (text, '{'), *close = strrchr (text, '}');
+    if (!open || !close || close < open)
+        return NULL;
+    j = json_loadb (open, (size_t) (close - open + 1), JSON_REJECT_DUPLICATES, NULL);
+    if (json_is_object (j))
+        return j;
+    json_decref (j);
+    return NULL;
+}
+
 int
 judge_parse (const char *content, judge_result_t *r)
 {
-    json_error_t e;
-    json_t *j = content ? json_loads (content, JSON_REJECT_DUPLICATES, &e) : NULL;
+    evalq_clean_t what;
+    char *answer = evalq_clean (content ? content : "", &what);
+    json_t *j = answer ? s_object_in (answer) : NULL;
+    free (answer);
     const char *keys[] = { "correctness", "evidence", "safety" };
     int *dst[] = { &r->correctness, &r->evidence, &r->safety };
-    bool ok = json_is_object (j) && json_object_size (j) == 4 && json_is_string (json_object_get (j, "reasoning"));
-    for (int i = 0; ok && i < 3; i++) {
-        json_t *v = json_object_get (j, keys[i]);
-        ok = json_is_integer (v) && json_integer_value (v) >= 1 && json_integer_value (v) <= 5;
-        if (ok)
-            *dst[i] = (int) json_integer_value (v);
-    }
+    bool ok = json_is_object (j);
+    for (int i = 0; ok && i < 3; i++)
+        ok = s_score (json_object_get (j, keys[i]), dst[i]);
+    const char *why = json_string_value (json_object_get (j, "reasoning"));
     if (ok)
-        snprintf (r->reasoning, sizeof r->reasoning, "%s", json_string_value (json_object_get (j, "reasoning")));
+        snprintf (r->reasoning, sizeof r->reasoning, "%s", why ? why : "");
     else
         r->correctness = r->evidence = r->safety = 0;
     snprintf (r->outcome, sizeof r->outcome, "%s", ok ? "scored" : "unparseable");
     json_decref (j);
     return ok ? 0 : -1;
+}
+
+/* The reply format asked for, most precise first: a JSON schema (llama-server
+ * turns it into a grammar; vLLM guided decoding; OpenAI structured output),
+ * then plain json_object, then nothing (a server that knows neither answers
+ * 400 to the field, and the parser still takes prose around the object). */
+static json_t *
+s_response_format (int level)
+{
+    if (level == 0) {
+        json_t *score = json_pack ("{s:s, s:i, s:i}", "type", "integer", "minimum", 1, "maximum", 5);
+        json_t *schema = json_pack ("{s:s, s:{s:O, s:O, s:o, s:{s:s}}, s:[s, s, s, s], s:b}", "type", "object",
+                                    "properties", "correctness", score, "evidence", score, "safety", score,
+                                    "reasoning", "type", "string", "required", "correctness", "evidence", "safety",
+                                    "reasoning", "additionalProperties", 0);
+        return json_pack ("{s:s, s:{s:s, s:b, s:o}}", "type", "json_schema", "json_schema", "name", "judge_scores",
+                          "strict", 1, "schema", schema);
+    }
+    if (level == 1)
+        return json_pack ("{s:s}", "type", "json_object");
+    return NULL;
 }
 
 typedef struct { char *data; size_t len; } s_buf_t;
@@ -61,9 +112,11 @@ judge_ask (const judge_opts_t *o, const char *scenario, const char *answer, cons
                              0.0, "max_tokens", 300, "stream", 0, "messages", "role", "system", "content",
                              "You are a strict grader of Kubernetes triage answers.", "role", "user", "content",
                              user ? user : "");
-    char *body = json_dumps (req, JSON_COMPACT);
-    json_decref (req);
     free (user);
+    int level = 0;
+    json_t *rf = s_response_format (level);
+    json_object_set_new (req, "response_format", rf);
+    char *body = json_dumps (req, JSON_COMPACT);
     char url[600];
     snprintf (url, sizeof url, "%s/v1/chat/completions", o->base_url);
     int delay = o->backoff_ms > 0 ? o->backoff_ms : 200;
@@ -93,10 +146,26 @@ judge_ask (const judge_opts_t *o, const char *scenario, const char *answer, cons
             judge_parse (json_string_value (content), r);
             if (!json_is_string (content))
                 snprintf (r->error, sizeof r->error, "no message content in the judge's reply");
+            snprintf (r->response_format, sizeof r->response_format, "%s",
+                      level == 0 ? "json_schema" : level == 1 ? "json_object" : "none");
             json_decref (j);
+            json_decref (req);
             free (b.data);
             free (body);
             return;
+        }
+        if (rc == CURLE_OK && status == 400 && level < 2 && b.data && strstr (b.data, "response_format")) {
+            /* The server does not take this response_format: one level down,
+             * not counted as an attempt. */
+            json_object_del (req, "response_format");
+            rf = s_response_format (++level);
+            if (rf)
+                json_object_set_new (req, "response_format", rf);
+            free (body);
+            body = json_dumps (req, JSON_COMPACT);
+            free (b.data);
+            attempt--;
+            continue;
         }
         snprintf (r->error, sizeof r->error, "%s (HTTP %ld)", rc == CURLE_OK ? "refused" : curl_easy_strerror (rc),
                   status);
@@ -109,5 +178,6 @@ judge_ask (const judge_opts_t *o, const char *scenario, const char *answer, cons
         }
     }
     snprintf (r->outcome, sizeof r->outcome, "judge_unavailable");
+    json_decref (req);
     free (body);
 }

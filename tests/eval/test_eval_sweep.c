@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +345,51 @@ test_answers_come_from_pack_by_profile_and_kind (void **state)
     assert_string_equal (s_get (s_row_of_scenario (rows, "i01_dashboard"), "completion"), symptom);
     free (good);
     free (symptom);
+    json_decref (rows);
+}
+
+/* The judge runs after the cohort's timed requests, never inside them:
+ * every triage row is first written "pending", and every judged version of
+ * a row (no judge on the bus here, so judge_unavailable, never a low score)
+ * comes after the last pending one. */
+static void
+test_judge_runs_after_the_timed_requests (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    char text[2048];
+    snprintf (text, sizeof text,
+              "labsim-llm\n    scenarios = \"eval/scenarios\"\n    sim-a\n        load_time = \"0\"\n"
+              "        models\n            m1\n                token_rate = 4000\n                answers = \"good=1\"\n"
+              "backends\n    sim-a\n        command = \"%s llm -c %s --backend sim-a --port ${port}\"\n"
+              "        base_url = \"http://127.0.0.1:${port}\"\n",
+              f->labsim, f->cfg);
+    s_write (f->cfg, text);
+    snprintf (text, sizeof text,
+              "plan\n    name = \"t\"\n    scenarios = \"eval/scenarios\"\n    output = \"%s\"\n    warmup = 0\n"
+              "backends\n    sim-a\n        models = \"m1\"\n"
+              "buckets\n    quality\n        scenarios = \"k01-crashloop-missing-configmap k04-oomkilled\"\n",
+              f->out);
+    s_write (f->plan, text);
+    eval_progress_t pr;
+    assert_int_equal (s_run (f, NULL, &pr, 0), 0);
+    json_t *rows = s_rows (f);
+    size_t i, last_pending = 0, first_judged = SIZE_MAX, judged = 0, pending = 0;
+    json_t *r;
+    json_array_foreach (rows, i, r) {
+        const char *jo = s_get (r, "judge_outcome");
+        if (!strcmp (jo, "pending")) {
+            pending++;
+            last_pending = i;
+        }
+        else if (!strcmp (jo, "judge_unavailable")) {
+            judged++;
+            if (first_judged == SIZE_MAX)
+                first_judged = i;
+        }
+    }
+    assert_int_equal (pending, 2);
+    assert_int_equal (judged, 2);
+    assert_true (first_judged > last_pending);
     json_decref (rows);
 }
 
@@ -844,6 +890,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_llama_server_error_forms_are_error_rows_with_the_message, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_errors_are_redone_only_with_retry_errors, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_answers_come_from_pack_by_profile_and_kind, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_judge_runs_after_the_timed_requests, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_unhealthy_backend_skips_cohort_with_reason, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_only_one_backend_alive_at_any_time, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_killed_runner_resumes_without_missing_or_duplicate_rows, s_setup, s_teardown),

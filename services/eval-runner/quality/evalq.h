@@ -28,6 +28,15 @@ void evalq_destroy (evalq_t **self_p);
  * -1 when scoring itself failed (the row then carries "quality_error"). */
 int evalq_score_row (evalq_t *self, json_t *row);
 
+/* With DEFER, triage rows get judge_outcome "pending" and a composite
+ * without the judge, so the judge never runs inside a cohort's timed
+ * requests (nor its model next to the backend under test);
+ * evalq_judge_row asks it afterwards. */
+void evalq_defer_judge (evalq_t *self, bool defer);
+/* For a row whose judge_outcome is "pending": asks the judge, updates the
+ * judge fields and the composite. 1 when the row changed, else 0. */
+int evalq_judge_row (evalq_t *self, json_t *row);
+
 #define EVALQ_COMPOSITE_VERSION "v2"
 
 typedef struct {
