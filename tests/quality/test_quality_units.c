@@ -189,13 +189,55 @@ test_score_row_gates_the_answer_not_the_wrapping (void **state)
     evalq_destroy (&q);
 }
 
-/* WER against cases worked out by hand (and as jiwer gives them). */
+/* WER against cases worked out by hand under our normalisation (evalq_wer.h). */
 static double
 s_wer (const char *ref, const char *hyp, evalq_wer_t *c)
 {
     memset (c, 0, sizeof *c);
     assert_int_equal (evalq_wer_add (c, ref, hyp), 0);
     return evalq_wer_rate (c);
+}
+
+/* The same pairs under jiwer's default (jiwer.wer with no transform:
+ * RemoveMultipleSpaces, Strip, ReduceToListOfListOfWords), by hand:
+ *   "Hello, World! It's   crash-looping." -> [Hello,] [World!] [It's]
+ *   [crash-looping.] (4 words); "hello world it's crash looping" -> 5
+ *   words. Alignment: Hello,/hello S, World!/world S, It's/it's S,
+ *   crash-looping./crash S, + looping I: (4 + 0 + 1) / 4 = 1.25; ours: 0.
+ *   "The payments pod is crash-looping." vs "the payments pod is crash
+ *   looping": The/the S, crash-looping./crash S, + looping I: 3 / 5 = 0.6;
+ *   ours: 0 (6 words each, all hits).
+ *   Identical texts differing only in spacing: 0 under both. */
+static void
+test_wer_jiwer_default_hand_computed (void **state)
+{
+    (void) state;
+    evalq_wer_t c = { 0 };
+    assert_int_equal (evalq_wer_add_mode (&c, "Hello, World! It's   crash-looping.", "hello world it's crash looping",
+                                          EVALQ_WER_JIWER_DEFAULT), 0);
+    assert_int_equal (c.ref_words, 4);
+    assert_int_equal (c.sub, 4);
+    assert_int_equal (c.ins, 1);
+    assert_int_equal (c.del, 0);
+    assert_true (fabs (evalq_wer_rate (&c) - 1.25) < 1e-12);
+    memset (&c, 0, sizeof c);
+    evalq_wer_add_mode (&c, "The payments pod is crash-looping.", "the payments pod is crash looping",
+                        EVALQ_WER_JIWER_DEFAULT);
+    assert_int_equal (c.ref_words, 5);
+    assert_int_equal (c.sub, 2);
+    assert_int_equal (c.ins, 1);
+    assert_true (fabs (evalq_wer_rate (&c) - 0.6) < 1e-12);
+    memset (&c, 0, sizeof c);
+    evalq_wer_add_mode (&c, "The payments pod is crash-looping.", "the payments pod is crash looping", EVALQ_WER_OURS);
+    assert_int_equal (c.ref_words, 6);
+    assert_true (evalq_wer_rate (&c) == 0);
+    memset (&c, 0, sizeof c);
+    evalq_wer_add_mode (&c, "  a\tb\n c ", "a b c", EVALQ_WER_JIWER_DEFAULT);
+    assert_int_equal (c.ref_words, 3);
+    assert_true (evalq_wer_rate (&c) == 0);
+    char out[64];
+    assert_int_equal (evalq_wer_normalise_jiwer ("  It's \t crash-looping.\n", out, sizeof out), 2);
+    assert_string_equal (out, "It's crash-looping.");
 }
 
 static void
@@ -307,6 +349,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_clean_takes_think_blocks_and_fences_out),
+        cmocka_unit_test (test_wer_jiwer_default_hand_computed),
         cmocka_unit_test (test_score_row_gates_the_answer_not_the_wrapping),
         cmocka_unit_test (test_every_scenario_truth_is_tested),
         cmocka_unit_test (test_format_gate),

@@ -299,6 +299,10 @@ s_score_audio (s_scn_t *s, json_t *row, const char *completion, const char *fini
     json_object_set_new (row, "wer_del", json_integer ((json_int_t) c.del));
     json_object_set_new (row, "wer_ins", json_integer ((json_int_t) c.ins));
     json_object_set_new (row, "wer_ref_words", json_integer ((json_int_t) c.ref_words));
+    json_object_set_new (row, "wer_normalisation", json_string ("lower case, punctuation to spaces (evalq_wer.h)"));
+    evalq_wer_t jd = { 0 };
+    if (evalq_wer_add_mode (&jd, s->reference, completion, EVALQ_WER_JIWER_DEFAULT) == 0)
+        json_object_set_new (row, "wer_jiwer_default", json_real (evalq_wer_rate (&jd)));
     json_object_set_new (row, "verifier_pass", json_boolean (wer <= s->max_wer));
     json_object_set_new (row, "composite", json_real (wer < 1 ? 1 - wer : 0));
     json_object_set_new (row, "quality", json_string ("scored by WER"));

@@ -56,6 +56,35 @@ evalq_wer_normalise (const char *text, char *out, size_t outlen)
     return words;
 }
 
+size_t
+evalq_wer_normalise_jiwer (const char *text, char *out, size_t outlen)
+{
+    /* RemoveMultipleSpaces (\s+ -> " "), Strip, split on " ": case and
+     * punctuation stay as they are. */
+    size_t n = 0, words = 0;
+    bool in_word = false;
+    if (outlen)
+        out[0] = 0;
+    for (const unsigned char *p = (const unsigned char *) (text ? text : ""); *p; p++) {
+        bool space = *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v';
+        if (space) {
+            in_word = false;
+            continue;
+        }
+        if (!in_word) {
+            if (words && n + 1 < outlen)
+                out[n++] = ' ';
+            words++;
+            in_word = true;
+        }
+        if (n + 1 < outlen)
+            out[n++] = (char) *p;
+    }
+    if (outlen)
+        out[n < outlen ? n : outlen - 1] = 0;
+    return words;
+}
+
 /* Splits a normalised text in place into at most MAX words. */
 static size_t
 s_split (char *text, char **words, size_t max)
@@ -70,11 +99,13 @@ s_split (char *text, char **words, size_t max)
 }
 
 static char *
-s_normalised (const char *text)
+s_normalised (const char *text, evalq_wer_mode_t mode)
 {
     size_t cap = strlen (text ? text : "") + 1;
     char *out = (char *) malloc (cap);
-    if (out)
+    if (out && mode == EVALQ_WER_JIWER_DEFAULT)
+        evalq_wer_normalise_jiwer (text, out, cap);
+    else if (out)
         evalq_wer_normalise (text, out, cap);
     return out;
 }
@@ -82,7 +113,13 @@ s_normalised (const char *text)
 int
 evalq_wer_add (evalq_wer_t *acc, const char *reference, const char *hypothesis)
 {
-    char *rt = s_normalised (reference), *ht = s_normalised (hypothesis);
+    return evalq_wer_add_mode (acc, reference, hypothesis, EVALQ_WER_OURS);
+}
+
+int
+evalq_wer_add_mode (evalq_wer_t *acc, const char *reference, const char *hypothesis, evalq_wer_mode_t mode)
+{
+    char *rt = s_normalised (reference, mode), *ht = s_normalised (hypothesis, mode);
     char **r = (char **) calloc (EVALQ_WER_MAX_WORDS, sizeof (char *));
     char **h = (char **) calloc (EVALQ_WER_MAX_WORDS, sizeof (char *));
     size_t n = rt && r ? s_split (rt, r, EVALQ_WER_MAX_WORDS) : EVALQ_WER_MAX_WORDS + 1;
