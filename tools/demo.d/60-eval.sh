@@ -67,7 +67,7 @@ fi
 read -r cohorts rows errors figures < <(python3 - "$sum" "$out/rows.jsonl" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
-lines = sum(1 for _ in open(sys.argv[2]))
+lines = len({json.loads(l)["key"] for l in open(sys.argv[2])})   # rows: one per key
 done = [c for c in s["per_cohort"] if c["status"] == "done"]
 fig = "; ".join("%s TTFT p50 %.1f ms, decode %.0f tok/s, peak RSS %.0f MB" % (
     c["cohort"], c["ttft_ms"].get("p50", 0), c["decode_tps"].get("p50", 0), c["peak_rss_kb"] / 1024.0)

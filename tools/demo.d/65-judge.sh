@@ -8,8 +8,13 @@ line=$(python3 - "$rows" <<'PY'
 import json, sys, collections
 judge = collections.Counter(); comp = []; fmt = collections.Counter(); ver = collections.Counter()
 wer_err = wer_n = audio = 0
+# The last row of every key: a row judged after its cohort's timed requests
+# is written again (judge_outcome pending, then scored).
+latest = collections.OrderedDict()
 for l in open(sys.argv[1]):
     r = json.loads(l)
+    latest[r["key"]] = r
+for r in latest.values():
     if "composite" not in r:
         continue
     comp.append(r["composite"])
@@ -22,10 +27,10 @@ for l in open(sys.argv[1]):
         ver["pass" if r["verifier_pass"] else "fail"] += 1
 if not comp:
     print("FAIL no scored rows"); sys.exit()
-print("ok composite %.2f mean over %d rows; verifier %d pass / %d fail; format failures %d (%s); judge %d scored, %d unparseable, %d unavailable%s" % (
+print("ok composite %.2f mean over %d rows; verifier %d pass / %d fail; format failures %d (%s); judge %d scored, %d unparseable, %d unavailable, %d pending%s" % (
     sum(comp) / len(comp), len(comp), ver["pass"], ver["fail"], sum(fmt.values()),
     ", ".join("%s %d" % kv for kv in fmt.items()) or "none",
-    judge["scored"], judge["unparseable"], judge["judge_unavailable"],
+    judge["scored"], judge["unparseable"], judge["judge_unavailable"], judge["pending"],
     "; audio WER %.3f over %d rows" % (wer_err / wer_n, audio) if wer_n else ""))
 PY
 )
