@@ -11,6 +11,7 @@ run() {   # $1 = radio loss (0..1); prints the ratio
     export LAB_RUNTIME_DIR="$dir/run"
     mkdir -p "$dir/var/images" "$LAB_RUNTIME_DIR"
     labsim mkimage --size 742K --version 9.9.9 -o "$dir/var/images/bench.bin" >/dev/null
+    labctl -c "$cfg" keys >/dev/null
     labd -c "$cfg" >"$dir/labd.log" 2>&1 &
     lab=$!
     for _ in $(seq 100); do

@@ -7,7 +7,7 @@ FWCORE_SRC := firmware/core/lab_crc32.c firmware/core/espnow_hdr.c
 FWCORE_SRC += firmware/core/link_frame.c firmware/core/board_core.c
 $(eval $(call add_fuzz,fuzz_link_frame,fuzz/fuzz_link_frame.c firmware/core/link_frame.c firmware/core/lab_crc32.c,))
 # area:ota
-FWCORE_SRC += firmware/core/ota_proto.c firmware/core/ota_responder.c
+FWCORE_SRC += firmware/core/ota_proto.c firmware/core/ota_responder.c firmware/core/ota_sig.c
 # area:rssi
 
 $(eval $(call add_lib,fwcore,$(FWCORE_SRC)))

@@ -31,6 +31,7 @@ all_up || fail "the lab did not come up"
 services=$(ctl call labd status | awk 'NR>1 && $2=="up" {print $1}' | grep -v -e '^labd$' -e '^labsim-boards$')
 
 labsim mkimage --size 742K --version 7.7.7 -o "$dir/var/images/chaos.bin" >/dev/null
+labctl -c "$cfg" keys >/dev/null
 sed -e "s#^\(    scenarios = \).*#\1\"$PWD/tests/eval/scenarios\"#" -e "s#^\(    output = \).*#\1\"$dir/var/eval\"#" \
     eval/plans/demo.cfg >"$dir/plan.cfg"
 
@@ -68,7 +69,7 @@ if kill -0 $ota 2>/dev/null; then
     # labctl may have been waiting through a broker restart; ask directly.
     ctl ota status | grep -q "done" || fail "OTA job did not complete: $(ctl ota status)"
 else
-    grep -q "crc ok, booted 7.7.7" "$dir/ota.out" || fail "OTA: $(tail -n 2 "$dir/ota.out")"
+    grep -q "crc ok, signature ok, booted 7.7.7" "$dir/ota.out" || fail "OTA: $(tail -n 2 "$dir/ota.out")"
 fi
 echo "ok: 742 KB OTA completed, crc ok, 7.7.7 booted"
 

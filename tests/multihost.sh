@@ -73,6 +73,7 @@ lab
     state = "$dir/state"
 ota
     images = "$dir/images"
+    keys = "$dir/otakeys"
 CFG
 }
 bench_cfg "$dir/keys/clients/bench-host_secret" >"$dir/bench.cfg"
@@ -90,6 +91,7 @@ bg2 "$BIN/serial-bridge" -c "$dir/bench.cfg" >"$dir/bridge.log" 2>&1 &
 pids="$pids $!"
 mkdir -p "$dir/images" "$dir/state"
 "$BIN/labsim" mkimage --size 300K --version 6.0.0 -o "$dir/images/mh.bin" >/dev/null
+"$BIN/labctl" keys --dir "$dir/otakeys" >/dev/null || fail "labctl keys"
 bg2 "$BIN/ota-initiator" -c "$dir/bench.cfg" >"$dir/ota.log" 2>&1 &
 pids="$pids $!"
 
@@ -120,5 +122,5 @@ wait_up 40 || fail "the bench host did not come back after the link returned"
 pingpong "after the link returned"
 echo "ok: link cut for 5 s and restored; serial-bridge back on the bus, ping-pong 20/20"
 for _ in $(seq 120); do kill -0 $push 2>/dev/null || break; sleep 0.5; done
-grep -q "crc ok, booted 6.0.0" "$dir/push.out" || fail "OTA across the cut: $(tail -n 2 "$dir/push.out")"
+grep -q "crc ok, signature ok, booted 6.0.0" "$dir/push.out" || fail "OTA across the cut: $(tail -n 2 "$dir/push.out")"
 echo "ok: the OTA push that was under way carried on after the link returned: $(tail -n 1 "$dir/push.out")"

@@ -28,6 +28,9 @@ ota_status_name (uint8_t status)
         case OTA_ST_DONE: return "done";
         case OTA_ST_ABORTED: return "aborted";
         case OTA_ST_BAD_REQUEST: return "bad request";
+        case OTA_ST_BAD_SIGNATURE: return "signature check failed (not signed with the lab's key)";
+        case OTA_ST_UNSIGNED: return "image is not signed";
+        case OTA_ST_INVALID_IMAGE: return "image verification failed";
         default: return "unknown status";
     }
 }

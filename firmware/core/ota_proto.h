@@ -43,6 +43,9 @@ typedef enum {
     OTA_ST_DONE = 6,             /* END verified, boot slot switched, rebooting */
     OTA_ST_ABORTED = 7,
     OTA_ST_BAD_REQUEST = 8,      /* malformed BEGIN (chunk size, version) */
+    OTA_ST_BAD_SIGNATURE = 9,    /* END: signature does not verify with the lab's key; old firmware kept */
+    OTA_ST_UNSIGNED = 10,        /* END: the image carries no signature trailer; old firmware kept */
+    OTA_ST_INVALID_IMAGE = 11,   /* END: esp_ota_end refused the image (checksum, hash); old firmware kept */
 } ota_status_t;
 
 const char *ota_status_name (uint8_t status);

@@ -234,6 +234,41 @@ s_chunk (ota_responder_t *self, const ota_msg_t *m)
         s_ack (self, m->session, OTA_ST_OK);
 }
 
+/* The lab's signature over the image as it lies in the slot (read back, so
+ * what is checked is what would boot). Runs before the boot partition is
+ * switched. The window is free by now (every chunk is written): it serves
+ * as the read buffer. */
+static uint8_t
+s_check_signature (ota_responder_t *self)
+{
+    const ota_sig_t *sig = self->flash.sig;
+    uint8_t *buf = self->window[0];
+    ota_sig_trailer_t t;
+    if (!sig || !self->flash.read || self->p.size <= OTA_SIG_TRAILER_LEN
+        || self->flash.read (self->flash.ctx, self->p.size - OTA_SIG_TRAILER_LEN, buf, OTA_SIG_TRAILER_LEN)
+        || ota_sig_trailer_decode (buf, self->p.size, &t)) {
+        self->stats.bad_signatures++;
+        return OTA_ST_UNSIGNED;
+    }
+    sig->sha256_start (sig->ctx);
+    for (uint32_t off = 0; off < t.signed_len;) {
+        uint32_t n = t.signed_len - off < OTA_CHUNK_MAX ? t.signed_len - off : OTA_CHUNK_MAX;
+        if (self->flash.read (self->flash.ctx, off, buf, n)) {
+            self->stats.bad_signatures++;
+            return OTA_ST_FLASH_ERROR;
+        }
+        sig->sha256_update (sig->ctx, buf, n);
+        off += n;
+    }
+    uint8_t hash[32];
+    sig->sha256_finish (sig->ctx, hash);
+    if (sig->verify (sig->ctx, hash, t.sig)) {
+        self->stats.bad_signatures++;
+        return OTA_ST_BAD_SIGNATURE;
+    }
+    return OTA_ST_OK;
+}
+
 static void
 s_end (ota_responder_t *self, const ota_msg_t *m)
 {
@@ -257,12 +292,23 @@ s_end (ota_responder_t *self, const ota_msg_t *m)
         s_ack (self, m->session, OTA_ST_CRC_MISMATCH);
         return;
     }
-    if (self->flash.end (self->flash.ctx) || self->flash.set_boot (self->flash.ctx)) {
-        s_log (self, "ota: image failed validation; current firmware kept");
+    uint8_t status = OTA_ST_OK;
+    if (self->flash.end (self->flash.ctx)) {
+        s_log (self, "ota: esp_ota_end refused the image; current firmware kept");
+        status = OTA_ST_INVALID_IMAGE;
+    }
+    else if ((status = s_check_signature (self)) != OTA_ST_OK)
+        s_log (self, status == OTA_ST_UNSIGNED ? "ota: image is not signed; current firmware kept"
+                                               : "ota: signature check failed; current firmware kept");
+    else if (self->flash.set_boot (self->flash.ctx)) {
+        s_log (self, "ota: cannot switch the boot partition; current firmware kept");
+        status = OTA_ST_FLASH_ERROR;
+    }
+    if (status != OTA_ST_OK) {
         self->active = false;
         self->p.magic = 0;
         s_persist (self);
-        s_ack (self, m->session, OTA_ST_FLASH_ERROR);
+        s_ack (self, m->session, status);
         return;
     }
     self->active = false;

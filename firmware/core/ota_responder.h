@@ -15,6 +15,7 @@
 
 #include "board_core.h"
 #include "ota_proto.h"
+#include "ota_sig.h"
 
 typedef struct {
     void *ctx;
@@ -28,6 +29,10 @@ typedef struct {
     /* persistent progress (a blob under one key) */
     int (*kv_get) (void *ctx, void *buf, size_t len);   /* 0 when found, full length */
     int (*kv_set) (void *ctx, const void *buf, size_t len);
+    /* reads back the staged image (esp_partition_read on the slot) */
+    int (*read) (void *ctx, uint32_t off, void *buf, size_t len);
+    /* the lab's signature check; without it no image is accepted */
+    const ota_sig_t *sig;
 } ota_flash_t;
 
 /* What survives a reboot. */
@@ -56,6 +61,7 @@ typedef struct {
     uint32_t chunks, duplicates, out_of_window, bad, acks, writes, resumes;
     uint32_t busy;                               /* BEGINs refused: another push is running */
     uint32_t foreign;                            /* CHUNK/END/ABORT from a MAC that is not the initiator */
+    uint32_t bad_signatures;                     /* images refused at END: unsigned or not the lab's */
 } ota_responder_stats_t;
 
 typedef struct {

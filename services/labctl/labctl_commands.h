@@ -19,6 +19,7 @@ LABCTL_COMMAND ("tail", labctl_cmd_tail, "a board's live serial output with time
 LABCTL_COMMAND ("reset", labctl_cmd_reset, "reset a board (DTR/RTS), optionally into the bootloader")
 LABCTL_COMMAND ("flash", labctl_cmd_flash, "flash an image onto a board and show what it booted")
 LABCTL_COMMAND ("board", labctl_cmd_board, "state of the boards, or of one board")
+LABCTL_COMMAND ("keys", labctl_cmd_keys, "make the lab's OTA signing key (files only, never argv or bus)")
 /* area:ota */
 LABCTL_COMMAND ("ota", labctl_cmd_ota, "push firmware over ESP-NOW with progress; ota status")
 /* area:rssi */

@@ -99,9 +99,9 @@ s_push (labctl_t *ctx, int argc, char **argv)
                 free (j);
             }
             else if (!strcmp (s->state, "done"))
-                printf ("%s: %llu bytes -> %s 100%% crc ok, booted %s in %.1f s (%u retransmissions)\n",
-                        s->job, (unsigned long long) s->image_size, s->target, s->booted_version,
-                        s->elapsed_s, s->retransmissions);
+                printf ("%s: %llu bytes -> %s 100%% crc ok, signature %s, booted %s in %.1f s (%u retransmissions)\n",
+                        s->job, (unsigned long long) s->image_size, s->target, s->signature_ok ? "ok" : "unchecked",
+                        s->booted_version, s->elapsed_s, s->retransmissions);
             else
                 printf ("%s: FAILED: %s\n", s->job, s->error);
             rc = !strcmp (s->state, "done") ? BUS_OK : BUS_ERROR;
@@ -117,9 +117,13 @@ s_push (labctl_t *ctx, int argc, char **argv)
     return BUS_ERROR;
 }
 
+int labctl_ota_sign (labctl_t *ctx, int argc, char **argv);
+
 int
 labctl_cmd_ota (labctl_t *ctx, int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp (argv[1], "sign"))
+        return labctl_ota_sign (ctx, argc, argv);
     if (argc >= 2 && !strcmp (argv[1], "push"))
         return s_push (ctx, argc, argv);
     if (argc >= 2 && !strcmp (argv[1], "status"))
@@ -127,6 +131,7 @@ labctl_cmd_ota (labctl_t *ctx, int argc, char **argv)
     if (argc == 3 && !strcmp (argv[1], "abort"))
         return labctl_call_print (ctx, "ota-initiator", "abort", 1, (const char *const *) argv + 2);
     fprintf (stderr, "usage: labctl ota push IMAGE --to BOARD [--via BOARD] [--force]\n"
-                     "       labctl ota status [JOB]\n       labctl ota abort JOB\n");
+                     "       labctl ota status [JOB]\n       labctl ota abort JOB\n"
+                     "       labctl ota sign IMAGE [-o OUT] [--dir KEYDIR]\n");
     return BUS_EUSAGE;
 }

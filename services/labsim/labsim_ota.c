@@ -22,6 +22,7 @@
 #include "firmware/sim/app_image.h"
 #include "firmware/sim/nor_flash.h"
 #include "firmware/sim/sim_ota.h"
+#include "firmware/sim/sim_sig.h"
 #include "ota_responder.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +59,7 @@ typedef struct {
     labsim_board_t *board;
     nor_flash_t *flash;
     sim_ota_t ota;                /* ESP-IDF's OTA write path over FLASH */
+    sim_sig_t *sig;               /* the lab's public key (ota/keys/ota-sign.pub) */
     uint32_t handle;
     char path[600];
     otadata_t od;
@@ -178,6 +180,15 @@ f_set_boot (void *ctx)
     return 0;
 }
 
+static int
+f_read (void *ctx, uint32_t off, void *buf, size_t len)
+{
+    lsim_ota_t *o = (lsim_ota_t *) ctx;
+    if (off > OTA_SLOT_SIZE || len > OTA_SLOT_SIZE - off)
+        return -1;
+    return nor_flash_read (o->flash, s_slot_off[s_next_slot (o)] + off, buf, len);
+}
+
 static void
 f_abort (void *ctx)
 {
@@ -262,7 +273,8 @@ s_on_boot (labsim_board_t *board, void *app)
     board_core_set_identity (core, o->version, s_slot_name[o->running], note ? "rollback" : NULL);
     if (note)
         board_core_log (core, note);
-    ota_flash_t fl = { o, f_slot, f_begin, f_resume, f_write, f_end, f_set_boot, f_abort, f_kv_get, f_kv_set };
+    ota_flash_t fl = { o, f_slot, f_begin, f_resume, f_write, f_end, f_set_boot, f_abort, f_kv_get, f_kv_set,
+                       f_read, sim_sig_ops (o->sig) };
     ota_responder_init (&o->resp, core, &fl);
     board_core_add_poller (core, s_poll, o);
 }
@@ -319,6 +331,11 @@ labsim_board_ext_attach (labsim_board_t *board, lab_config_t *cfg, zconfig_t *no
         return -1;
     }
     sim_ota_init (&o->ota, o->flash);
+    /* The bench firmware has the lab's public key built in; a simulated
+     * board reads it from the lab's key directory when it first needs it. */
+    char pub[1024];
+    snprintf (pub, sizeof pub, "%s/%s", zconfig_get (lab_config_root (cfg), "ota/keys", "var/keys"), "ota-sign.pub");
+    o->sig = sim_sig_new (pub);
     snprintf (o->factory_version, sizeof o->factory_version, "%s",
               zconfig_get (node, "version", "1.0.0"));
     o->no_confirm = !strcmp (zconfig_get (node, "ota_no_confirm", "false"), "true");
@@ -338,6 +355,7 @@ labsim_board_ext_detach (labsim_board_t *board)
     if (!o)
         return;
     nor_flash_destroy (&o->flash);
+    sim_sig_destroy (&o->sig);
     free (o);
     labsim_board_set_app (board, NULL, NULL, NULL);
 }

@@ -1,8 +1,8 @@
 # ota-initiator: OTA pushes over ESP-NOW.
 OTA_SRC := services/ota-initiator/ota_engine.c services/ota-initiator/ota_image.c \
-           services/ota-initiator/ota_service.c
+           services/ota-initiator/ota_service.c services/ota-initiator/ota_sign.c
 $(eval $(call add_lib,ota,$(OTA_SRC)))
 $(eval $(call add_prog,ota-initiator,services/ota-initiator/main.c,ota fwcore bus))
-LABCTL_SRC += services/labctl/labctl_ota.c
-LABCTL_LIBS += ota
-$(eval $(call add_fuzz,fuzz_ota,fuzz/fuzz_ota.c services/ota-initiator/ota_image.c firmware/core/ota_proto.c firmware/core/ota_responder.c firmware/core/board_core.c firmware/core/link_frame.c firmware/core/espnow_hdr.c firmware/core/lab_crc32.c,))
+LABCTL_SRC += services/labctl/labctl_ota.c services/labctl/labctl_labkeys.c
+LABCTL_LIBS += ota fwcore
+$(eval $(call add_fuzz,fuzz_ota,fuzz/fuzz_ota.c services/ota-initiator/ota_image.c firmware/core/ota_proto.c firmware/core/ota_responder.c firmware/core/ota_sig.c firmware/core/board_core.c firmware/core/link_frame.c firmware/core/espnow_hdr.c firmware/core/lab_crc32.c,))

@@ -2,6 +2,7 @@
 #include "services/ota-initiator/ota_service.h"
 #include "services/ota-initiator/ota_engine.h"
 #include "services/ota-initiator/ota_image.h"
+#include "services/ota-initiator/ota_sign.h"
 #include "bus/bus_client.h"
 #include "espnow_hdr.h"
 #include "link_frame.h"
@@ -28,6 +29,7 @@ typedef struct {
     uint8_t mac[6];
     uint16_t session;
     bool force;
+    char sig_hex[2 * OTA_SIG_TRAILER_LEN + 1];   /* the trailer ota-initiator signed with, kept for a resume */
     ota_image_t img;
     ota_engine_t *eng;
     job_phase_t phase;
@@ -43,7 +45,7 @@ typedef struct {
 struct _ota_service_t {
     lab_config_t *cfg;
     bus_client_t *bus;
-    char image_dir[512], job_dir[600];
+    char image_dir[512], job_dir[600], keys_dir[512];
     job_t jobs[JOBS_MAX];
 };
 
@@ -77,6 +79,8 @@ s_job_save (job_t *j)
         return;
     fprintf (f, "id=%s\nimage=%s\ntarget=%s\nvia=%s\nsession=%u\nforce=%d\nphase=%d\n", j->id, j->image,
              j->target, j->via, j->session, j->force, (int) j->phase);
+    if (j->sig_hex[0])
+        fprintf (f, "sig=%s\n", j->sig_hex);
     fclose (f);
     rename (tmp, path);   /* atomic: a crash leaves the old or the new record */
 }
@@ -116,6 +120,7 @@ s_publish (ota_service_t *self, job_t *j)
     s.elapsed_s = (double) ((j->done_ms ? j->done_ms : now) - j->start_ms) / 1000.0;
     s.crc_ok = j->phase == J_BOOTING || j->phase == J_DONE;
     s.push_s = j->pushed_ms ? (double) (j->pushed_ms - j->start_ms) / 1000.0 : 0;
+    s.signature_ok = s.crc_ok;
     Lab__Envelope env = LAB__ENVELOPE__INIT;
     env.body_case = LAB__ENVELOPE__BODY_OTA;
     env.ota = &s;
@@ -228,9 +233,48 @@ s_baud (ota_service_t *self, const char *board)
     return 921600;
 }
 
+/* An image pushed unsigned is signed here with the lab's key (read from the
+ * key directory, never from the request). ECDSA signatures differ on every
+ * run, so a resumed job reuses the trailer it stored (SIG_HEX): the
+ * responder resumes only the very same image. */
+static int
+s_sign (ota_service_t *self, job_t *j, const char *sig_hex, char *err, size_t errlen)
+{
+    if (ota_sign_is_signed (j->img.data, j->img.size))
+        return 0;
+    uint8_t trailer[OTA_SIG_TRAILER_LEN];
+    ota_sig_trailer_t t;
+    bool reuse = sig_hex && strlen (sig_hex) == 2 * OTA_SIG_TRAILER_LEN;
+    for (size_t i = 0; reuse && i < OTA_SIG_TRAILER_LEN; i++) {
+        unsigned v;
+        reuse = sscanf (sig_hex + 2 * i, "%2x", &v) == 1;
+        trailer[i] = (uint8_t) v;
+    }
+    if (!reuse || ota_sig_trailer_decode (trailer, j->img.size + OTA_SIG_TRAILER_LEN, &t)) {
+        ota_sign_t *key = ota_sign_load (self->keys_dir, err, errlen);
+        if (!key)
+            return -1;
+        int rc = ota_sign_trailer (key, j->img.data, j->img.size, trailer, err, errlen);
+        ota_sign_destroy (&key);
+        if (rc)
+            return -1;
+    }
+    if (j->img.size + OTA_SIG_TRAILER_LEN > SLOT_SIZE) {
+        snprintf (err, errlen, "image and signature are %u bytes; the OTA slot holds %u",
+                  j->img.size + OTA_SIG_TRAILER_LEN, SLOT_SIZE);
+        return -1;
+    }
+    j->img.data = (uint8_t *) realloc (j->img.data, j->img.size + OTA_SIG_TRAILER_LEN);
+    memcpy (j->img.data + j->img.size, trailer, OTA_SIG_TRAILER_LEN);
+    j->img.size += OTA_SIG_TRAILER_LEN;
+    for (size_t i = 0; i < OTA_SIG_TRAILER_LEN; i++)
+        snprintf (j->sig_hex + 2 * i, 3, "%02x", trailer[i]);
+    return 0;
+}
+
 static job_t *
 s_job_start (ota_service_t *self, const char *image, const char *target, const char *via, bool force,
-             uint16_t session, const char *id, char *err, size_t errlen)
+             uint16_t session, const char *id, const char *sig_hex, char *err, size_t errlen)
 {
     for (int i = 0; i < JOBS_MAX; i++) {
         job_t *o = &self->jobs[i];
@@ -269,6 +313,10 @@ s_job_start (ota_service_t *self, const char *image, const char *target, const c
     }
     if (ota_image_load (&fresh.img, self->image_dir, image, SLOT_SIZE, force, err, errlen))
         return NULL;
+    if (s_sign (self, &fresh, sig_hex, err, errlen)) {
+        ota_image_free (&fresh.img);
+        return NULL;
+    }
     snprintf (fresh.image, sizeof fresh.image, "%s", image);
     snprintf (fresh.target, sizeof fresh.target, "%s", target);
     snprintf (fresh.via, sizeof fresh.via, "%s", via);
@@ -313,7 +361,7 @@ s_resume_jobs (ota_service_t *self)
         FILE *f = fopen (path, "r");
         if (!f)
             continue;
-        char id[64] = "", image[256] = "", target[64] = "", via[64] = "";
+        char id[64] = "", image[256] = "", target[64] = "", via[64] = "", sig[2 * OTA_SIG_TRAILER_LEN + 1] = "";
         unsigned session = 0;
         int force = 0, phase = 0;
         while (fgets (line, sizeof line, f)) {
@@ -325,11 +373,12 @@ s_resume_jobs (ota_service_t *self)
             else if (!strncmp (line, "session=", 8)) session = (unsigned) atoi (line + 8);
             else if (!strncmp (line, "force=", 6)) force = atoi (line + 6);
             else if (!strncmp (line, "phase=", 6)) phase = atoi (line + 6);
+            else if (!strncmp (line, "sig=", 4)) snprintf (sig, sizeof sig, "%s", line + 4);
         }
         fclose (f);
         char err[512];
         (void) phase;
-        if (!id[0] || !session || !s_job_start (self, image, target, via, force, (uint16_t) session, id, err, sizeof err)) {
+        if (!id[0] || !session || !s_job_start (self, image, target, via, force, (uint16_t) session, id, sig, err, sizeof err)) {
             zsys_warning ("ota-initiator: cannot resume %s: %s", e->d_name, id[0] ? err : "malformed job file");
             unlink (path);
         }
@@ -467,7 +516,7 @@ s_handle (bus_request_t *rq, void *arg)
                 via = c->args[i];
         }
         char err[512];
-        job_t *j = s_job_start (self, c->args[0], c->args[1], via, force, 0, NULL, err, sizeof err);
+        job_t *j = s_job_start (self, c->args[0], c->args[1], via, force, 0, NULL, NULL, err, sizeof err);
         if (!j) {
             /* A missing image is "not found" (labctl exits 7), not a failure. */
             int status = strstr (err, "already")              ? BUS_EBUSY
@@ -536,6 +585,7 @@ ota_service_new (const char *config_path, char *err, size_t errlen)
     }
     snprintf (self->image_dir, sizeof self->image_dir, "%s", lab_config_get (self->cfg, "ota/images", "var/images"));
     snprintf (self->job_dir, sizeof self->job_dir, "%s/ota", lab_config_get (self->cfg, "lab/state", "var/state"));
+    snprintf (self->keys_dir, sizeof self->keys_dir, "%s", lab_config_get (self->cfg, "ota/keys", "var/keys"));
     mkdir (self->image_dir, 0755);
     char tmp[700];
     snprintf (tmp, sizeof tmp, "%s", lab_config_get (self->cfg, "lab/state", "var/state"));

@@ -504,6 +504,20 @@ esp_ota_end (esp_ota_handle_t handle)
 /* esp_ota_ops.c v5.5 esp_ota_abort. */
 esp_err_t esp_ota_abort (esp_ota_handle_t handle) { return s_ota_rc (sim_ota_abort (&idf_fake.ota, handle)); }
 
+/* components/esp_partition/partition_target.c v5.5 esp_partition_read:
+ * offset past the end -> INVALID_ARG, range past the end -> INVALID_SIZE. */
+esp_err_t
+esp_partition_read (const esp_partition_t *p, size_t off, void *dst, size_t size)
+{
+    if (!p || !dst)
+        return ESP_ERR_INVALID_ARG;
+    if (off > p->size)
+        return ESP_ERR_INVALID_ARG;
+    if (size > p->size - off)
+        return ESP_ERR_INVALID_SIZE;
+    return nor_flash_read (idf_fake.flash, p->address + (uint32_t) off, dst, size) ? ESP_FAIL : ESP_OK;
+}
+
 /* esp_ota_ops.c v5.5 esp_ota_set_boot_partition: verifies the image again
  * (image_validate, ESP_IMAGE_VERIFY) before it touches otadata. */
 esp_err_t

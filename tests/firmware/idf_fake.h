@@ -65,6 +65,9 @@ typedef struct {
     sim_ota_t ota;
     int ota_begun, ota_resumed, ota_ended, boot_set;
     esp_err_t ota_end_rc;        /* what the last esp_ota_end returned */
+    /* the lab's public key "built into the image" (a PEM file; see
+     * bench_sig_host.c); empty: none, nothing verifies */
+    char sig_pub_path[512];
     uint8_t nvs_blob[256];
     size_t nvs_len;
 } idf_fake_t;

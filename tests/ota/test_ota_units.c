@@ -16,6 +16,15 @@
 #include "firmware/bench/main/bench.h"
 #include "firmware/sim/app_image.h"
 #include "tests/firmware/idf_fake.h"
+#include "services/ota-initiator/ota_sign.h"
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+/* The lab's signing key (made once per run in a temporary directory) and
+ * another key, as an attacker would have. */
+static char s_keys[64], s_other_keys[80];
+static ota_sign_t *s_signer, *s_other_signer;
 
 #define SLOT IDF_FAKE_OTA_SIZE
 #define QMAX 256
@@ -81,6 +90,7 @@ s_boot_responder (world_t *w)
     board_core_set_beacon (&w->core, 0);
     board_core_set_heartbeat (&w->core, 0);
     memset (&w->io, 0, sizeof w->io);
+    w->io.sig = bench_sig_init ();
     ota_flash_t fl;
     bench_ota_flash (&w->io, &fl);
     ota_responder_init (&w->resp, &w->core, &fl);
@@ -154,11 +164,46 @@ s_pump_acks (world_t *w)
     w->nacks = 0;
 }
 
+/* A fresh board whose image has the lab's public key built in. */
+static void
+s_fake_reset (void)
+{
+    idf_fake_reset ();
+    snprintf (idf_fake.sig_pub_path, sizeof idf_fake.sig_pub_path, "%s/%s", s_keys, OTA_SIGN_PUB_FILE);
+}
+
+static int
+s_group_setup (void **state)
+{
+    (void) state;
+    char err[256];
+    snprintf (s_keys, sizeof s_keys, "/tmp/test-ota-keys-XXXXXX");
+    if (!mkdtemp (s_keys))
+        return -1;
+    snprintf (s_other_keys, sizeof s_other_keys, "%s/other", s_keys);
+    if (ota_sign_keygen (s_keys, err, sizeof err) != 1 || ota_sign_keygen (s_other_keys, err, sizeof err) != 1)
+        return -1;
+    s_signer = ota_sign_load (s_keys, err, sizeof err);
+    s_other_signer = ota_sign_load (s_other_keys, err, sizeof err);
+    return s_signer && s_other_signer ? 0 : -1;
+}
+
+static int
+s_group_teardown (void **state)
+{
+    (void) state;
+    ota_sign_destroy (&s_signer);
+    ota_sign_destroy (&s_other_signer);
+    char cmd[200];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_keys);
+    return system (cmd) == 0 ? 0 : -1;
+}
+
 static int
 s_setup (void **state)
 {
     world_t *w = (world_t *) calloc (1, sizeof (world_t));
-    idf_fake_reset ();
+    s_fake_reset ();
     w->now_us = 1000000;
     w->rng = 42;
     w->corrupt_seq = -1;
@@ -179,19 +224,41 @@ s_teardown (void **state)
     return 0;
 }
 
+typedef enum { SIGN_LAB, SIGN_NONE, SIGN_OTHER, SIGN_LAB_THEN_TAMPER } sign_t;
+
+/* An image of SIZE bytes in all: a well-formed application image when the
+ * size allows one (esp_ota_end verifies it as esp_image_verify does), plus
+ * the signature trailer; raw bytes otherwise. */
 static void
-s_image (world_t *w, uint32_t size)
+s_image_signed (world_t *w, uint32_t size, sign_t how)
 {
     w->size = size;
     w->image = (uint8_t *) malloc (size);
-    /* A well-formed application image when the size allows one (esp_ota_end
-     * verifies it as esp_image_verify does); raw bytes otherwise. */
-    size_t data = app_image_init (w->image, size);
+    uint32_t app = how == SIGN_NONE ? size : size - OTA_SIG_TRAILER_LEN;
+    size_t data = size > OTA_SIG_TRAILER_LEN ? app_image_init (w->image, app) : 0;
     for (uint32_t i = data ? APP_IMAGE_DATA_OFF : 0; i < (data ? APP_IMAGE_DATA_OFF + data : size); i++)
         w->image[i] = (uint8_t) (i * 7 + (i >> 8));
-    if (data)
-        app_image_seal (w->image, size);
+    if (data) {
+        app_image_seal (w->image, app);
+        char err[128];
+        if (how != SIGN_NONE)
+            assert_int_equal (ota_sign_trailer (how == SIGN_OTHER ? s_other_signer : s_signer, w->image, app,
+                                                w->image + app, err, sizeof err), 0);
+        if (how == SIGN_LAB_THEN_TAMPER) {
+            /* One byte of code changed after signing; the attacker fixes the
+             * image's own checksum and SHA-256 (they are not a signature), so
+             * only the signature can tell. */
+            w->image[APP_IMAGE_DATA_OFF + 1000] ^= 0x01;
+            app_image_seal (w->image, app);
+        }
+    }
     w->eng = ota_engine_new (w->image, size, 77, "2.0.0", NULL, s_send, w);
+}
+
+static void
+s_image (world_t *w, uint32_t size)
+{
+    s_image_signed (w, size, SIGN_LAB);
 }
 
 /* Runs until the engine finishes or LIMIT_MS of simulated time passes;
@@ -244,12 +311,12 @@ test_images_of_every_size_arrive_intact (void **state)
     /* Smaller than one chunk, a little over half a chunk, not a multiple of
      * the chunk, the demo's size (esp_ota_end accepts only whole images,
      * the smallest being APP_IMAGE_MIN). */
-    const uint32_t sizes[] = { APP_IMAGE_MIN, 112, 1024, 742 * 1024 };
+    const uint32_t sizes[] = { APP_IMAGE_MIN + OTA_SIG_TRAILER_LEN, 192, 1024, 742 * 1024 };
     for (size_t i = 0; i < 4; i++) {
         if (i) {   /* a fresh responder and engine per size */
             ota_engine_destroy (&w->eng);
             free (w->image);
-            idf_fake_reset ();
+            s_fake_reset ();
             s_boot_responder (w);
         }
         s_image (w, sizes[i]);
@@ -412,6 +479,69 @@ test_corrupted_image_is_refused_and_old_firmware_kept (void **state)
     assert_int_equal (idf_fake.boot_set, 0);
 }
 
+/* A byte flipped after signing: the push reaches END, esp_ota_end accepts
+ * the image (its checksum and hash were fixed up), the signature does not
+ * verify; the boot partition stays, the old firmware keeps running, and the
+ * initiator is told why. */
+static void
+s_refused_at_end (world_t *w, sign_t how, const char *why, uint8_t status)
+{
+    s_image_signed (w, 20 * 1024, how);
+    ota_engine_state_t st = s_run (w, 120000, 0);
+    assert_int_equal (st, OTA_ENG_FAILED);
+    if (!strstr (ota_engine_error (w->eng), why))
+        fail_msg ("push failed with '%s', expected '%s'", ota_engine_error (w->eng), why);
+    assert_int_equal (idf_fake.ota_ended, 1);
+    assert_int_equal (idf_fake.ota_end_rc, ESP_OK);     /* the image itself was well-formed */
+    assert_int_equal (idf_fake.boot_set, 0);            /* the boot partition did not change */
+    for (int i = 0; i < 400; i++) {
+        w->now_us += 1000;
+        board_core_poll (&w->core);
+    }
+    assert_false (w->booted_new);
+    assert_int_equal (w->resp.stats.bad_signatures, 1);
+    assert_string_equal (ota_status_name (status), ota_status_name (status));
+}
+
+static void
+test_tampered_image_is_refused_after_end_and_old_firmware_kept (void **state)
+{
+    s_refused_at_end ((world_t *) *state, SIGN_LAB_THEN_TAMPER, "signature check failed", OTA_ST_BAD_SIGNATURE);
+}
+
+static void
+test_image_signed_with_another_key_is_refused (void **state)
+{
+    s_refused_at_end ((world_t *) *state, SIGN_OTHER, "signature check failed", OTA_ST_BAD_SIGNATURE);
+}
+
+static void
+test_unsigned_image_is_refused (void **state)
+{
+    s_refused_at_end ((world_t *) *state, SIGN_NONE, "not signed", OTA_ST_UNSIGNED);
+}
+
+/* A signing key others can read is refused; so is a missing one, with the
+ * command that makes it. */
+static void
+test_signing_key_must_be_private (void **state)
+{
+    (void) state;
+    char path[200], err[300];
+    snprintf (path, sizeof path, "%s/%s", s_keys, OTA_SIGN_KEY_FILE);
+    assert_int_equal (ota_sign_keygen (s_keys, err, sizeof err), 0);    /* exists: kept */
+    assert_int_equal (chmod (path, 0644), 0);
+    ota_sign_t *k = ota_sign_load (s_keys, err, sizeof err);
+    assert_null (k);
+    assert_non_null (strstr (err, "readable by others"));
+    assert_int_equal (chmod (path, 0600), 0);
+    k = ota_sign_load (s_keys, err, sizeof err);
+    assert_non_null (k);
+    ota_sign_destroy (&k);
+    assert_null (ota_sign_load ("/nonexistent", err, sizeof err));
+    assert_non_null (strstr (err, "labctl keys"));
+}
+
 static void
 test_image_larger_than_slot_refused_before_erase (void **state)
 {
@@ -472,9 +602,13 @@ main (void)
         cmocka_unit_test_setup_teardown (test_reboot_after_progress_save_loses_held_chunks_and_completes, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_begin_from_another_initiator_gets_busy, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_corrupted_image_is_refused_and_old_firmware_kept, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_tampered_image_is_refused_after_end_and_old_firmware_kept, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_image_signed_with_another_key_is_refused, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_unsigned_image_is_refused, s_setup, s_teardown),
+        cmocka_unit_test (test_signing_key_must_be_private),
         cmocka_unit_test_setup_teardown (test_image_larger_than_slot_refused_before_erase, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_done_reboots_into_new_image, s_setup, s_teardown),
         cmocka_unit_test (test_codec_round_trip_and_malformed),
     };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    return cmocka_run_group_tests (tests, s_group_setup, s_group_teardown);
 }

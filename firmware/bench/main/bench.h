@@ -43,6 +43,7 @@ typedef struct {
 typedef struct {
     esp_ota_handle_t handle;
     bool open;
+    const ota_sig_t *sig;              /* the lab's signature check (bench_sig.c) */
 } bench_ota_t;
 
 typedef struct {
@@ -69,6 +70,9 @@ typedef struct {
 esp_err_t bench_init (bench_t *self);
 /* Plugs the OTA responder into the core (bench_ota.c). */
 void bench_ota_init (bench_t *self);
+/* SHA-256 and ECDSA P-256 verification against the lab's public key
+ * (bench_sig.c on mbedTLS; the host tests link a libcrypto one). */
+const ota_sig_t *bench_sig_init (void);
 /* The responder's ota_flash_t on esp_ota_* and NVS, over the session IO
  * (bench_ota.c; host tests run the OTA core on it). */
 void bench_ota_flash (bench_ota_t *io, ota_flash_t *out);

@@ -87,6 +87,14 @@ s_abort (void *ctx)
 }
 
 static int
+s_read (void *ctx, uint32_t off, void *buf, size_t len)
+{
+    (void) ctx;
+    const esp_partition_t *next = esp_ota_get_next_update_partition (NULL);
+    return next && esp_partition_read (next, off, buf, len) == ESP_OK ? 0 : -1;
+}
+
+static int
 s_kv_get (void *ctx, void *buf, size_t len)
 {
     (void) ctx;
@@ -117,13 +125,14 @@ void
 bench_ota_flash (bench_ota_t *io, ota_flash_t *out)
 {
     *out = (ota_flash_t) { io, s_slot_size, s_begin, s_resume, s_write, s_end, s_set_boot, s_abort,
-                           s_kv_get, s_kv_set };
+                           s_kv_get, s_kv_set, s_read, io->sig };
 }
 
 void
 bench_ota_init (bench_t *self)
 {
     ota_flash_t flash;
+    self->ota_io.sig = bench_sig_init ();
     bench_ota_flash (&self->ota_io, &flash);
     ota_responder_init (&self->ota, &self->core, &flash);
 }

@@ -26,3 +26,5 @@ typedef struct {
     bool encrypted;
     bool readonly;
 } esp_partition_t;
+/* components/esp_partition/include/esp_partition.h (v5.5) */
+esp_err_t esp_partition_read(const esp_partition_t *partition, size_t src_offset, void *dst, size_t size);
