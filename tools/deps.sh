@@ -21,6 +21,8 @@ PKGS="$PKGS gcc-multilib"
 # area:reliability
 # area:fresh (make test-fresh builds a clean Debian root)
 PKGS="$PKGS debootstrap"
+# area:builds
+PKGS="$PKGS libssl-dev"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -31,3 +31,8 @@ LABCTL_COMMAND ("eval", labctl_cmd_eval, "eval sweeps: run, status, summary, dec
 LABCTL_COMMAND ("chat", labctl_cmd_chat, "talk to the lab as from a phone (/help)")
 /* area:web */
 /* area:reliability */
+/* area:builds */
+LABCTL_COMMAND ("build", labctl_cmd_build, "build firmware from a recipe: output, exit, size, SHA-256, version")
+LABCTL_COMMAND ("builds", labctl_cmd_builds, "the last builds and the recipes")
+LABCTL_COMMAND ("reflash", labctl_cmd_reflash, "build, flash or push to a board, confirm the version it booted")
+LABCTL_COMMAND ("boards", labctl_cmd_boards, "boards with their firmware history")

@@ -1,0 +1,3 @@
+# tests/builder: the builder's modules on their own (tests/builder.sh runs
+# the service end to end).
+$(eval $(call add_test,test_builder_units,tests/builder/test_builder_units.c,builder labd bus))
