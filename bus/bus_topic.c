@@ -27,6 +27,8 @@ static const s_family_t s_families[] = {
     { "state.ota", LAB__ENVELOPE__BODY_OTA },
     { "state.distance", LAB__ENVELOPE__BODY_DISTANCE },
     { "state.eval", LAB__ENVELOPE__BODY_EVAL_SWEEP },
+    { "state.build", LAB__ENVELOPE__BODY_BUILD_JOB },
+    { "state.fwhistory", LAB__ENVELOPE__BODY_FW_HISTORY },
     { "evt.alert", LAB__ENVELOPE__BODY_ALERT },
     { "evt.eval", LAB__ENVELOPE__BODY_EVAL_ROW },
     { "hb", LAB__ENVELOPE__BODY_HEARTBEAT },

@@ -565,8 +565,9 @@ s_handle (bus_request_t *rq, void *arg)
 static void
 s_on_message (builder_t *self, bus_msg_t *msg)
 {
-    if (!strncmp (msg->topic, "state.board.", 12) && msg->env->body_case == LAB__ENVELOPE__BODY_BOARD)
-        s_on_board_state (self, msg->env->board);
+    const Lab__BoardState *b = !strncmp (msg->topic, "state.board.", 12) ? bus_msg_body (msg, LAB__ENVELOPE__BODY_BOARD) : NULL;
+    if (b)
+        s_on_board_state (self, b);
 }
 
 int

@@ -189,13 +189,13 @@ s_line (fw_ctx_t *c, const char *text)
     c->line_head = (c->line_head + 1) % FW_LAST_LINES;
     if (c->nlines < FW_LAST_LINES)
         c->nlines++;
-    Lab__SerialLine sl = LAB__SERIAL_LINE__INIT;
-    sl.board = c->a->recipe.name;
-    sl.text = (char *) text;
-    sl.rx_ts_ns = bus_now_ns ();
+    Lab__Blob blob = LAB__BLOB__INIT;
+    blob.data.data = (uint8_t *) text;
+    blob.data.len = strlen (text);
+    blob.content_type = "text/plain";
     Lab__Envelope env = LAB__ENVELOPE__INIT;
-    env.body_case = LAB__ENVELOPE__BODY_SERIAL_LINE;
-    env.serial_line = &sl;
+    env.body_case = LAB__ENVELOPE__BODY_BLOB;
+    env.blob = &blob;
     char topic[64];
     snprintf (topic, sizeof topic, "log.build.%s", c->a->id);
     bus_client_publish (c->bus, topic, &env);
@@ -473,8 +473,8 @@ s_push_espnow (fw_ctx_t *c, const char *board, const char *via)
             fw_ctx_sleep (c, 0);
             continue;
         }
-        if (!strcmp (m->topic, topic) && m->env->body_case == LAB__ENVELOPE__BODY_OTA) {
-            Lab__OtaJobState *s = m->env->ota;
+        const Lab__OtaJobState *s = !strcmp (m->topic, topic) ? bus_msg_body (m, LAB__ENVELOPE__BODY_OTA) : NULL;
+        if (s) {
             if (!strcmp (s->state, "done")) {
                 snprintf (c->booted, sizeof c->booted, "%s", s->booted_version);
                 result = 0;

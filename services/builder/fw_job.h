@@ -4,8 +4,7 @@
  * requests and heartbeats while jobs run.
  *
  * The job publishes its progress on state.build.<job> (BuildJobState) and a
- * build's output, line by line, on log.build.<job> (SerialLine, board =
- * recipe). It owns nothing persistent: it asks the service over its pipe to
+ * build's output, line by line, on log.build.<job> (text Blobs). It owns nothing persistent: it asks the service over its pipe to
  * store an artefact ("built" ROW -> "stored" PATH ERROR), records history
  * through it ("history" EVENT) and ends with "done" FINAL-JSON. $TERM from
  * the service stops it (a running build's process group is killed). */

@@ -66,10 +66,12 @@ s_follow (labctl_t *ctx, const char *command, int argc, const char *const *args,
             continue;
         }
         quiet_since = bus_mono_ns ();
-        if (!strcmp (m->topic, log_topic) && m->env->body_case == LAB__ENVELOPE__BODY_SERIAL_LINE)
-            printf ("  | %s\n", m->env->serial_line->text);
-        else if (!strcmp (m->topic, state_topic) && m->env->body_case == LAB__ENVELOPE__BODY_BUILD_JOB) {
-            Lab__BuildJobState *s = m->env->build_job;
+        const Lab__Blob *line = !strcmp (m->topic, log_topic) ? bus_msg_body (m, LAB__ENVELOPE__BODY_BLOB) : NULL;
+        const Lab__BuildJobState *s
+            = !strcmp (m->topic, state_topic) ? bus_msg_body (m, LAB__ENVELOPE__BODY_BUILD_JOB) : NULL;
+        if (line)
+            printf ("  | %.*s\n", (int) line->data.len, (const char *) line->data.data);
+        else if (s) {
             bool over = !strcmp (s->state, "done") || !strcmp (s->state, "failed");
             if (!ctx->json && !over && strcmp (s->step, last_step) && strncmp (s->state, "build", 5)) {
                 printf ("%s: %s\n", s->job, s->step);
