@@ -50,6 +50,7 @@ board_version() { ctl --timeout 3000 call serial-bridge boards 2>/dev/null | awk
 C="ctl --timeout 15000"
 
 start_lab
+ctl keys >/dev/null || fail "labctl keys: the lab's OTA signing key"
 # Boards must have booted before we compare their versions.
 for _ in $(seq 50); do [ -n "$(board_version board-b)" ] && break; sleep 0.2; done
 
