@@ -163,8 +163,9 @@ trap 'log "interrupted"; exit 130' INT TERM
 
 log "testing commit $commit on a clean $SUITE root (full log: $out)"
 t0=$SECONDS
+: >"$out"       # before the reader starts, so it never shows a previous run's log
 unshare --mount --pid --fork --kill-child --propagation private -- \
-    "$(readlink -f "$0")" --inside "$work" "$base" "$repo" "$commit" "$cache/archives" >"$out" 2>&1 &
+    "$(readlink -f "$0")" --inside "$work" "$base" "$repo" "$commit" "$cache/archives" >>"$out" 2>&1 &
 runner=$!
 # Show progress as it comes: the DEMO lines, failures and the summaries.
 tail -n +1 -F --pid="$runner" "$out" 2>/dev/null |
