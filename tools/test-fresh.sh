@@ -144,10 +144,11 @@ runner=""
 cleanup() {
     trap - EXIT INT TERM
     if [ -n "$runner" ] && kill -0 "$runner" 2>/dev/null; then
-        # unshare --kill-child takes the namespace's first process down; the
+        # unshare ignores SIGINT and SIGTERM while it waits; killed, it takes
+        # the namespace's first process down with it (--kill-child), and the
         # kernel then kills every process of the PID namespace and drops its
         # mounts with the mount namespace.
-        kill -TERM "$runner" 2>/dev/null || true
+        kill -KILL "$runner" 2>/dev/null || true
         wait "$runner" 2>/dev/null || true
     fi
     if [ -z "${LAB_FRESH_KEEP:-}" ]; then
