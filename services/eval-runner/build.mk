@@ -4,7 +4,7 @@ EVALRUN_SRC := services/eval-runner/eval_sse.c services/eval-runner/eval_metrics
                services/eval-runner/eval_scenario.c services/eval-runner/eval_plan.c \
                services/eval-runner/eval_rows.c services/eval-runner/eval_backend.c \
                services/eval-runner/eval_sweep.c services/eval-runner/eval_summary.c \
-               services/eval-runner/eval_server.c \
+               services/eval-runner/eval_server.c services/eval-runner/eval_memprobe.c \
                services/labsim/labsim_llm_model.c
 $(eval $(call add_lib,evalrun,$(EVALRUN_SRC)))
 $(eval $(call add_prog,eval-runner,services/eval-runner/main.c,evala evalrun evalq bus))
@@ -13,3 +13,4 @@ LABCTL_SRC += services/labctl/labctl_eval.c
 $(eval $(call add_fuzz,fuzz_sse,fuzz/fuzz_sse.c services/eval-runner/eval_sse.c services/eval-runner/eval_openai.c services/eval-runner/eval_request.c services/eval-runner/eval_metrics.c,))
 $(eval $(call add_fuzz,fuzz_openai_json,fuzz/fuzz_openai_json.c services/eval-runner/eval_openai.c services/eval-runner/eval_scenario.c $(BUILD)/gen/lab.pb-c.c bus/lab_config.c,))
 $(eval $(call add_prog,eval-bench,bench/eval_bench.c,evalrun bus))
+$(eval $(call add_fuzz,fuzz_memprobe,fuzz/fuzz_memprobe.c services/eval-runner/eval_memprobe.c,))

@@ -1,6 +1,7 @@
 /* eval_backend - backend start/stop through labd or locally; see eval_backend.h. */
 #include "services/eval-runner/eval_backend.h"
 #include "services/eval-runner/eval_request.h"
+#include "services/eval-runner/eval_memprobe.h"
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -188,6 +189,16 @@ eval_backends_api_key (eval_backends_t *self, const char *name, char *out, size_
     return 0;
 }
 
+static bool s_is_external (zconfig_t *b);
+
+int
+eval_backends_memprobe (eval_backends_t *self, const char *name, eval_memprobe_t *p, char *err, size_t errlen)
+{
+    zconfig_t *b = s_backend_node (self, name);
+    return eval_memprobe_parse (p, b ? zconfig_get (b, "memory_probe", NULL) : NULL,
+                                s_is_external (b) ? EVAL_PROBE_NONE : EVAL_PROBE_PROC, err, errlen);
+}
+
 /* An external backend: wait for its health (with its key), nothing to start. */
 static int
 s_external_start (eval_backends_t *self, const char *name, zconfig_t *b, long timeout_ms,
@@ -338,21 +349,6 @@ s_split (char *s, char **argv, int max)
     return n;
 }
 
-static uint64_t
-s_vmhwm_kb (pid_t pid)
-{
-    char path[64], line[256];
-    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
-    FILE *f = fopen (path, "r");
-    uint64_t kb = 0;
-    while (f && fgets (line, sizeof line, f))
-        if (!strncmp (line, "VmHWM:", 6))
-            kb = strtoull (line + 6, NULL, 10);
-    if (f)
-        fclose (f);
-    return kb;
-}
-
 static int
 s_local_start (eval_backends_t *self, const char *name, long timeout_ms, eval_backend_info_t *info,
                char *err, size_t errlen)
@@ -457,7 +453,7 @@ s_local_stop (eval_backends_t *self, const char *name, eval_backend_info_t *info
         s_local_t *r = &self->running[i];
         if (r->pid <= 0 || strcmp (r->name, name))
             continue;
-        info->peak_rss_kb = s_vmhwm_kb (r->pid);
+        info->peak_rss_kb = eval_proc_vmhwm_kb (r->pid);
         kill (r->pid, SIGTERM);
         uint64_t deadline = eval_now_ns () + (uint64_t) r->stop_grace_ms * 1000000ull;
         int status;

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include "bus/bus_client.h"
 #include "bus/lab_config.h"
+#include "services/eval-runner/eval_memprobe.h"
 
 typedef struct {
     char base_url[256];      /* server root, without /v1 */
@@ -55,6 +56,10 @@ void eval_backends_use_config (eval_backends_t *self, lab_config_t *cfg);
  * argv, never on the bus. */
 int eval_backends_api_key (eval_backends_t *self, const char *name, char *out, size_t outlen, char *err,
                            size_t errlen);
+
+/* The memory probe of backend NAME (its `memory_probe`; default proc for a
+ * backend that is started here or by labd, none for an external one). */
+int eval_backends_memprobe (eval_backends_t *self, const char *name, eval_memprobe_t *p, char *err, size_t errlen);
 
 /* An HTTP GET: status code (0 when no answer), body in *body_p when given. */
 long eval_http_get (const char *url, long timeout_ms, char **body_p);

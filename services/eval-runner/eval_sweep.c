@@ -6,6 +6,7 @@
 #include "services/eval-runner/eval_rows.h"
 #include "services/eval-runner/eval_scenario.h"
 #include "services/eval-runner/eval_server.h"
+#include "services/eval-runner/eval_memprobe.h"
 #include <math.h>
 #include <string.h>
 #include <time.h>
@@ -214,7 +215,7 @@ s_request (sweep_t *s, const eval_server_t *b, const char *model, const eval_sce
 static json_t *
 s_row (sweep_t *s, const eval_cohort_t *c, const eval_server_t *b, const eval_bucket_t *bk,
        const eval_scenario_t *sc, long rep, const char *key, eval_result_t *r, unsigned attempts,
-       uint64_t peak_rss_kb)
+       uint64_t peak_rss_kb, const eval_memprobe_t *mp, uint64_t memory_kb)
 {
     char ts[32];
     s_iso_now (ts, sizeof ts);
@@ -277,23 +278,11 @@ s_row (sweep_t *s, const eval_cohort_t *c, const eval_server_t *b, const eval_bu
                        json_number_value (json_object_get (t, "predicted_per_second")));
     }
     json_object_set_new (row, "peak_rss_kb", json_integer ((json_int_t) peak_rss_kb));
+    /* The figure the decision uses, and the probe that measured it. */
+    json_object_set_new (row, "memory_probe", json_string (eval_memprobe_name (mp)));
+    json_object_set_new (row, "memory_kb", memory_kb ? json_integer ((json_int_t) memory_kb) : json_null ());
     s_set_num (row, "cpu_us", r->cpu_us);
     return row;
-}
-
-static uint64_t
-s_vmhwm (pid_t pid)
-{
-    char path[64], line[256];
-    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
-    FILE *f = pid > 0 ? fopen (path, "r") : NULL;
-    uint64_t kb = 0;
-    while (f && fgets (line, sizeof line, f))
-        if (!strncmp (line, "VmHWM:", 6))
-            kb = strtoull (line + 6, NULL, 10);
-    if (f)
-        fclose (f);
-    return kb;
 }
 
 static void
@@ -367,6 +356,14 @@ s_cohort (sweep_t *s, const eval_cohort_t *c)
     bool right_model = eval_server_serves (&b, c->model, model_check, sizeof model_check);
     if (!right_model)
         fprintf (stderr, "eval-runner: cohort %s: %s\n", c->name, model_check);
+    eval_memprobe_t mp;
+    if (eval_backends_memprobe (s->o->backends, c->backend, &mp, err, sizeof err)) {
+        fprintf (stderr, "eval-runner: %s: %s\n", c->backend, err);
+        eval_memprobe_parse (&mp, NULL, EVAL_PROBE_NONE, err, sizeof err);
+    }
+    uint64_t mem_max = 0;
+    char mem_why[200] = "";
+    unsigned mem_samples = 0;
     eval_result_t r;
     eval_result_init (&r);
     unsigned attempts;
@@ -402,7 +399,15 @@ s_cohort (sweep_t *s, const eval_cohort_t *c)
                 }
                 /* The backend's high-water mark so far (same host); the
                  * cohort's final figure comes from labd at stop. */
-                json_t *row = s_row (s, c, &b, bk, sc, rep, key, &r, attempts, s_vmhwm (info.pid));
+                /* /proc is cheap: every row; a GPU query or a remote
+                 * command every tenth. The largest sample counts. */
+                if (mp.kind == EVAL_PROBE_PROC || mem_samples++ % 10 == 0) {
+                    uint64_t kb = eval_memprobe_sample (&mp, info.pid, mem_why, sizeof mem_why);
+                    if (kb > mem_max)
+                        mem_max = kb;
+                }
+                json_t *row = s_row (s, c, &b, bk, sc, rep, key, &r, attempts, eval_proc_vmhwm_kb (info.pid), &mp,
+                                     mem_max);
                 if (s->q)
                     evalq_score_row (s->q, row);
                 if (eval_rows_append (s->rows, row, err, sizeof err)) {
@@ -422,6 +427,11 @@ s_cohort (sweep_t *s, const eval_cohort_t *c)
     eval_result_clear (&r);
     eval_timeline_free (&r.tl);
     eval_server_close (&b);
+    if (mp.kind != EVAL_PROBE_PROC) {
+        uint64_t kb = eval_memprobe_sample (&mp, info.pid, mem_why, sizeof mem_why);
+        if (kb > mem_max)
+            mem_max = kb;
+    }
     eval_backend_info_t stopped = info;
     if (eval_backends_stop (s->o->backends, c->backend, &stopped, err, sizeof err))
         fprintf (stderr, "eval-runner: stopping %s: %s\n", c->backend, err);
@@ -432,6 +442,13 @@ s_cohort (sweep_t *s, const eval_cohort_t *c)
                                  "backend_kind", b.kind, "model_check", model_check, "external", info.external,
                                  "peak_rss_kb", (json_int_t) stopped.peak_rss_kb, "health_wait_s",
                                  info.health_wait_s, "chat_template_hash", b.template_hash, "ts", ts);
+        /* labd's VmHWM at stop is the proc probe's final figure. */
+        if (mp.kind == EVAL_PROBE_PROC && stopped.peak_rss_kb > mem_max)
+            mem_max = stopped.peak_rss_kb;
+        json_object_set_new (rec, "memory_probe", json_string (eval_memprobe_name (&mp)));
+        json_object_set_new (rec, "memory_kb", mem_max ? json_integer ((json_int_t) mem_max) : json_null ());
+        if (!mem_max)
+            json_object_set_new (rec, "memory_unknown", json_string (mem_why[0] ? mem_why : "no sample"));
         eval_rows_cohort (s->rows, rec);
         json_decref (rec);
     }

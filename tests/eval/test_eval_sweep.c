@@ -827,6 +827,9 @@ test_external_proxy_with_key_model_check_and_idle_limit (void **state)
             assert_string_equal (s_get (r, "backend_kind"), "litellm");
             assert_string_equal (s_get (r, "backend_version"), "1.74.0-labsim");
             assert_string_equal (s_get (r, "prompt_cache"), "unique prefix");
+            /* Runs elsewhere, no probe configured: memory unknown, not 0. */
+            assert_string_equal (s_get (r, "memory_probe"), "none");
+            assert_true (json_is_null (json_object_get (r, "memory_kb")));
             /* the first request connects, the second reuses it (keep-alive) */
             assert_string_equal (s_get (r, "connection"),
                                  strcmp (s_get (r, "scenario"), "t01_crashloop") ? "reused" : "new");

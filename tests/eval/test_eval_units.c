@@ -15,6 +15,7 @@
 #include "services/eval-runner/eval_openai.h"
 #include "services/eval-runner/eval_plan.h"
 #include "services/eval-runner/eval_request.h"
+#include "services/eval-runner/eval_memprobe.h"
 #include "services/eval-runner/eval_rows.h"
 #include "services/eval-runner/eval_scenario.h"
 #include "services/eval-runner/eval_sse.h"
@@ -304,6 +305,68 @@ test_stream_errors_in_both_llama_server_forms (void **state)
     eval_timeline_free (&r.tl);
 }
 
+/* The memory probes against nvidia-smi's recorded output (driver
+ * 580.159.04, tests/eval/data/nvidia-smi) and a footprint command: the
+ * device memory is added to the resident set, a pid nvidia-smi does not
+ * list or a failing nvidia-smi is unknown (0), never RSS alone. */
+static void
+test_memory_probes_read_what_the_tools_print (void **state)
+{
+    (void) state;
+    char *csv = eval_read_file ("tests/eval/data/nvidia-smi/query-compute-apps-noheader.csv", NULL);
+    char *csvh = eval_read_file ("tests/eval/data/nvidia-smi/query-compute-apps.csv", NULL);
+    assert_non_null (csv);
+    uint64_t kb = 0;
+    assert_int_equal (eval_nvidia_parse (csv, 428, &kb), 0);
+    assert_int_equal (kb, 10850ull * 1024);
+    kb = 0;
+    assert_int_equal (eval_nvidia_parse (csvh, 428, &kb), 0);   /* header and " MiB" too */
+    assert_int_equal (kb, 10850ull * 1024);
+    assert_int_equal (eval_nvidia_parse (csv, 429, &kb), -1);
+    /* One line per GPU: they add up. */
+    assert_int_equal (eval_nvidia_parse ("428, python3, 100\n7, x, 5\n428, python3, 28\n", 428, &kb), 0);
+    assert_int_equal (kb, 128ull * 1024);
+    free (csv);
+    free (csvh);
+    assert_int_equal (eval_footprint_parse ("phys_footprint: 5.5 GB\n", &kb), 0);
+    assert_int_equal (kb, (uint64_t) (5.5 * 1024 * 1024));
+    assert_int_equal (eval_footprint_parse ("1234 MiB", &kb), 0);
+    assert_int_equal (kb, 1234ull * 1024);
+    assert_int_equal (eval_footprint_parse ("628796", &kb), 0);   /* no unit: kB */
+    assert_int_equal (kb, 628796);
+    assert_int_equal (eval_footprint_parse ("no such process", &kb), -1);
+
+    char err[256], why[200];
+    eval_memprobe_t p;
+    assert_int_equal (eval_memprobe_parse (&p, "nvidia-smi", EVAL_PROBE_PROC, err, sizeof err), 0);
+    assert_string_equal (eval_memprobe_name (&p), "proc+nvidia-smi");
+    snprintf (p.nvidia_smi, sizeof p.nvidia_smi, "tests/eval/fake-nvidia-smi");
+    char pid[16];
+    snprintf (pid, sizeof pid, "%d", (int) getpid ());
+    setenv ("FAKE_NVIDIA_PID", pid, 1);
+    uint64_t rss = eval_proc_vmhwm_kb (getpid ());
+    assert_true (rss > 0);
+    kb = eval_memprobe_sample (&p, getpid (), why, sizeof why);
+    assert_true (kb >= rss + 10850ull * 1024 && kb < rss + 10850ull * 1024 + 65536);
+    setenv ("FAKE_NVIDIA_FAIL", "1", 1);
+    assert_int_equal (eval_memprobe_sample (&p, getpid (), why, sizeof why), 0);
+    assert_string_equal (why, "nvidia-smi did not run");
+    unsetenv ("FAKE_NVIDIA_FAIL");
+    setenv ("FAKE_NVIDIA_PID", "1", 1);   /* another process holds the GPU */
+    assert_int_equal (eval_memprobe_sample (&p, getpid (), why, sizeof why), 0);
+    assert_non_null (strstr (why, "no device memory"));
+    unsetenv ("FAKE_NVIDIA_PID");
+    assert_int_equal (eval_memprobe_parse (&p, "command:echo 'phys_footprint: 2 GB'", EVAL_PROBE_NONE, err,
+                                           sizeof err), 0);
+    assert_int_equal (eval_memprobe_sample (&p, 0, why, sizeof why), 2ull * 1024 * 1024);
+    assert_int_equal (eval_memprobe_parse (&p, "command:false", EVAL_PROBE_NONE, err, sizeof err), 0);
+    assert_int_equal (eval_memprobe_sample (&p, 0, why, sizeof why), 0);
+    assert_int_equal (eval_memprobe_parse (&p, NULL, EVAL_PROBE_NONE, err, sizeof err), 0);
+    assert_int_equal (eval_memprobe_sample (&p, getpid (), why, sizeof why), 0);
+    assert_string_equal (eval_memprobe_name (&p), "none");
+    assert_int_equal (eval_memprobe_parse (&p, "top", EVAL_PROBE_NONE, err, sizeof err), -1);
+}
+
 static void
 test_percentile_interpolates_between_ranks (void **state)
 {
@@ -468,6 +531,7 @@ main (void)
         cmocka_unit_test (test_metrics_of_scripted_stream_match_definitions),
         cmocka_unit_test (test_stream_without_done_is_cut_and_malformed_is_error),
         cmocka_unit_test (test_stream_errors_in_both_llama_server_forms),
+        cmocka_unit_test (test_memory_probes_read_what_the_tools_print),
         cmocka_unit_test (test_percentile_interpolates_between_ranks),
         cmocka_unit_test (test_plan_loads_cohorts_pairs_buckets_and_rejects_typos),
         cmocka_unit_test (test_rows_resume_after_torn_write_without_duplicates),

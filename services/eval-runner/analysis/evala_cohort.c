@@ -65,6 +65,23 @@ s_row_quality (json_t *row, bool ok, double human)
     return human;
 }
 
+/* The memory figure of a row or cohort record: memory_kb with its probe;
+ * rows written before probes were named have only peak_rss_kb, from /proc.
+ * A probe that names itself and has no figure leaves memory unknown. */
+static void
+s_memory (evala_cohort_t *c, json_t *j)
+{
+    const char *probe = json_string_value (json_object_get (j, "memory_probe"));
+    json_t *mem = json_object_get (j, probe ? "memory_kb" : "peak_rss_kb");
+    double kb = json_is_number (mem) ? json_number_value (mem) : 0;
+    if (probe && !c->memory_probe[0])
+        snprintf (c->memory_probe, sizeof c->memory_probe, "%s", probe);
+    if (kb > c->memory_kb) {
+        c->memory_kb = kb;
+        snprintf (c->memory_probe, sizeof c->memory_probe, "%s", probe ? probe : "proc");
+    }
+}
+
 void
 evala_cohort_add (evala_cohort_t *c, json_t *row, bool quality_row, double human)
 {
@@ -90,13 +107,7 @@ evala_cohort_add (evala_cohort_t *c, json_t *row, bool quality_row, double human
                 json_object_get (row, "decode_tps"));
         s_push (audio ? &c->ttft_audio : &c->ttft, audio ? &c->nttft_audio : &c->nttft,
                 json_object_get (row, "ttft_ms"));
-        double mem = json_number_value (json_object_get (row, "peak_rss_kb"));
-        if (mem > c->memory_kb) {
-            c->memory_kb = mem;
-            const char *probe = json_string_value (json_object_get (row, "memory_probe"));
-            /* Rows written before probes were named were all read from /proc. */
-            snprintf (c->memory_probe, sizeof c->memory_probe, "%s", probe ? probe : "proc");
-        }
+        s_memory (c, row);
     }
     if (!quality_row)
         return;
@@ -128,12 +139,7 @@ evala_cohort_record (evala_cohort_t *c, json_t *rec)
     const char *reason = json_string_value (json_object_get (rec, "reason"));
     snprintf (c->status, sizeof c->status, "%s", status ? status : "");
     snprintf (c->reason, sizeof c->reason, "%s", reason ? reason : "");
-    double mem = json_number_value (json_object_get (rec, "peak_rss_kb"));
-    if (mem > c->memory_kb) {
-        const char *probe = json_string_value (json_object_get (rec, "memory_probe"));
-        c->memory_kb = mem;
-        snprintf (c->memory_probe, sizeof c->memory_probe, "%s", probe ? probe : "proc");
-    }
+    s_memory (c, rec);
 }
 
 double

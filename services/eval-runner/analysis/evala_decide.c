@@ -55,7 +55,9 @@ s_missing (evala_cohort_t *c, const double fig[4], const double w[4], char *miss
             continue;
         if (m == 3)
             s_append (missing, len, "peak memory of %s (%s)", c->name,
-                      c->memory_probe[0] ? c->memory_probe : "no probe reported it");
+                      !c->memory_probe[0]                ? "no probe reported it"
+                      : !strcmp (c->memory_probe, "none") ? "no memory_probe for a backend that runs elsewhere"
+                                                          : "its probe got no figure");
         else
             s_append (missing, len, "%s of %s", s_figure_names[m], c->name);
     }
