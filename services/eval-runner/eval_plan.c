@@ -12,9 +12,13 @@ s_load_cohorts (eval_plan_t *plan, lab_config_t *cfg, char *err, size_t errlen)
         return lab_config_error (cfg, backends, err, errlen, "the plan names no backends");
     size_t cap = 0;
     for (zconfig_t *b = zconfig_child (backends); b; b = zconfig_next (b)) {
-        static const char *const keys[] = { "models", NULL };
+        static const char *const keys[] = { "models", "audio", NULL };
         if (lab_config_known_keys (cfg, b, keys, err, errlen))
             return -1;
+        const char *audio = zconfig_get (b, "audio", "chat");
+        if (strcmp (audio, "chat") && strcmp (audio, "transcriptions"))
+            return lab_config_error (cfg, zconfig_locate (b, "audio"), err, errlen,
+                                     "backend %s: audio must be chat or transcriptions", zconfig_name (b));
         char *models = strdup (zconfig_get (b, "models", ""));
         char *save = NULL;
         int n = 0;
@@ -28,6 +32,7 @@ s_load_cohorts (eval_plan_t *plan, lab_config_t *cfg, char *err, size_t errlen)
             snprintf (c->backend, sizeof c->backend, "%s", zconfig_name (b));
             snprintf (c->model, sizeof c->model, "%s", m);
             snprintf (c->name, sizeof c->name, "%s/%s", c->backend, c->model);
+            c->audio_transcriptions = !strcmp (audio, "transcriptions");
         }
         free (models);
         if (!n)

@@ -13,6 +13,9 @@
  *   backends                         names from the lab config's backends
  *       sim-llamacpp
  *           models = "qwen3-8b gemma3-4b"
+ *           audio = "transcriptions"   audio scenarios as multipart uploads to
+ *                                      /v1/audio/transcriptions (Whisper-class
+ *                                      servers); default "chat" (input_audio)
  *   pairs                            matched pairs: same family, two backends,
  *       qwen3-8b = "sim-llamacpp/qwen3-8b sim-mlx/qwen3-8b"   current first, then the candidate
  *   buckets                          default: quality, 1 repetition
@@ -37,6 +40,7 @@ typedef struct {
     char model[EVAL_NAME_MAX];
     char pair[EVAL_NAME_MAX];       /* "" when in no pair */
     int pair_role;                  /* 0: first of its pair (current), 1: candidate */
+    bool audio_transcriptions;      /* audio scenarios through /v1/audio/transcriptions */
 } eval_cohort_t;
 
 typedef struct {

@@ -3,6 +3,7 @@
 #include "services/eval-runner/eval_openai.h"
 #include <czmq.h>
 #include <curl/curl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -322,5 +323,158 @@ eval_request_run (const eval_request_opts_t *o, eval_result_t *r)
     if (!o->curl)
         curl_easy_cleanup (curl);
     eval_stream_destroy (&ctx);
+    return r->ok ? 0 : -1;
+}
+
+/* The body of a transcription reply, kept whole (4 MiB at most). */
+typedef struct {
+    char *data;
+    size_t len;
+    uint64_t first_ns, last_byte_ns, idle_ns;
+    curl_off_t last_ul;
+    eval_result_t *r;
+} s_body_t;
+
+static size_t
+s_body_write (char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    s_body_t *b = (s_body_t *) arg;
+    size_t k = size * nmemb;
+    uint64_t now = eval_now_ns ();
+    if (!b->first_ns)
+        b->first_ns = now;
+    b->last_byte_ns = now;
+    if (b->len + k > (4u << 20))
+        return 0;
+    char *nd = (char *) realloc (b->data, b->len + k + 1);
+    if (!nd)
+        return 0;
+    b->data = nd;
+    memcpy (b->data + b->len, ptr, k);
+    b->len += k;
+    b->data[b->len] = 0;
+    return k;
+}
+
+static int
+s_body_progress (void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void) dltotal, (void) dlnow, (void) ultotal;
+    s_body_t *b = (s_body_t *) arg;
+    /* While the upload goes on, bytes are moving: the idle limit counts
+     * from the last byte either way. */
+    uint64_t now = eval_now_ns ();
+    if (ulnow != b->last_ul) {
+        b->last_ul = ulnow;
+        b->last_byte_ns = now;
+    }
+    if (b->idle_ns && now - b->last_byte_ns > b->idle_ns) {
+        b->r->idle_timeout = true;
+        return 1;
+    }
+    return 0;
+}
+
+int
+eval_transcribe_run (const eval_transcribe_opts_t *o, eval_result_t *r)
+{
+    eval_result_clear (r);
+    CURL *curl = o->curl ? (CURL *) o->curl : curl_easy_init ();
+    if (o->curl)
+        curl_easy_reset (curl);
+    struct curl_slist *hdr = NULL;
+    if (o->api_key && *o->api_key) {
+        char *auth = zsys_sprintf ("Authorization: Bearer %s", o->api_key);
+        hdr = curl_slist_append (hdr, auth);
+        memset (auth, 0, strlen (auth));
+        free (auth);
+    }
+    curl_mime *mime = curl_mime_init (curl);
+    curl_mimepart *part = curl_mime_addpart (mime);
+    curl_mime_name (part, "file");
+    curl_mime_filedata (part, o->file);
+    part = curl_mime_addpart (mime);
+    curl_mime_name (part, "model");
+    curl_mime_data (part, o->model ? o->model : "", CURL_ZERO_TERMINATED);
+    part = curl_mime_addpart (mime);
+    curl_mime_name (part, "response_format");
+    curl_mime_data (part, "json", CURL_ZERO_TERMINATED);
+    s_body_t b = { .r = r };
+    b.idle_ns = (uint64_t) (o->timeout_ms > 0 ? o->timeout_ms : 60000L) * 1000000ull;
+    curl_easy_setopt (curl, CURLOPT_URL, o->url);
+    curl_easy_setopt (curl, CURLOPT_MIMEPOST, mime);
+    if (hdr)
+        curl_easy_setopt (curl, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_body_write);
+    curl_easy_setopt (curl, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt (curl, CURLOPT_XFERINFOFUNCTION, s_body_progress);
+    curl_easy_setopt (curl, CURLOPT_XFERINFODATA, &b);
+    curl_easy_setopt (curl, CURLOPT_NOPROGRESS, 0L);
+    if (o->deadline_ms > 0)
+        curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, o->deadline_ms);
+    curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt (curl, CURLOPT_NOPROXY, "*");
+    double cpu0 = s_thread_cpu_us ();
+    uint64_t t0 = eval_now_ns ();
+    b.last_byte_ns = t0;
+    CURLcode cc = curl_easy_perform (curl);
+    uint64_t t_end = eval_now_ns ();
+    long status = 0, connects = 0;
+    curl_off_t connect_us = 0, pretransfer_us = 0;
+    curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo (curl, CURLINFO_NUM_CONNECTS, &connects);
+    curl_easy_getinfo (curl, CURLINFO_CONNECT_TIME_T, &connect_us);
+    curl_easy_getinfo (curl, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
+    r->http_status = status;
+    r->wall_ms = (double) (t_end - t0) / 1e6;
+    r->new_connection = connects > 0;
+    r->connect_ms = connects > 0 ? (double) connect_us / 1e3 : 0;
+    r->ok = true;
+    if (cc == CURLE_ABORTED_BY_CALLBACK && r->idle_timeout)
+        s_fail (r, true, "timeout", "%s", "no byte from the backend within the idle limit (plan/timeout): hung");
+    else if (cc == CURLE_OPERATION_TIMEDOUT)
+        s_fail (r, true, "timeout", "%s", "no complete answer before the deadline (plan/deadline)");
+    else if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST)
+        s_fail (r, true, "connect", "%s", curl_easy_strerror (cc));
+    else if (cc == CURLE_READ_ERROR || cc == CURLE_FILE_COULDNT_READ_FILE)
+        s_fail (r, false, "scenario", "cannot read %s", o->file);
+    else if (cc != CURLE_OK)
+        s_fail (r, true, "stream_cut", "%s", curl_easy_strerror (cc));
+    else if (status >= 400) {
+        char msg[220], text[200];
+        s_error_message (b.data ? b.data : "", b.len, text, sizeof text);
+        snprintf (msg, sizeof msg, "HTTP %ld: %s", status, text);
+        s_fail (r, false, "http", "%s", msg);
+    }
+    else {
+        json_t *j = json_loadb (b.data ? b.data : "", b.len, 0, NULL);
+        const char *text = json_string_value (json_object_get (j, "text"));
+        if (json_is_object (j) && !text)
+            s_fail (r, false, "malformed_json", "%s", "a transcription reply without \"text\"");
+        else {
+            /* response_format=json gives {"text"}; a server that answers
+             * text/plain anyway gives the transcript itself. */
+            r->completion = strdup (text ? text : (b.data ? b.data : ""));
+            snprintf (r->finish_reason, sizeof r->finish_reason, "stop");
+            uint64_t start = t0 + (uint64_t) pretransfer_us * 1000ull;
+            r->m.have_ttft = b.first_ns > start;
+            r->m.ttft_ms = r->m.have_ttft ? (double) (b.first_ns - start) / 1e6 : 0;
+            r->m.e2e_ms = r->m.ttft_ms;
+            r->m.tpot_ms = r->m.decode_tps = NAN;
+            r->m.itl_p50_ms = r->m.itl_p90_ms = r->m.itl_p99_ms = NAN;
+            r->m.usage_n = -1;
+        }
+        json_decref (j);
+    }
+    if (!r->completion)
+        r->completion = strdup ("");
+    r->template_leak = eval_text_has_template_leak (r->completion);
+    r->cpu_us = s_thread_cpu_us () - cpu0;
+    free (b.data);
+    curl_mime_free (mime);
+    curl_slist_free_all (hdr);
+    if (!o->curl)
+        curl_easy_cleanup (curl);
     return r->ok ? 0 : -1;
 }

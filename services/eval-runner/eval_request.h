@@ -70,6 +70,22 @@ void eval_result_clear (eval_result_t *r);
 /* Runs the request; always fills R (outcome included). Returns 0 when ok. */
 int eval_request_run (const eval_request_opts_t *o, eval_result_t *r);
 
+/* An audio file through /v1/audio/transcriptions: a multipart upload
+ * (file, model, response_format=json), answered with {"text": ...} in one
+ * body (or plain text). The transcript becomes R's completion; there is no
+ * token stream, so TTFT is the first byte of the answer and the decode
+ * figures stay empty. Errors as for a chat request (http with the server's
+ * message, connect, timeout). */
+typedef struct {
+    const char *url;           /* .../v1/audio/transcriptions */
+    const char *model;
+    const char *file;          /* the audio file to upload */
+    long timeout_ms, deadline_ms;
+    void *curl;
+    const char *api_key;
+} eval_transcribe_opts_t;
+int eval_transcribe_run (const eval_transcribe_opts_t *o, eval_result_t *r);
+
 /* The stream consumer under eval_request_run, open for tests and fuzzing:
  * feed the response body as it arrives with the time it arrived, then end
  * it with the HTTP status and the transfer's CURLcode (0: complete). */

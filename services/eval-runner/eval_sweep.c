@@ -164,16 +164,28 @@ s_unique_prefix (json_t *msgs, const char *key, unsigned attempt, uint64_t now_n
 
 /* One request with retries on transport errors; fills R. */
 static void
-s_request (sweep_t *s, const eval_server_t *b, const char *model, const eval_scenario_t *sc, const char *key,
+s_request (sweep_t *s, const eval_server_t *b, const eval_cohort_t *c, const eval_scenario_t *sc, const char *key,
            eval_result_t *r, unsigned *attempts)
 {
     char err[256];
     char url[300];
-    snprintf (url, sizeof url, "%s/v1/chat/completions", b->root);
+    const char *model = c->model;
+    bool transcribe = c->audio_transcriptions && sc->audio_file;
+    snprintf (url, sizeof url, "%s/v1/%s", b->root, transcribe ? "audio/transcriptions" : "chat/completions");
     *attempts = 0;
     long backoff = s->plan.backoff_ms;
     for (;;) {
         (*attempts)++;
+        if (transcribe) {
+            eval_transcribe_opts_t to = { .url = url, .model = model, .file = sc->audio_file,
+                                          .timeout_ms = s->plan.timeout_ms, .deadline_ms = s->plan.deadline_ms,
+                                          .curl = b->curl, .api_key = b->key };
+            if (eval_transcribe_run (&to, r) == 0 || !r->transport_error || (long) *attempts > s->plan.retries)
+                break;
+            usleep ((useconds_t) backoff * 1000);
+            backoff *= 2;
+            continue;
+        }
         json_t *msgs = eval_scenario_messages (sc, err, sizeof err);
         if (!msgs) {
             eval_result_clear (r);
@@ -242,6 +254,8 @@ s_row (sweep_t *s, const eval_cohort_t *c, const eval_server_t *b, const eval_bu
         json_object_set_new (row, "served_model", json_string (r->served_model[0] ? r->served_model : b->models));
     json_object_set_new (row, "connection", json_string (r->new_connection ? "new" : "reused"));
     json_object_set_new (row, "thinking", json_string (s->plan.no_thinking ? "off" : "model default"));
+    if (sc->audio_file)
+        json_object_set_new (row, "audio_api", json_string (c->audio_transcriptions ? "transcriptions" : "chat input_audio"));
     s_set_num (row, "connect_ms", r->connect_ms);
     if (ok && r->m.have_ttft) {
         s_set_num (row, "ttft_ms", r->m.ttft_ms);
@@ -371,7 +385,7 @@ s_cohort (sweep_t *s, const eval_cohort_t *c)
      * lazy loading, cold caches or the connect (the handle keeps it). */
     if (eval_pack_size (s->pack) && right_model)
         for (long w = 0; w < s->plan.warmup && !s_stopping (s); w++)
-            s_request (s, &b, c->model, eval_pack_at (s->pack, 0), "warmup", &r, &attempts);
+            s_request (s, &b, c, eval_pack_at (s->pack, 0), "warmup", &r, &attempts);
     int rc = 0;
     for (size_t bi = 0; bi < s->plan.nbuckets && rc == 0; bi++) {
         const eval_bucket_t *bk = &s->plan.buckets[bi];
@@ -388,7 +402,7 @@ s_cohort (sweep_t *s, const eval_cohort_t *c)
                     break;
                 }
                 if (right_model)
-                    s_request (s, &b, c->model, sc, key, &r, &attempts);
+                    s_request (s, &b, c, sc, key, &r, &attempts);
                 else {
                     /* Measuring another model than the plan's would be silent and wrong. */
                     eval_result_clear (&r);

@@ -1,6 +1,7 @@
 /* labsim llm - a simulated OpenAI-compatible LLM server (libmicrohttpd).
  *
  *   POST /v1/chat/completions   streaming (SSE) and not; include_usage
+ *   POST /v1/audio/transcriptions  multipart upload of a clip: {"text": ...}
  *   GET  /v1/models             the backend's models
  *   GET  /health                503 while "loading" (load_time), then 200
  *   GET  /props                 llama-server style: chat_template, build_info
@@ -495,6 +496,136 @@ s_get (server_t *srv, struct MHD_Connection *c, const char *url)
     return s_error (c, 404, "not_found_error", "no such endpoint");
 }
 
+/* --- /v1/audio/transcriptions ---------------------------------------
+ * As OpenAI's API, vLLM (entrypoints/openai/serving_transcription.py) and
+ * LiteLLM take it: multipart/form-data with `file` and `model` (and
+ * `response_format`: json, the default, gives {"text": ...}; text gives
+ * the transcript alone). The simulated model "hears" a clip by finding the
+ * scenario whose audio file has the same bytes, and answers as it would in
+ * chat (answers_audio weights), after its TTFT and token time. */
+
+typedef struct {
+    char model[96];
+    char response_format[16];
+    char *file;
+    size_t file_len;
+    bool too_big;
+} form_t;
+
+static MHD_RESULT_T
+s_form_field (void *cls, enum MHD_ValueKind kind, const char *key, const char *filename, const char *content_type,
+              const char *transfer_encoding, const char *data, uint64_t off, size_t size)
+{
+    (void) kind, (void) filename, (void) content_type, (void) transfer_encoding;
+    form_t *f = (form_t *) cls;
+    if (!strcmp (key, "file")) {
+        if (off + size > (32u << 20)) {
+            f->too_big = true;
+            return MHD_NO;
+        }
+        char *nb = (char *) realloc (f->file, (size_t) off + size + 1);
+        if (!nb)
+            return MHD_NO;
+        f->file = nb;
+        memcpy (f->file + off, data, size);
+        if (off + size > f->file_len)
+            f->file_len = (size_t) (off + size);
+    }
+    else if (!strcmp (key, "model") && off + size < sizeof f->model) {
+        memcpy (f->model + off, data, size);
+        f->model[off + size] = 0;
+    }
+    else if (!strcmp (key, "response_format") && off + size < sizeof f->response_format) {
+        memcpy (f->response_format + off, data, size);
+        f->response_format[off + size] = 0;
+    }
+    return MHD_YES;
+}
+
+/* The scenario whose audio file is these bytes; NULL when none is. */
+static const eval_scenario_t *
+s_heard (server_t *srv, const char *bytes, size_t len)
+{
+    for (size_t i = 0; srv->sim.pack && i < eval_pack_size (srv->sim.pack); i++) {
+        const eval_scenario_t *sc = eval_pack_at (srv->sim.pack, i);
+        size_t n = 0;
+        char *clip = sc->audio_file ? eval_read_file (sc->audio_file, &n) : NULL;
+        bool same = clip && n == len && !memcmp (clip, bytes, len);
+        free (clip);
+        if (same)
+            return sc;
+    }
+    return NULL;
+}
+
+static MHD_RESULT_T
+s_transcribe (server_t *srv, struct MHD_Connection *c, const char *body, size_t len)
+{
+    if (!s_loaded (srv))
+        return s_error (c, 503, "unavailable_error", "Loading model");
+    form_t f;
+    memset (&f, 0, sizeof f);
+    snprintf (f.response_format, sizeof f.response_format, "json");
+    struct MHD_PostProcessor *pp = MHD_create_post_processor (c, 64 * 1024, s_form_field, &f);
+    if (!pp) {
+        atomic_fetch_add (&srv->bad_requests, 1);
+        return s_error (c, 400, "invalid_request_error", "expected multipart/form-data with a file");
+    }
+    MHD_RESULT_T ok = MHD_post_process (pp, body, len);
+    MHD_destroy_post_processor (pp);
+    if (ok != MHD_YES || !f.file || !f.file_len) {
+        free (f.file);
+        atomic_fetch_add (&srv->bad_requests, 1);
+        return s_error (c, 400, "invalid_request_error", f.too_big ? "file too large" : "field 'file' is required");
+    }
+    llm_model_t *model = llm_sim_model (&srv->sim, f.model);
+    if (!model) {
+        free (f.file);
+        atomic_fetch_add (&srv->bad_requests, 1);
+        return s_error (c, 404, "not_found_error", "model not found");
+    }
+    const eval_scenario_t *sc = s_heard (srv, f.file, f.file_len);
+    free (f.file);
+    json_t *req = json_pack ("{s:s, s:[{s:s, s:s}]}", "model", model->name, "messages", "role", "user", "content",
+                             sc && sc->user ? sc->user : "");
+    stream_t st;
+    memset (&st, 0, sizeof st);
+    st.srv = srv;
+    st.model = model;
+    st.t0_ns = s_now_ns ();
+    llm_sim_plan (&srv->sim, model, req, &st.plan);
+    json_decref (req);
+    if (st.plan.fault == LLM_FAULT_500) {
+        llm_plan_free (&st.plan);
+        return s_error (c, 500, "server_error", "simulated internal server error");
+    }
+    size_t n = st.plan.ntokens, total = 0;
+    if (!s_sleep_until (srv, s_token_due (&st, n ? n - 1 : 0))) {
+        llm_plan_free (&st.plan);
+        return MHD_NO;
+    }
+    for (size_t i = 0; i < n; i++)
+        total += strlen (st.plan.tokens[i]);
+    char *text = (char *) malloc (total + 1), *p = text;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen (st.plan.tokens[i]);
+        memcpy (p, st.plan.tokens[i], k);
+        p += k;
+    }
+    *p = 0;
+    llm_plan_free (&st.plan);
+    if (!strcmp (f.response_format, "text")) {
+        struct MHD_Response *r = MHD_create_response_from_buffer (strlen (text), text, MHD_RESPMEM_MUST_FREE);
+        MHD_add_response_header (r, "Content-Type", "text/plain; charset=utf-8");
+        MHD_RESULT_T rc = MHD_queue_response (c, 200, r);
+        MHD_destroy_response (r);
+        return rc;
+    }
+    MHD_RESULT_T rc = s_reply_json (c, 200, json_pack ("{s:s}", "text", text));
+    free (text);
+    return rc;
+}
+
 static MHD_RESULT_T
 s_handler (void *cls, struct MHD_Connection *c, const char *url, const char *method,
            const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -534,6 +665,8 @@ s_handler (void *cls, struct MHD_Connection *c, const char *url, const char *met
     const char *body = up->body ? up->body : "";
     if (!strcmp (url, "/v1/chat/completions") || !strcmp (url, "/chat/completions"))
         return s_chat (srv, c, body, up->len);
+    if (!strcmp (url, "/v1/audio/transcriptions"))
+        return s_transcribe (srv, c, body, up->len);
     if (!strcmp (url, "/sim/fault"))
         return s_sim_fault (srv, c, body, up->len);
     return s_error (c, 404, "not_found_error", "no such endpoint");
