@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 static chat_journal_t *s_journal;
+static int s_applied;
 
 static void
 s_check_text (const char *text)
@@ -36,6 +37,9 @@ s_check_text (const char *text)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
+    /* A fresh journal now and then, so its state stays small. */
+    if (s_journal && ++s_applied % 2000 == 0)
+        chat_journal_destroy (&s_journal);
     if (!s_journal) {
         char path[] = "/tmp/fuzz_chat_journal_XXXXXX";
         int fd = mkstemp (path);

@@ -20,6 +20,10 @@
 #define S_UPDATES_PER_WORK 8     /* then the bus gets a turn */
 #define S_BACKOFF_MAX_MS 30000
 #define S_RETRY_AFTER_MAX_S 3600
+/* Pieces handed to the sender and not yet finished. The actor's pipe holds
+ * 1000 messages before a send would block the main loop; the journal holds
+ * the rest. */
+#define S_IN_FLIGHT_MAX 100
 
 struct _chat_tg_t {
     char base[512], token[256];
@@ -28,6 +32,7 @@ struct _chat_tg_t {
     chat_journal_t *journal;
     chat_sender_t *sender;
     zactor_t *poller;
+    int in_flight;
 };
 
 /* --- the poller actor ------------------------------------------------------- */
@@ -246,6 +251,7 @@ s_outcomes (chat_tg_t *self)
                 chat_gw_audit_delivery (self->gw, qid, "retrying", b ? b : "");
             else {
                 chat_journal_sent (self->journal, qid);
+                self->in_flight--;
                 chat_gw_audit_delivery (self->gw, qid, !strcmp (kind, "DELIVERED") ? "delivered" : "failed", a);
             }
         }
@@ -276,8 +282,9 @@ chat_tg_work (chat_tg_t *self)
     }
     uint64_t q;
     char chat[24], *text;
-    while (chat_journal_next_out (self->journal, &q, chat, sizeof chat, &text)) {
+    while (self->in_flight < S_IN_FLIGHT_MAX && chat_journal_next_out (self->journal, &q, chat, sizeof chat, &text)) {
         chat_sender_push (self->sender, q, chat, text);
+        self->in_flight++;
         free (text);
     }
     return chat_journal_waiting (self->journal) > 0;
