@@ -8,6 +8,9 @@ LABSIM_SRC += services/labsim/labsim_board.c services/labsim/labsim_radio.c \
 # area:ota
 LABSIM_SRC := $(filter-out services/labsim/labsim_board_ext.c,$(LABSIM_SRC)) services/labsim/labsim_ota.c
 # area:rssi
+LABSIM_SRC += services/labsim/labsim_channel.c
+# The channel alone, for the rssi benches and tests (they never link labsim).
+$(eval $(call add_lib,labsimchan,services/labsim/labsim_channel.c))
 # area:eval
 LABSIM_SRC += services/labsim/labsim_llm_model.c services/eval-runner/eval_scenario.c
 LABSIM_LIBS := labsim fwcore fwsim bus

@@ -41,12 +41,49 @@ s_board (sim_t *sim, const char *name)
     return NULL;
 }
 
+/* labsim/radio/indoor: the realistic channel (labsim_channel.h, docs/rssi.md). */
+static int
+s_load_channel (lab_config_t *cfg, zconfig_t *radio, labsim_radio_opts_t *o, char *err, size_t errlen)
+{
+    zconfig_t *r = radio ? zconfig_locate (radio, "indoor") : NULL;
+    labsim_channel_defaults (&o->channel);
+    if (!r)
+        return 0;
+    static const char *const keys[] = { "enabled", "shadow_sigma_db", "shadow_decorr_m", "pair_sigma_db",
+                                        "tx_sigma_db", "orient_db", "rician_k_db", "static_share",
+                                        "coherence_s", "block_per_hour", "block_median_s", "block_min_db",
+                                        "block_max_db", "noise_db", "wifi_channel", NULL };
+    labsim_channel_opts_t *c = &o->channel;
+    long wifi = c->wifi_channel;
+    if (lab_config_known_keys (cfg, r, keys, err, errlen)
+        || lab_config_bool (cfg, r, "enabled", true, &o->indoor, err, errlen)
+        || lab_config_double (cfg, r, "shadow_sigma_db", c->shadow_sigma_db, 0, 20, &c->shadow_sigma_db, err, errlen)
+        || lab_config_double (cfg, r, "shadow_decorr_m", c->shadow_decorr_m, 0.01, 1000, &c->shadow_decorr_m, err, errlen)
+        || lab_config_double (cfg, r, "pair_sigma_db", c->pair_sigma_db, 0, 20, &c->pair_sigma_db, err, errlen)
+        || lab_config_double (cfg, r, "tx_sigma_db", c->tx_sigma_db, 0, 20, &c->tx_sigma_db, err, errlen)
+        || lab_config_double (cfg, r, "orient_db", c->orient_db, 0, 20, &c->orient_db, err, errlen)
+        || lab_config_double (cfg, r, "rician_k_db", c->rician_k_db, -30, 40, &c->rician_k_db, err, errlen)
+        || lab_config_double (cfg, r, "static_share", c->static_share, 0, 1, &c->static_share, err, errlen)
+        || lab_config_double (cfg, r, "coherence_s", c->coherence_s, 0.001, 3600, &c->coherence_s, err, errlen)
+        || lab_config_double (cfg, r, "block_per_hour", c->block_per_hour, 0, 3600, &c->block_per_hour, err, errlen)
+        || lab_config_double (cfg, r, "block_median_s", c->block_median_s, 0.01, 60, &c->block_median_s, err, errlen)
+        || lab_config_double (cfg, r, "block_min_db", c->block_min_db, 0, 60, &c->block_min_db, err, errlen)
+        || lab_config_double (cfg, r, "block_max_db", c->block_max_db, 0, 60, &c->block_max_db, err, errlen)
+        || lab_config_double (cfg, r, "noise_db", c->noise_db, 0, 20, &c->noise_db, err, errlen)
+        || lab_config_int (cfg, r, "wifi_channel", wifi, 1, 14, &wifi, err, errlen))
+        return -1;
+    c->wifi_channel = (int) wifi;
+    c->a_dbm = o->a_dbm;
+    c->n = o->n;
+    return labsim_channel_check (c, err, errlen);
+}
+
 static int
 s_load_radio (lab_config_t *cfg, labsim_radio_opts_t *o, char *err, size_t errlen)
 {
     zconfig_t *r = zconfig_locate (lab_config_root (cfg), "labsim/radio");
     static const char *const keys[] = { "a_dbm", "n", "noise_db", "loss", "latency", "air_rate",
-                                        "distance", "seed", NULL };
+                                        "distance", "seed", "indoor", NULL };
     long latency_ms = 2, seed = 1;
     if (r && lab_config_known_keys (cfg, r, keys, err, errlen))
         return -1;
@@ -61,7 +98,7 @@ s_load_radio (lab_config_t *cfg, labsim_radio_opts_t *o, char *err, size_t errle
         return -1;
     o->latency_ms = (double) latency_ms;
     o->seed = (unsigned) seed;
-    return 0;
+    return s_load_channel (cfg, r, o, err, errlen);
 }
 
 static int
@@ -192,16 +229,32 @@ s_handle (bus_request_t *rq, void *arg)
     if (!strcmp (c, "boards")) {
         s_reply_boards (sim, rq);
     } else if (!strcmp (c, "move")) {
-        labsim_board_t *a = argc == 3 ? s_board (sim, argv[0]) : NULL;
-        labsim_board_t *b = argc == 3 ? s_board (sim, argv[1]) : NULL;
-        if (argc != 3 || !s_number (argv[2], &x) || !(x > 0))
-            bus_request_reply (rq, BUS_EUSAGE, NULL, "move A B DIST_M");
+        labsim_board_t *a = argc == 3 || argc == 4 ? s_board (sim, argv[0]) : NULL;
+        labsim_board_t *b = argc == 3 || argc == 4 ? s_board (sim, argv[1]) : NULL;
+        if ((argc != 3 && argc != 4) || !s_number (argv[2], &x) || !(x > 0)
+            || (argc == 4 && !s_number (argv[3], &y)))
+            bus_request_reply (rq, BUS_EUSAGE, NULL, "move A B DIST_M [BEARING_DEG]");
         else if (!a || !b || a == b)
             bus_request_reply (rq, BUS_ENOTFOUND, NULL, "no such pair of boards");
         else {
-            labsim_radio_move (sim->radio, labsim_board_node (a), labsim_board_node (b), x);
-            bus_request_reply (rq, BUS_OK, NULL, "%s <-> %s: %.2f m (mean RSSI %.1f dBm)", argv[0],
-                               argv[1], x, labsim_radio_mean_rssi (sim->radio, x));
+            int na = labsim_board_node (a), nb = labsim_board_node (b);
+            labsim_radio_place (sim->radio, na, nb, x, argc == 4 ? y : labsim_radio_bearing (sim->radio, na, nb));
+            /* The spot's own mean (shadowing, offsets) is labsim's secret; the
+             * reply gives the path-loss figure a datasheet would. */
+            bus_request_reply (rq, BUS_OK, NULL, "%s <-> %s: %.2f m at %.0f° (path-loss RSSI %.1f dBm)",
+                               argv[0], argv[1], x, labsim_radio_bearing (sim->radio, na, nb),
+                               labsim_radio_mean_rssi (sim->radio, x));
+        }
+    } else if (!strcmp (c, "orient")) {
+        labsim_board_t *a = argc == 2 ? s_board (sim, argv[0]) : NULL;
+        if (argc != 2 || !s_number (argv[1], &x))
+            bus_request_reply (rq, BUS_EUSAGE, NULL, "orient BOARD YAW_DEG");
+        else if (!a)
+            bus_request_reply (rq, BUS_ENOTFOUND, NULL, "no simulated board '%s'", argv[0]);
+        else {
+            labsim_radio_orient (sim->radio, labsim_board_node (a), x);
+            bus_request_reply (rq, BUS_OK, NULL, "%s: facing %.0f°%s", argv[0], x,
+                               labsim_radio_channel (sim->radio) ? "" : " (no effect: radio/indoor is off)");
         }
     } else if (!strcmp (c, "env")) {
         if (argc != 3 || !s_number (argv[0], &x) || !s_number (argv[1], &y) || !s_number (argv[2], &z)
@@ -253,7 +306,7 @@ s_handle (bus_request_t *rq, void *arg)
         }
     } else {
         bus_request_reply (rq, BUS_EUSAGE, NULL,
-                           "labsim: boards | move A B M | env A N NOISE | loss P | radio | "
+                           "labsim: boards | move A B M [BEARING] | orient BOARD DEG | env A N NOISE | loss P | radio | "
                            "fault BOARD KIND | reset BOARD | flash BOARD IMAGE");
     }
 }

@@ -12,6 +12,8 @@ struct _labsim_radio_t {
     uint8_t mac[LABSIM_RADIO_MAX_NODES][6];
     bool up[LABSIM_RADIO_MAX_NODES];
     double dist[LABSIM_RADIO_MAX_NODES][LABSIM_RADIO_MAX_NODES];
+    double bearing[LABSIM_RADIO_MAX_NODES][LABSIM_RADIO_MAX_NODES];   /* [lo][hi], from lo */
+    labsim_channel_t *channel;      /* indoor only */
     /* Delivery queue, ordered by due time (a ring, appended in time order:
      * latency and air time are the same for every receiver of one sender,
      * and the medium is serialised by busy_until). */
@@ -50,7 +52,16 @@ labsim_radio_new (const labsim_radio_opts_t *opts)
         self->opts.distance_m = 1.0;
     self->rng = opts->seed ? opts->seed : 1;
     self->queue = calloc (QUEUE_MAX, sizeof *self->queue);
-    if (!self->queue) {
+    if (self->queue && opts->indoor) {
+        labsim_channel_opts_t co = opts->channel;
+        co.a_dbm = opts->a_dbm;
+        co.n = opts->n;
+        co.seed = self->rng;
+        self->opts.channel = co;
+        self->channel = labsim_channel_new (&co);
+    }
+    if (!self->queue || (opts->indoor && !self->channel)) {
+        free (self->queue);
         free (self);
         return NULL;
     }
@@ -63,6 +74,7 @@ labsim_radio_destroy (labsim_radio_t **self_p)
     if (!*self_p)
         return;
     free ((*self_p)->queue);
+    labsim_channel_destroy (&(*self_p)->channel);
     free (*self_p);
     *self_p = NULL;
 }
@@ -75,8 +87,11 @@ labsim_radio_add (labsim_radio_t *self, const uint8_t mac[6])
     int i = self->nodes++;
     memcpy (self->mac[i], mac, 6);
     self->up[i] = true;
-    for (int j = 0; j < LABSIM_RADIO_MAX_NODES; j++)
+    for (int j = 0; j < LABSIM_RADIO_MAX_NODES; j++) {
         self->dist[i][j] = self->dist[j][i] = self->opts.distance_m;
+        if (self->channel && j < i)
+            self->bearing[j][i] = labsim_channel_default_bearing (self->channel, j, i);
+    }
     return i;
 }
 
@@ -111,12 +126,52 @@ labsim_radio_distance (labsim_radio_t *self, int a, int b)
     return self->dist[a][b];
 }
 
+/* Bearings are stored from the lower node; seen from the higher one the
+ * same spot is half a turn around. */
+int
+labsim_radio_place (labsim_radio_t *self, int a, int b, double d, double bearing_deg)
+{
+    if (labsim_radio_move (self, a, b, d) || !isfinite (bearing_deg))
+        return -1;
+    double from_lo = a < b ? bearing_deg : bearing_deg + 180.0;
+    self->bearing[a < b ? a : b][a < b ? b : a] = fmod (fmod (from_lo, 360.0) + 360.0, 360.0);
+    return 0;
+}
+
+double
+labsim_radio_bearing (labsim_radio_t *self, int a, int b)
+{
+    double from_lo = self->bearing[a < b ? a : b][a < b ? b : a];
+    return a < b ? from_lo : fmod (from_lo + 180.0, 360.0);
+}
+
+void
+labsim_radio_orient (labsim_radio_t *self, int node, double yaw_deg)
+{
+    if (self->channel)
+        labsim_channel_orient (self->channel, node, yaw_deg);
+}
+
+labsim_channel_t *
+labsim_radio_channel (labsim_radio_t *self)
+{
+    return self->channel;
+}
+
 void
 labsim_radio_env (labsim_radio_t *self, double a_dbm, double n, double noise_db)
 {
     self->opts.a_dbm = a_dbm;
     self->opts.n = n;
     self->opts.noise_db = noise_db;
+    if (self->channel) {
+        labsim_channel_opts_t co = *labsim_channel_opts (self->channel);
+        char why[128];
+        co.a_dbm = a_dbm;
+        co.n = n;
+        if (labsim_channel_set_opts (self->channel, &co, why, sizeof why) == 0)
+            self->opts.channel = co;
+    }
 }
 
 void
@@ -139,12 +194,34 @@ labsim_radio_mean_rssi (labsim_radio_t *self, double d)
     return self->opts.a_dbm - 10.0 * self->opts.n * log10 (d);
 }
 
-static void
+double
+labsim_radio_local_mean (labsim_radio_t *self, int from, int to)
+{
+    if (from < 0 || to < 0 || from >= self->nodes || to >= self->nodes || from == to)
+        return -127;
+    if (!self->channel)
+        return labsim_radio_mean_rssi (self, self->dist[from][to]);
+    int lo = from < to ? from : to, hi = from < to ? to : from;
+    return labsim_channel_local_mean (self->channel, from, to, self->dist[from][to], self->bearing[lo][hi]);
+}
+
+static bool
 s_enqueue (labsim_radio_t *self, int from, int to, const uint8_t *data, size_t len, uint64_t due)
 {
+    int indoor_rssi = 0;
+    if (self->channel) {
+        int lo = from < to ? from : to, hi = from < to ? to : from;
+        indoor_rssi = labsim_channel_rssi (self->channel, from, to, self->dist[from][to],
+                                           self->bearing[lo][hi], (double) due / 1e6);
+        if (indoor_rssi < LABSIM_RADIO_SENSITIVITY_DBM) {
+            self->stats.lost++;
+            self->stats.below_sensitivity++;
+            return false;
+        }
+    }
     if (self->count >= QUEUE_MAX) {
         self->stats.lost++;
-        return;
+        return false;
     }
     labsim_radio_frame_t *f = &self->queue[(self->head + self->count++) % QUEUE_MAX];
     f->from = from;
@@ -152,11 +229,16 @@ s_enqueue (labsim_radio_t *self, int from, int to, const uint8_t *data, size_t l
     f->due_us = due;
     f->len = len;
     memcpy (f->data, data, len);
+    if (self->channel) {
+        f->rssi = (int8_t) indoor_rssi;
+        return true;
+    }
     double rssi = labsim_radio_mean_rssi (self, self->dist[from][to]);
     if (self->opts.noise_db > 0)
         rssi += self->opts.noise_db * s_gauss (self);
     rssi = rssi < -127 ? -127 : rssi > 0 ? 0 : rssi;
     f->rssi = (int8_t) lround (rssi);
+    return true;
 }
 
 int
@@ -187,8 +269,7 @@ labsim_radio_send (labsim_radio_t *self, int from, const uint8_t dst[6], const u
             self->stats.lost++;
             continue;
         }
-        s_enqueue (self, from, to, data, len, due);
-        queued++;
+        queued += s_enqueue (self, from, to, data, len, due);
     }
     return queued;
 }

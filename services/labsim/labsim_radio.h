@@ -6,15 +6,23 @@
  * len*8/rate on the air. Frames are queued with their delivery time; the
  * owner drains the queue with labsim_radio_due. Broadcast (ff:ff:...) goes to
  * every other board; unicast to the board with that MAC; a board never hears
- * its own transmission, so sending to your own MAC delivers nothing. */
+ * its own transmission, so sending to your own MAC delivers nothing.
+ *
+ * With `indoor` set, RSSI comes from labsim_channel instead (shadowing that
+ * depends on where the board stands, offsets, fading, body blocking, 1 dB
+ * steps), each link has a bearing as well as a distance, and a frame below
+ * the receiver's sensitivity is lost. */
 #ifndef LABSIM_RADIO_H
 #define LABSIM_RADIO_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "services/labsim/labsim_channel.h"
 
 #define LABSIM_RADIO_MAX_NODES 16
+/* ESP32 receive sensitivity at 1 Mbps (802.11b), datasheet: about -97 dBm. */
+#define LABSIM_RADIO_SENSITIVITY_DBM (-97)
 #define LABSIM_RADIO_FRAME_MAX 250
 
 typedef struct {
@@ -26,6 +34,8 @@ typedef struct {
     double air_bps;      /* air rate in bits per second */
     double distance_m;   /* default distance between any two boards */
     unsigned seed;
+    bool indoor;                    /* RSSI from the channel below */
+    labsim_channel_opts_t channel;  /* a_dbm, n and seed above win over its own */
 } labsim_radio_opts_t;
 
 typedef struct {
@@ -50,12 +60,23 @@ void labsim_radio_set_up (labsim_radio_t *self, int node, bool up);
 
 int labsim_radio_move (labsim_radio_t *self, int a, int b, double distance_m);
 double labsim_radio_distance (labsim_radio_t *self, int a, int b);
+/* Moves B to DISTANCE along BEARING (degrees) from A: a new spot with its own
+ * shadowing. labsim_radio_move keeps the link's bearing. */
+int labsim_radio_place (labsim_radio_t *self, int a, int b, double distance_m, double bearing_deg);
+double labsim_radio_bearing (labsim_radio_t *self, int a, int b);
+/* Turns NODE to YAW degrees (its antenna pattern); indoor channel only. */
+void labsim_radio_orient (labsim_radio_t *self, int node, double yaw_deg);
+/* The channel, NULL unless indoor. */
+labsim_channel_t *labsim_radio_channel (labsim_radio_t *self);
 void labsim_radio_env (labsim_radio_t *self, double a_dbm, double n, double noise_db);
 void labsim_radio_loss (labsim_radio_t *self, double p);
 const labsim_radio_opts_t *labsim_radio_opts (labsim_radio_t *self);
 
 /* The model without noise, for tests: A - 10 n log10(d). */
 double labsim_radio_mean_rssi (labsim_radio_t *self, double distance_m);
+/* What FROM -> TO gets at the link's spot without fading, blocking or noise:
+ * the path loss alone, or with the indoor channel its shadowing and offsets. */
+double labsim_radio_local_mean (labsim_radio_t *self, int from, int to);
 
 /* Queues FROM's transmission to DST (broadcast or a MAC). Returns the number
  * of receivers queued (0 for your own MAC or an unknown one). */
@@ -68,6 +89,7 @@ long labsim_radio_next_us (labsim_radio_t *self, uint64_t now_us);
 
 typedef struct {
     uint64_t sent, delivered, lost, to_self;
+    uint64_t below_sensitivity;     /* counted in lost too */
 } labsim_radio_stats_t;
 void labsim_radio_stats (labsim_radio_t *self, labsim_radio_stats_t *out);
 
