@@ -92,9 +92,9 @@ void
 labsim_channel_defaults (labsim_channel_opts_t *o)
 {
     *o = (labsim_channel_opts_t) {
-        .a_dbm = -45, .n = 2.5, .shadow_sigma_db = 3.5, .shadow_decorr_m = 3.0,
-        .pair_sigma_db = 2.0, .tx_sigma_db = 1.0, .orient_db = 1.5, .rician_k_db = 9.0,
-        .static_share = 0.5, .coherence_s = 0.3, .block_per_hour = 6, .block_median_s = 1.2,
+        .a_dbm = -45, .n = 2.5, .shadow_sigma_db = 3.0, .shadow_decorr_m = 3.0,
+        .pair_sigma_db = 2.0, .tx_sigma_db = 1.0, .orient_db = 1.5, .rician_k_db = 10.0,
+        .static_share = 0.5, .coherence_s = 0.1, .block_per_hour = 4, .block_median_s = 1.2,
         .block_min_db = 10, .block_max_db = 20, .noise_db = 1.0, .wifi_channel = 1, .seed = 1,
     };
 }

@@ -42,16 +42,42 @@ rssi_filter_add (rssi_filter_t *f, double rssi)
 
 int rssi_filter_count (const rssi_filter_t *f) { return f->count; }
 
+double
+rssi_median (double *v, int count)
+{
+    if (count <= 0)
+        return 0;
+    qsort (v, (size_t) count, sizeof (double), s_cmp);
+    return count % 2 ? v[count / 2] : (v[count / 2 - 1] + v[count / 2]) / 2;
+}
+
+int
+rssi_point_robust (double *v, int count, double d, rssi_point_t *out)
+{
+    *out = (rssi_point_t) { d, 0, 0, 0 };
+    if (count <= 0)
+        return 0;
+    double med = rssi_median (v, count);
+    double *dev = (double *) malloc (sizeof (double) * (size_t) count);
+    if (!dev)
+        return 0;
+    for (int i = 0; i < count; i++)
+        dev[i] = fabs (v[i] - med);
+    double mad = 1.4826 * rssi_median (dev, count);
+    free (dev);
+    double cut = fmax (3 * mad, 3.0);
+    for (int i = 0; i < count; i++)
+        if (fabs (v[i] - med) <= cut) {
+            out->n++;
+            out->sum += v[i];
+            out->sumsq += v[i] * v[i];
+        }
+    return out->n;
+}
+
 void
 rssi_calib_add_point (rssi_calib_t *c, double d, int n, double sum, double sumsq)
 {
-    for (int i = 0; i < c->npoints; i++)
-        if (fabs (c->points[i].distance_m - d) < 1e-6) {
-            c->points[i].n += n;
-            c->points[i].sum += sum;
-            c->points[i].sumsq += sumsq;
-            return;
-        }
     if (c->npoints == RSSI_MAX_POINTS) {   /* forget the oldest */
         memmove (c->points, c->points + 1, sizeof (rssi_point_t) * (RSSI_MAX_POINTS - 1));
         c->npoints--;
@@ -62,67 +88,63 @@ rssi_calib_add_point (rssi_calib_t *c, double d, int n, double sum, double sumsq
 int
 rssi_calib_fit (rssi_calib_t *c, char *why, size_t whylen)
 {
-    int total = 0;
-    for (int i = 0; i < c->npoints; i++) {
+    if (c->npoints == 0) {
+        snprintf (why, whylen, "no calibration samples");
+        return -1;
+    }
+    for (int i = 0; i < c->npoints; i++)
         if (c->points[i].n < RSSI_MIN_SAMPLES) {
             snprintf (why, whylen, "only %d samples at %.2f m; need at least %d", c->points[i].n,
                       c->points[i].distance_m, RSSI_MIN_SAMPLES);
             return -1;
         }
-        total += c->points[i].n;
+    /* One observation per position: its mean. y = A + n x, x = -10 log10 d. */
+    int P = c->npoints;
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, within = 0, within_df = 0, mean_var = 0;
+    for (int i = 0; i < P; i++) {
+        const rssi_point_t *p = &c->points[i];
+        double x = -10.0 * log10 (p->distance_m), y = p->sum / p->n;
+        double ss = fmax (p->sumsq - p->sum * p->sum / p->n, 0);
+        sx += x, sy += y, sxx += x * x, sxy += x * y;
+        within += ss;
+        within_df += p->n - 1;
+        mean_var += ss / fmax (p->n - 1, 1) / p->n;   /* each mean's own sampling variance */
     }
-    if (c->npoints == 0) {
-        snprintf (why, whylen, "no calibration samples");
-        return -1;
-    }
-    /* Sums over all samples: x = -10 log10 d (the same for a point's
-     * samples), y = rssi. y = A + n x. */
-    double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;
-    for (int i = 0; i < c->npoints; i++) {
-        rssi_point_t *p = &c->points[i];
-        double x = -10.0 * log10 (p->distance_m);
-        sx += x * p->n;
-        sxx += x * x * p->n;
-        sy += p->sum;
-        sxy += x * p->sum;
-        syy += p->sumsq;
-    }
-    double N = total, a, n;
-    bool assumed = false;
-    double varx = sxx - sx * sx / N;
-    if (c->npoints < 2 || varx < 1e-9) {
+    double xbar = sx / P, varx = sxx - sx * sx / P, a, n;
+    bool assumed = varx < 1e-6;
+    if (assumed) {
         n = RSSI_DEFAULT_N;
-        a = (sy - n * sx) / N;
-        assumed = true;
+        a = (sy - n * sx) / P;
     }
     else {
-        n = (sxy - sx * sy / N) / varx;
-        a = (sy - n * sx) / N;
+        n = (sxy - sx * sy / P) / varx;
+        a = (sy - n * sx) / P;
     }
     if (!assumed && (n < RSSI_N_MIN || n > RSSI_N_MAX)) {
         snprintf (why, whylen, "fitted n = %.2f is outside %.1f-%.1f: distances too close together, or "
                   "the boards moved while sampling", n, RSSI_N_MIN, RSSI_N_MAX);
         return -1;
     }
-    /* Residual sum of squares over all samples, expanded from the sums. */
-    double rss = syy - 2 * a * sy - 2 * n * sxy + N * a * a + 2 * a * n * sx + n * n * sxx;
-    double sigma = sqrt (fmax (rss, 0) / fmax (N - 2, 1));
-    /* R^2 on the points' means. */
-    double r2 = 1;
-    if (!assumed) {
-        double my = sy / N, ss_tot = 0, ss_res = 0;
-        for (int i = 0; i < c->npoints; i++) {
-            double mean = c->points[i].sum / c->points[i].n;
-            double pred = a - 10 * n * log10 (c->points[i].distance_m);
-            ss_tot += (mean - my) * (mean - my);
-            ss_res += (mean - pred) * (mean - pred);
-        }
-        r2 = ss_tot > 0 ? 1 - ss_res / ss_tot : 1;
+    double rss = 0, ss_tot = 0;
+    for (int i = 0; i < P; i++) {
+        const rssi_point_t *p = &c->points[i];
+        double y = p->sum / p->n, r = y - (a - 10 * n * log10 (p->distance_m));
+        rss += r * r;
+        ss_tot += (y - sy / P) * (y - sy / P);
     }
+    /* Residual dof over positions; what sampling noise explains of the
+     * residuals is not shadowing. The prior counts as RSSI_PRIOR_DF more. */
+    double dof = P - (assumed ? 1 : 2);
+    double shadow_ss = fmax (rss - dof * mean_var / P, 0);
+    double df = RSSI_PRIOR_DF + dof;
+    c->shadow_db = sqrt ((RSSI_PRIOR_DF * RSSI_PRIOR_SHADOW_DB * RSSI_PRIOR_SHADOW_DB + shadow_ss) / df);
+    c->df = df;
     c->a_dbm = a;
     c->n = n;
-    c->sigma_db = sigma;
-    c->r2 = r2;
+    c->sigma_db = sqrt (within / fmax (within_df, 1));
+    c->x_mean = xbar;
+    c->x_ss = assumed ? 0 : varx;
+    c->r2 = assumed || ss_tot <= 0 ? 1 : 1 - rss / ss_tot;
     c->n_assumed = assumed;
     c->calibrated = true;
     return 0;
@@ -134,15 +156,48 @@ rssi_distance (double a_dbm, double n, double rssi)
     return pow (10.0, (a_dbm - rssi) / (10.0 * n));
 }
 
+double
+rssi_t90 (double df)
+{
+    static const double t[] = { 0, 6.314, 2.920, 2.353, 2.132, 2.015, 1.943, 1.895, 1.860, 1.833, 1.812 };
+    if (!(df >= 1))
+        return t[1];
+    if (df <= 10) {
+        int lo = (int) df;
+        double f = df - lo;
+        return lo == 10 ? t[10] : t[lo] + f * (t[lo + 1] - t[lo]);
+    }
+    /* Cornish-Fisher: z + (z^3 + z) / (4 df), within 0.002 above 10. */
+    const double z = 1.6449;
+    return z + (z * z * z + z) / (4 * df);
+}
+
+void
+rssi_interval_var (const rssi_calib_t *c, double rssi, double filter_var, double *low, double *high)
+{
+    if (!c->calibrated) {
+        double half = 1.6449 * 8.0;
+        *low = rssi_distance (-45, RSSI_DEFAULT_N, rssi + half);
+        *high = rssi_distance (-45, RSSI_DEFAULT_N, rssi - half);
+        return;
+    }
+    int P = c->npoints > 0 ? c->npoints : 1;
+    double x = (rssi - c->a_dbm) / c->n, s2 = c->shadow_db * c->shadow_db;
+    /* A new position's shadowing, plus the line's own error there. */
+    double var = s2 * (1.0 + 1.0 / P) + fmax (filter_var, 0);
+    if (c->x_ss > 0)
+        var += s2 * (x - c->x_mean) * (x - c->x_mean) / c->x_ss;
+    else
+        var += RSSI_ASSUMED_N_SD * RSSI_ASSUMED_N_SD * x * x;   /* n was assumed */
+    double half = rssi_t90 (c->df) * sqrt (var);
+    *low = rssi_distance (c->a_dbm, c->n, rssi + half);
+    *high = rssi_distance (c->a_dbm, c->n, rssi - half);
+}
+
 void
 rssi_interval (const rssi_calib_t *c, double rssi, int samples, double *low, double *high)
 {
+    int k = samples < 1 ? 1 : samples > RSSI_WINDOW ? RSSI_WINDOW : samples;
     double sigma = c->calibrated ? c->sigma_db : 6.0;
-    double a = c->calibrated ? c->a_dbm : -45, n = c->calibrated ? c->n : RSSI_DEFAULT_N;
-    /* Spread of the filtered value, plus a floor for what the fit itself
-     * does not know (other orientations, bodies in the room). */
-    double k = samples > 0 ? samples : 1;
-    double s = sqrt (sigma * sigma / k + 1.0);
-    *low = rssi_distance (a, n, rssi + 2 * s);
-    *high = rssi_distance (a, n, rssi - 2 * s);
+    rssi_interval_var (c, rssi, sigma * sigma / k, low, high);
 }

@@ -43,9 +43,9 @@ test_shadowing_has_the_configured_spread (void **state)
             n++;
         }
     double mean = sum / n, sd = sqrt (sumsq / n - mean * mean);
-    printf ("shadowing: mean %.2f dB, sd %.2f dB (configured 3.5)\n", mean, sd);
+    printf ("shadowing: mean %.2f dB, sd %.2f dB (configured 3.0)\n", mean, sd);
     assert_true (fabs (mean) < 0.6);
-    assert_true (sd > 3.5 * 0.8 && sd < 3.5 * 1.2);
+    assert_true (sd > 3.0 * 0.8 && sd < 3.0 * 1.2);
     labsim_channel_destroy (&c);
 }
 
@@ -173,7 +173,7 @@ static void
 test_body_blocks_are_rare_deep_and_heavy_tailed (void **state)
 {
     (void) state;
-    labsim_channel_t *c = s_channel (NULL);   /* 6 per hour, 10-20 dB, median 1.2 s */
+    labsim_channel_t *c = s_channel (NULL);   /* 4 per hour, 10-20 dB, median 1.2 s */
     static double durations[2000];
     int events = 0;
     double start = -1, deepest = 0;
@@ -199,7 +199,7 @@ test_body_blocks_are_rare_deep_and_heavy_tailed (void **state)
         longer += durations[i] > 3.0;
     printf ("blocks: %d in %.0f h, median %.2f s, %d longer than 3 s, %d seen shallower than 9 dB\n", events,
             hours, durations[events / 2], longer, shallow);
-    assert_true (events > 450 && events < 750);
+    assert_true (events > 300 && events < 500);   /* 400 expected, sd 20 */
     assert_true (durations[events / 2] > 0.9 && durations[events / 2] < 1.6);
     assert_true (longer > events / 50);        /* a lognormal tail, not a fixed length */
     /* 10-20 dB deep; sampled every 50 ms, a very short block may be seen on its ramp. */

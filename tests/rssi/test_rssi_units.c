@@ -1,5 +1,7 @@
-/* test_rssi_units - the ranging model against samples drawn from the same
- * log-distance model labsim uses, with a seeded generator. */
+/* test_rssi_units - the ranging model: the fit's arithmetic against samples
+ * from the log-distance formula (seeded), and the estimator, the filters and
+ * the motion detector against labsim's indoor channel, which is not the
+ * estimator's model. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "services/rssi-ranger/rssi_model.h"
+#include "services/labsim/labsim_channel.h"
+#include "services/rssi-ranger/rssi_kalman.h"
+#include "services/rssi-ranger/rssi_motion.h"
 #include "services/rssi-ranger/rssi_store.h"
 
 static unsigned s_seed = 12345;
@@ -169,6 +174,172 @@ test_store_round_trip_and_bad_lines (void **state)
     assert_int_equal (bad, 3);
 }
 
+static void
+test_each_calibration_is_a_new_position (void **state)
+{
+    (void) state;
+    rssi_calib_t c = { 0 };
+    s_calibrate (&c, -45, 2.5, 2, 2.0, 50);
+    s_calibrate (&c, -45, 2.5, 2, 2.0, 50);   /* same distance, another spot */
+    assert_int_equal (c.npoints, 2);
+    for (int i = 0; i < RSSI_MAX_POINTS + 3; i++)
+        s_calibrate (&c, -45, 2.5, 2, 1.0 + i, 30);
+    assert_int_equal (c.npoints, RSSI_MAX_POINTS);
+    assert_true (fabs (c.points[RSSI_MAX_POINTS - 1].distance_m - (RSSI_MAX_POINTS + 3)) < 1e-9);
+}
+
+static void
+test_position_spread_is_measured_not_sample_spread (void **state)
+{
+    (void) state;
+    /* 30 positions, each with its own offset (sd 5 dB) and 200 samples of
+     * 2 dB noise: shadow_db must come out near 5, sigma_db near 2. */
+    rssi_calib_t c = { 0 };
+    for (int p = 0; p < 30; p++) {
+        double d = 0.5 + 0.3 * p, off = 5 * s_gauss ();
+        s_calibrate (&c, -45 + off, 2.5, 2, d, 200);
+    }
+    char why[200];
+    assert_int_equal (rssi_calib_fit (&c, why, sizeof why), 0);
+    printf ("shadow %.2f dB (df %.0f), within %.2f dB, n %.2f\n", c.shadow_db, c.df, c.sigma_db, c.n);
+    assert_true (c.shadow_db > 3.0 && c.shadow_db < 7.5);
+    assert_true (fabs (c.sigma_db - 2) < 0.4);
+    assert_true (fabs (c.n - 2.5) < 0.6);
+    /* With two positions only the prior speaks, with few degrees of freedom. */
+    rssi_calib_t two = { 0 };
+    s_calibrate (&two, -45, 2.5, 2, 1.0, 100);
+    s_calibrate (&two, -45, 2.5, 2, 4.0, 100);
+    assert_int_equal (rssi_calib_fit (&two, why, sizeof why), 0);
+    assert_true (fabs (two.shadow_db - RSSI_PRIOR_SHADOW_DB) < 0.5);
+    assert_true (rssi_t90 (two.df) > 2.5);
+}
+
+static void
+test_robust_point_drops_a_body_block (void **state)
+{
+    (void) state;
+    double v[200];
+    for (int i = 0; i < 200; i++)
+        v[i] = round (-60 + 1.5 * s_gauss ()) - (i >= 80 && i < 110 ? 15 : 0);   /* 1.5 s of body */
+    rssi_point_t p;
+    assert_int_equal (rssi_point_robust (v, 200, 3.0, &p) >= 165, 1);
+    assert_true (fabs (p.sum / p.n + 60) < 0.5);
+}
+
+static void
+s_indoor (labsim_channel_t **ch, unsigned seed)
+{
+    labsim_channel_opts_t o;
+    labsim_channel_defaults (&o);
+    o.seed = seed;
+    *ch = labsim_channel_new (&o);
+    assert_non_null (*ch);
+}
+
+/* Calibrates a room at six spots, 10 s each at 20 samples/s; returns the time. */
+static double
+s_calibrate_room (labsim_channel_t *ch, rssi_calib_t *c, double t)
+{
+    static const double dist[] = { 1, 1.5, 2.5, 4, 6, 8 };
+    double buf[200];
+    for (int k = 0; k < 6; k++) {
+        for (int i = 0; i < 200; i++, t += 0.05)
+            buf[i] = labsim_channel_rssi (ch, i & 1, !(i & 1), dist[k], 61.0 * k, t);
+        rssi_point_t p;
+        rssi_point_robust (buf, 200, dist[k], &p);
+        rssi_calib_add_point (c, p.distance_m, p.n, p.sum, p.sumsq);
+    }
+    char why[200] = "";
+    int rc = rssi_calib_fit (c, why, sizeof why);
+    if (rc)
+        printf ("calibration refused: %s\n", why);
+    assert_int_equal (rc, 0);
+    return t;
+}
+
+static void
+test_interval_covers_new_positions_on_the_indoor_channel (void **state)
+{
+    (void) state;
+    int inside = 0, trials = 0;
+    for (unsigned room = 0; room < 30; room++) {
+        labsim_channel_t *ch;
+        s_indoor (&ch, 700 + room);
+        rssi_calib_t c = { 0 };
+        double t = s_calibrate_room (ch, &c, 0);
+        for (int p = 0; p < 10; p++) {
+            double d = 0.5 + p, br = 30.0 + 61.0 * p + 17;   /* never a calibration bearing */
+            rssi_kalman_t k;
+            rssi_kalman_init (&k);
+            for (int i = 0; i < 200; i++, t += 0.05)
+                rssi_kalman_add (&k, labsim_channel_rssi (ch, i & 1, !(i & 1), d, br, t));
+            double lo, hi;
+            rssi_interval_var (&c, k.level, k.var, &lo, &hi);
+            inside += d >= lo && d <= hi;
+            trials++;
+        }
+        labsim_channel_destroy (&ch);
+    }
+    double share = (double) inside / trials;
+    printf ("indoor channel: truth inside the stated 90%% interval in %.1f%% of %d\n", 100 * share, trials);
+    /* 300 trials: a true 90 % gives 85-95 % nearly always; wider here so
+     * the test only fails when the interval is wrong, not unlucky. */
+    assert_true (share >= 0.80 && share <= 0.99);
+}
+
+static void
+test_kalman_ignores_a_body_block_and_follows_a_move (void **state)
+{
+    (void) state;
+    rssi_kalman_t k;
+    rssi_kalman_init (&k);
+    for (int i = 0; i < 100; i++)
+        rssi_kalman_add (&k, round (-60 + 2 * s_gauss ()));
+    double worst = 0;
+    for (int i = 0; i < 20; i++)   /* a body for 1 s at 20 samples/s, 15 dB down */
+        worst = fmax (worst, fabs (rssi_kalman_add (&k, round (-75 + 2 * s_gauss ())) + 60));
+    assert_true (worst < 2.0);
+    for (int i = 0; i < 100; i++)   /* the board moved for good: 8 dB */
+        rssi_kalman_add (&k, round (-68 + 2 * s_gauss ()));
+    assert_true (fabs (k.level + 68) < 1.5);
+}
+
+static void
+test_motion_detects_one_to_two_metres_and_gives_the_ratio (void **state)
+{
+    (void) state;
+    rssi_motion_t m;
+    rssi_motion_init (&m);
+    double t = 0, delta = 0;
+    for (int i = 0; i < 600; i++, t += 0.05)
+        assert_false (rssi_motion_add (&m, t, round (-50 + 2 * s_gauss ()), &delta));
+    double moved = t, when = -1;
+    for (int i = 0; i < 200 && when < 0; i++, t += 0.05)   /* n = 2: 6 dB */
+        if (rssi_motion_add (&m, t, round (-56 + 2 * s_gauss ()), &delta))
+            when = t - moved;
+    assert_true (when > 0 && when <= 5.0);
+    assert_true (delta < -4.5 && delta > -7.5);
+    double ratio = rssi_motion_ratio (delta, 2.0);
+    assert_true (ratio > 1.6 && ratio < 2.5);
+    assert_true (fabs (rssi_motion_ratio (-6.0206, 2.0) - 2.0) < 1e-3);
+}
+
+static void
+test_motion_ignores_a_short_block_and_noise (void **state)
+{
+    (void) state;
+    rssi_motion_t m;
+    rssi_motion_init (&m);
+    double t = 0, delta;
+    int events = 0;
+    /* An hour of still boards with a 2-s, 15 dB block every 5 minutes. */
+    for (long i = 0; i < 72000; i++, t += 0.05) {
+        double blocked = fmod (t, 300) > 150 && fmod (t, 300) < 152 ? 15 : 0;
+        events += rssi_motion_add (&m, t, round (-55 + 2 * s_gauss () - blocked), &delta);
+    }
+    assert_int_equal (events, 0);
+}
+
 int
 main (void)
 {
@@ -180,6 +351,13 @@ main (void)
         cmocka_unit_test (test_one_to_two_metres_drops_about_6_db),
         cmocka_unit_test (test_filter_ignores_single_outliers),
         cmocka_unit_test (test_store_round_trip_and_bad_lines),
+        cmocka_unit_test (test_each_calibration_is_a_new_position),
+        cmocka_unit_test (test_position_spread_is_measured_not_sample_spread),
+        cmocka_unit_test (test_robust_point_drops_a_body_block),
+        cmocka_unit_test (test_interval_covers_new_positions_on_the_indoor_channel),
+        cmocka_unit_test (test_kalman_ignores_a_body_block_and_follows_a_move),
+        cmocka_unit_test (test_motion_detects_one_to_two_metres_and_gives_the_ratio),
+        cmocka_unit_test (test_motion_ignores_a_short_block_and_noise),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
