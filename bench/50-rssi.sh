@@ -1,4 +1,5 @@
 #!/bin/bash
-# RSSI ranging error, calibrated vs the uncalibrated n = 1.6 model, same samples.
+# RSSI ranging and motion on labsim's indoor channel: calibrated vs the
+# seed's model, interval coverage, move detection and false moves.
 BUILD=${1:-build}
 exec "$BUILD/bin/rssi-bench"

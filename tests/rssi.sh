@@ -1,8 +1,10 @@
 #!/bin/bash
-# RSSI ranging end to end on labsim under labd: calibrate the board-a/board-b
-# link at two distances, kill rssi-ranger (labd restarts it), and the fit is
-# still there and the estimate at a third distance still calibrated and
-# close; a calibration with too few samples is refused with a reason.
+# RSSI ranging end to end on labsim's indoor channel under labd: calibrate
+# the board-a/board-b link at five positions, kill rssi-ranger (labd
+# restarts it), and the fit is still there and the estimate at a new
+# position calibrated, with its 90 % interval; a move to twice the distance
+# is reported as a move, about 2x farther; a calibration with too few
+# samples is refused with a reason.
 set -u
 BUILD=${1:-build}
 export PATH="$PWD/$BUILD/bin:$PATH"
@@ -28,13 +30,16 @@ out=$($C rssi calibrate board-a board-b --at 1.0 --seconds 0.1 2>&1) && fail "a 
 echo "$out" | grep -qi "sample" || fail "the refusal does not say why: $out"
 echo "ok: a calibration with too few samples is refused ($out)"
 
-for d in 1.0 4.0; do
-    $C call labsim move board-a board-b $d >/dev/null && sleep 1.5
-    out=$($C rssi calibrate board-a board-b --at $d --seconds 3 2>&1) || fail "calibration at $d m: $out"
+# Positions: distance and bearing (degrees), spread over the room.
+for p in 1.0:0 4.0:120 2.0:240 6.0:60 1.5:300; do
+    d=${p%%:*} br=${p##*:}
+    $C call labsim move board-a board-b $d $br >/dev/null && sleep 1.5
+    out=$($C rssi calibrate board-a board-b --at $d --seconds 3 2>&1) || fail "calibration at $d m, $br°: $out"
 done
+echo "$out" | grep -q "from 5 positions" || fail "the fit does not count positions: $out"
 before=$($C --json call rssi-ranger calibrations 2>&1 | grep -o '"a_dbm":[-0-9.e]*,"n":[0-9.e]*')
 [ -n "$before" ] || fail "no calibration stored: $($C call rssi-ranger calibrations 2>&1)"
-echo "ok: calibrated at 1 m and 4 m: $before"
+echo "ok: calibrated at 5 positions: $out"
 
 pid=$(ctl call labd status | awk '$1=="rssi-ranger" {print $3}')
 kill -9 "$pid"
@@ -48,15 +53,35 @@ after=$($C --json call rssi-ranger calibrations 2>&1 | grep -o '"a_dbm":[-0-9.e]
 [ "$before" = "$after" ] || fail "the calibration changed across a restart: '$before' -> '$after'"
 echo "ok: rssi-ranger killed and restarted by labd; calibration kept ($after)"
 
-$C call labsim move board-a board-b 2.5 >/dev/null
-sleep 3
+# A spot calibration never saw.
+$C call labsim move board-a board-b 2.5 180 >/dev/null
+sleep 4
 line=$($C rssi status 2>&1 | grep 'board-a-board-b')
 echo "$line" | grep -q uncalibrated && fail "uncalibrated after the restart: $line"
-est=$(echo "$line" | sed -n 's/.*: \([0-9.]*\) m (\([0-9.]*\)-\([0-9.]*\) m).*/\1 \2 \3/p')
+est=$(echo "$line" | sed -n 's/.*: \([0-9.]*\) m (\([0-9.]*\)-\([0-9.]*\) m, 90%).*/\1 \2 \3/p')
 [ -n "$est" ] || fail "no estimate: $line"
 set -- $est
-# Loose on purpose: the interval is a 90 % one, so a test demanding 2.5 m
-# inside it would fail one run in ten; tests/rssi units check the coverage.
-awk -v e="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(e > 1.5 && e < 3.5 && lo < e && e < hi) }' \
+# Loose on purpose: the interval is a 90 % one and this is one spot of one
+# room, so a test demanding 2.5 m inside it would fail for some seeds; the
+# coverage is checked in tests/rssi units and the bench over many.
+awk -v e="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(e > 1.0 && e < 6.0 && lo < e && e < hi) }' \
     || fail "the estimate is off or outside its own interval: $line"
-echo "ok: true 2.5 m, estimate $1 m ($2-$3 m) after the restart"
+echo "ok: true 2.5 m, estimate $1 m ($2-$3 m, 90 %) after the restart"
+
+# A move to twice the distance on the same bearing: reported within
+# seconds, about 2x farther. (The move to 2.5 m above had 8 s to be reported
+# already, so a report after T0 is this one.)
+sleep 4
+t0=$(date +%s%3N)
+$C call labsim move board-a board-b 5.0 180 >/dev/null
+moved=
+for _ in $(seq 40); do
+    js=$($C --json call rssi-ranger distances 2>/dev/null)
+    at=$(echo "$js" | grep -o '"moved_unix_ms":[0-9]*' | head -1 | cut -d: -f2)
+    ratio=$(echo "$js" | grep -o '"moved_ratio":[0-9.e+-]*' | head -1 | cut -d: -f2)
+    if [ -n "$at" ] && [ "$at" -ge "$t0" ]; then moved="$ratio after $(( (at - t0) )) ms"; break; fi
+    sleep 0.5
+done
+[ -n "$moved" ] || fail "no move reported after 2.5 m -> 5 m: $($C rssi status 2>&1)"
+awk -v r="$ratio" 'BEGIN { exit !(r > 1.2 && r < 4) }' || fail "2.5 m -> 5 m reported as ratio $ratio"
+echo "ok: 2.5 m -> 5 m reported as a move, ratio $moved ($($C rssi status 2>&1 | grep -o 'moved.*'))"

@@ -10,11 +10,14 @@ rssi_motion_init (rssi_motion_t *m)
     memset (m, 0, sizeof *m);
 }
 
-/* Drops samples older than the window, appends this one. */
+/* Drops samples older than the window, but keeps the last few whatever
+ * their age (a link beaconing once a second still gets a level), and
+ * appends this one. */
 static void
 s_push (rssi_motion_t *m, double t, double v)
 {
-    while (m->count && (m->t[m->head] < t - RSSI_MOTION_WINDOW_S || m->count == RSSI_MOTION_CAP)) {
+    while (m->count == RSSI_MOTION_CAP
+           || (m->count >= RSSI_MOTION_MIN_SAMPLES && m->t[m->head] < t - RSSI_MOTION_WINDOW_S)) {
         m->head = (m->head + 1) % RSSI_MOTION_CAP;
         m->count--;
     }

@@ -1,7 +1,10 @@
 /* rssi-ranger - distance per link from tel.rssi.*, calibrated on the bench.
- * Bus service `rssi-ranger`: calibrate A B DIST_M [SECONDS], distances,
- * calibrations. Publishes state.distance.<a>.<b>. docs/rssi.md. */
+ * Bus service `rssi-ranger`: calibrate A B DIST_M [SECONDS] (one position
+ * per call), distances, calibrations. Publishes state.distance.<a>.<b> and,
+ * when a board moved, evt.rssi.moved.<a>.<b>. docs/rssi.md. */
+#include "services/rssi-ranger/rssi_kalman.h"
 #include "services/rssi-ranger/rssi_model.h"
+#include "services/rssi-ranger/rssi_motion.h"
 #include "services/rssi-ranger/rssi_store.h"
 #include "bus/bus_service.h"
 #include <jansson.h>
@@ -11,17 +14,22 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#define RSSI_CAL_SAMPLES_MAX 8192   /* samples kept for one calibration position */
+
 typedef struct {
     rssi_stored_t s;                 /* names + calibration */
-    rssi_filter_t filter;
+    rssi_kalman_t filter;            /* kept over median + EMA: bench/rssi_bench.c */
+    rssi_motion_t motion;
+    double moved_ratio;              /* last move detected */
+    uint64_t moved_unix_ms;
     uint64_t samples;
     uint64_t next_pub_ms;
-    /* a calibration in progress */
+    /* a calibration in progress: its raw samples, for a robust mean */
     bus_request_t *rq;
     double cal_d;
     uint64_t cal_end_ms;
     int cal_n;
-    double cal_sum, cal_sumsq;
+    double cal_buf[RSSI_CAL_SAMPLES_MAX];
 } link_t;
 
 typedef struct {
@@ -47,7 +55,8 @@ s_link (ranger_t *r, const char *x, const char *y, bool create)
     memset (l, 0, sizeof *l);
     snprintf (l->s.a, sizeof l->s.a, "%s", a);
     snprintf (l->s.b, sizeof l->s.b, "%s", b);
-    rssi_filter_init (&l->filter);
+    rssi_kalman_init (&l->filter);
+    rssi_motion_init (&l->motion);
     return l;
 }
 
@@ -61,31 +70,79 @@ s_save (ranger_t *r)
         zsys_error ("rssi-ranger: cannot write %s", r->store);
 }
 
+/* The link's model: calibrated, or A -45 dBm and n 2 with a wide interval. */
+static void
+s_model (const link_t *l, double *a, double *n)
+{
+    const rssi_calib_t *c = &l->s.calib;
+    *a = c->calibrated ? c->a_dbm : -45;
+    *n = c->calibrated ? c->n : RSSI_DEFAULT_N;
+}
+
+static double
+s_estimate (const link_t *l, double level, double *lo, double *hi)
+{
+    double a, n;
+    s_model (l, &a, &n);
+    rssi_interval_var (&l->s.calib, level, l->filter.var, lo, hi);
+    return rssi_distance (a, n, level);
+}
+
 static void
 s_publish (ranger_t *r, link_t *l)
 {
-    const rssi_calib_t *c = &l->s.calib;
-    double a = c->calibrated ? c->a_dbm : -45, n = c->calibrated ? c->n : RSSI_DEFAULT_N;
-    double lo, hi;
-    rssi_interval (c, l->filter.ewma, rssi_filter_count (&l->filter), &lo, &hi);
+    double a, n, lo, hi;
+    s_model (l, &a, &n);
     Lab__DistanceEstimate d = LAB__DISTANCE_ESTIMATE__INIT;
     d.a = l->s.a;
     d.b = l->s.b;
-    d.distance_m = rssi_distance (a, n, l->filter.ewma);
+    d.distance_m = s_estimate (l, l->filter.level, &lo, &hi);
     d.low_m = lo;
     d.high_m = hi;
+    d.interval_level = RSSI_INTERVAL_LEVEL;
     d.rssi_raw_dbm = l->filter.last_raw;
-    d.rssi_filtered_dbm = l->filter.ewma;
+    d.rssi_filtered_dbm = l->filter.level;
     d.a_dbm = a;
     d.n = n;
-    d.calibrated = c->calibrated;
+    d.calibrated = l->s.calib.calibrated;
     d.samples = (uint32_t) l->samples;
+    d.moved_ratio = l->moved_ratio;
+    d.moved_unix_ms = l->moved_unix_ms;
     Lab__Envelope env = LAB__ENVELOPE__INIT;
     env.body_case = LAB__ENVELOPE__BODY_DISTANCE;
     env.distance = &d;
     char topic[160];
     snprintf (topic, sizeof topic, "state.distance.%s.%s", l->s.a, l->s.b);
     bus_client_publish (r->bus, topic, &env);
+}
+
+/* evt.rssi.moved.<a>.<b>: the level changed by DELTA dB and stayed. */
+static void
+s_publish_move (ranger_t *r, link_t *l, double delta)
+{
+    double a, n, lo, hi;
+    s_model (l, &a, &n);
+    double after = l->motion.ref, before = after - delta;
+    Lab__RssiMoved mv = LAB__RSSI_MOVED__INIT;
+    mv.a = l->s.a;
+    mv.b = l->s.b;
+    mv.delta_db = delta;
+    mv.ratio = rssi_motion_ratio (delta, n);
+    mv.before_m = s_estimate (l, before, &lo, &hi);
+    mv.after_m = s_estimate (l, after, &lo, &hi);
+    mv.rssi_before_dbm = before;
+    mv.rssi_after_dbm = after;
+    mv.calibrated = l->s.calib.calibrated;
+    l->moved_ratio = mv.ratio;
+    l->moved_unix_ms = (uint64_t) zclock_time ();
+    Lab__Envelope env = LAB__ENVELOPE__INIT;
+    env.body_case = LAB__ENVELOPE__BODY_RSSI_MOVED;
+    env.rssi_moved = &mv;
+    char topic[160];
+    snprintf (topic, sizeof topic, "evt.rssi.moved.%s.%s", l->s.a, l->s.b);
+    bus_client_publish (r->bus, topic, &env);
+    zsys_info ("rssi-ranger: %s-%s moved: %+.1f dB, about %.1fx %s", l->s.a, l->s.b, delta,
+               mv.ratio >= 1 ? mv.ratio : 1 / mv.ratio, mv.ratio >= 1 ? "farther" : "closer");
 }
 
 static void
@@ -100,14 +157,15 @@ s_on_sample (ranger_t *r, const Lab__RssiSample *s)
     link_t *l = s_link (r, rx, s->sender, true);
     if (!l)
         return;
-    rssi_filter_add (&l->filter, s->rssi_dbm);
+    rssi_kalman_add (&l->filter, s->rssi_dbm);
     l->samples++;
-    if (l->rq) {
-        l->cal_n++;
-        l->cal_sum += s->rssi_dbm;
-        l->cal_sumsq += (double) s->rssi_dbm * s->rssi_dbm;
-    }
+    if (l->rq && l->cal_n < RSSI_CAL_SAMPLES_MAX)
+        l->cal_buf[l->cal_n++] = s->rssi_dbm;
     uint64_t now = s_ms ();
+    double delta;
+    /* No move is reported while calibrating: the operator is moving boards. */
+    if (rssi_motion_add (&l->motion, (double) now / 1000.0, s->rssi_dbm, &delta) && !l->rq)
+        s_publish_move (r, l, delta);
     if (now >= l->next_pub_ms) {
         l->next_pub_ms = now + 250;
         s_publish (r, l);
@@ -126,8 +184,11 @@ s_finish_calibration (ranger_t *r, link_t *l)
                            l->cal_n, l->cal_d, RSSI_MIN_SAMPLES);
         return;
     }
+    rssi_point_t pt;
+    int total = l->cal_n;
+    rssi_point_robust (l->cal_buf, l->cal_n, l->cal_d, &pt);
     rssi_calib_t trial = l->s.calib;
-    rssi_calib_add_point (&trial, l->cal_d, l->cal_n, l->cal_sum, l->cal_sumsq);
+    rssi_calib_add_point (&trial, pt.distance_m, pt.n, pt.sum, pt.sumsq);
     char why[200];
     if (rssi_calib_fit (&trial, why, sizeof why)) {
         bus_request_reply (rq, BUS_ERROR, NULL, "refused: %s", why);
@@ -136,21 +197,27 @@ s_finish_calibration (ranger_t *r, link_t *l)
     l->s.calib = trial;
     s_save (r);
     const rssi_calib_t *c = &l->s.calib;
-    char json[512];
-    snprintf (json, sizeof json,
-              "{\"a\":\"%s\",\"b\":\"%s\",\"a_dbm\":%.2f,\"n\":%.3f,\"sigma_db\":%.2f,\"r2\":%.4f,"
-              "\"points\":%d,\"n_assumed\":%s,\"samples\":%d}",
-              l->s.a, l->s.b, c->a_dbm, c->n, c->sigma_db, c->r2, c->npoints, c->n_assumed ? "true" : "false",
-              l->cal_n);
+    json_t *o = json_pack ("{s:s, s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:i, s:b, s:i, s:i}", "a", l->s.a, "b",
+                           l->s.b, "a_dbm", c->a_dbm, "n", c->n, "sigma_db", c->sigma_db, "shadow_db",
+                           c->shadow_db, "df", c->df, "r2", c->r2, "points", c->npoints, "n_assumed",
+                           c->n_assumed, "samples", total, "kept", pt.n);
+    char *json = o ? json_dumps (o, JSON_COMPACT) : NULL;
+    json_decref (o);
+    const char *more = c->npoints < 5 ? "; calibrate at more positions (5 or more, spread over the room) to "
+                                        "measure the room's shadowing instead of assuming 4 dB"
+                                      : "";
     if (c->n_assumed)
         bus_request_reply (rq, BUS_OK, json,
-                           "%s-%s: %d samples at %.2f m (mean %.1f dBm). One distance: A = %.1f dBm with n "
-                           "assumed %.1f; calibrate at a second distance to fit n.",
-                           l->s.a, l->s.b, l->cal_n, l->cal_d, l->cal_sum / l->cal_n, c->a_dbm, c->n);
+                           "%s-%s: %d samples at %.2f m (mean %.1f dBm, %d kept). One distance: A = %.1f dBm "
+                           "with n assumed %.1f; calibrate at a second distance to fit n%s.",
+                           l->s.a, l->s.b, total, l->cal_d, pt.n ? pt.sum / pt.n : 0, pt.n, c->a_dbm, c->n,
+                           more);
     else
         bus_request_reply (rq, BUS_OK, json,
-                           "%s-%s: A = %.1f dBm, n = %.2f from %d distances (R² %.3f, σ %.1f dB)", l->s.a,
-                           l->s.b, c->a_dbm, c->n, c->npoints, c->r2, c->sigma_db);
+                           "%s-%s: A = %.1f dBm, n = %.2f from %d positions (R² %.3f, samples σ %.1f dB, "
+                           "position to position %.1f dB)%s",
+                           l->s.a, l->s.b, c->a_dbm, c->n, c->npoints, c->r2, c->sigma_db, c->shadow_db, more);
+    free (json);
 }
 
 static void
@@ -173,7 +240,6 @@ s_handle (bus_request_t *rq, void *arg)
         l->cal_d = d;
         l->cal_end_ms = s_ms () + (uint64_t) (secs * 1000);
         l->cal_n = 0;
-        l->cal_sum = l->cal_sumsq = 0;
     }
     else if (c && !strcmp (c->command, "distances")) {
         char msg[2048] = "";
@@ -182,17 +248,27 @@ s_handle (bus_request_t *rq, void *arg)
         for (int i = 0; i < r->nlinks; i++) {
             link_t *l = &r->links[i];
             rssi_calib_t *k = &l->s.calib;
-            double a = k->calibrated ? k->a_dbm : -45, n = k->calibrated ? k->n : RSSI_DEFAULT_N;
-            double lo, hi, dist = rssi_distance (a, n, l->filter.ewma);
-            rssi_interval (k, l->filter.ewma, rssi_filter_count (&l->filter), &lo, &hi);
+            double lo, hi, dist = s_estimate (l, l->filter.level, &lo, &hi);
+            char moved[96] = "";
+            if (l->moved_unix_ms) {
+                double ago = (double) ((uint64_t) zclock_time () - l->moved_unix_ms) / 1000.0;
+                double f = l->moved_ratio >= 1 ? l->moved_ratio : 1 / l->moved_ratio;
+                snprintf (moved, sizeof moved, "; moved %.0f s ago, about %.1f× %s", ago, f,
+                          l->moved_ratio >= 1 ? "farther" : "closer");
+            }
             if (o < sizeof msg)
-                o += (size_t) snprintf (msg + o, sizeof msg - o, "%s%s-%s: %.2f m (%.2f-%.2f m), RSSI %.1f dBm%s",
-                                        i ? "\n" : "", l->s.a, l->s.b, dist, lo, hi, l->filter.ewma,
-                                        k->calibrated ? "" : " (uncalibrated)");
-            json_array_append_new (arr, json_pack ("{s:s, s:s, s:f, s:f, s:f, s:f, s:b}", "a", l->s.a, "b",
-                                                   l->s.b, "distance_m", dist, "low_m", lo, "high_m", hi,
-                                                   "rssi_filtered_dbm", l->filter.ewma, "calibrated",
-                                                   k->calibrated));
+                o += (size_t) snprintf (msg + o, sizeof msg - o, "%s%s-%s: %.2f m (%.2f-%.2f m, 90%%), RSSI %.1f dBm%s%s",
+                                        i ? "\n" : "", l->s.a, l->s.b, dist, lo, hi, l->filter.level,
+                                        k->calibrated ? "" : " (uncalibrated)", moved);
+            json_t *row = json_pack ("{s:s, s:s, s:f, s:f, s:f, s:f, s:f, s:b}", "a", l->s.a, "b", l->s.b,
+                                     "distance_m", dist, "low_m", lo, "high_m", hi, "interval_level",
+                                     RSSI_INTERVAL_LEVEL, "rssi_filtered_dbm", l->filter.level, "calibrated",
+                                     k->calibrated);
+            if (row && l->moved_unix_ms) {
+                json_object_set_new (row, "moved_ratio", json_real (l->moved_ratio));
+                json_object_set_new (row, "moved_unix_ms", json_integer ((json_int_t) l->moved_unix_ms));
+            }
+            json_array_append_new (arr, row);
         }
         char *json = json_dumps (arr, JSON_COMPACT);
         bus_request_reply (rq, BUS_OK, json, "%s", r->nlinks ? msg : "no links heard yet");
@@ -208,6 +284,9 @@ s_handle (bus_request_t *rq, void *arg)
                                                    k->calibrated, "a_dbm", k->a_dbm, "n", k->n, "sigma_db",
                                                    k->sigma_db, "r2", k->r2, "points", k->npoints,
                                                    "n_assumed", k->n_assumed));
+            json_t *last = json_array_get (arr, json_array_size (arr) - 1);
+            if (last)
+                json_object_set_new (last, "shadow_db", json_real (k->shadow_db));
         }
         char *json = json_dumps (arr, JSON_COMPACT);
         bus_request_reply (rq, BUS_OK, json, "%d links", r->nlinks);

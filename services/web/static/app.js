@@ -135,6 +135,9 @@
         el('div', {}, (last.d || 0).toFixed(2), ' m ',
           el('span', { class: 'kv' }, '[', (last.lo || 0).toFixed(2), '–', (last.hi || 0).toFixed(2), ']')),
         el('div', { class: 'kv' }, (last.rssi || 0).toFixed(1), ' dBm', l.calibrated ? ' · calibrated' : ' · uncalibrated'),
+        l.moved ? el('div', { class: 'moved' }, 'moved ', new Date(l.moved.at).toLocaleTimeString(), ': about ',
+          (l.moved.ratio >= 1 ? l.moved.ratio : 1 / l.moved.ratio).toFixed(1), '× ',
+          l.moved.ratio >= 1 ? 'farther' : 'closer') : '',
         chart(l.points));
     });
     replace('links', cards.length ? cards : [el('p', { class: 'empty' }, 'no links yet')]);
@@ -228,6 +231,8 @@
       let l = links.get(key);
       if (!l) { l = { points: [] }; links.set(key, l); }
       l.calibrated = !!d.calibrated;
+      // The last move rssi-ranger detected (evt.rssi.moved.*), kept in the state too.
+      if (Number(d.moved_unix_ms) > 0 && d.moved_ratio > 0) l.moved = { at: Number(d.moved_unix_ms), ratio: d.moved_ratio };
       l.points.push({ d: d.distance_m || 0, lo: d.low_m || 0, hi: d.high_m || 0, rssi: d.rssi_filtered_dbm || d.rssi_raw_dbm || 0 });
       if (l.points.length > POINTS_MAX) l.points.shift();
       dirty.add('links');
