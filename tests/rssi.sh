@@ -15,7 +15,11 @@ cfg="$dir/lab.cfg"
 tools/isolate-cfg.sh compose/lab.cfg | sed -e "s|\"var/|\"$dir/var/|" >"$cfg"
 labd -c "$cfg" >"$dir/labd.log" 2>&1 &
 lab=$!
-cleanup() { kill -TERM $lab 2>/dev/null; wait $lab 2>/dev/null; rm -rf "$dir"; }
+watch=
+cleanup() {
+    [ -n "$watch" ] && kill -TERM $watch 2>/dev/null && wait $watch 2>/dev/null
+    kill -TERM $lab 2>/dev/null; wait $lab 2>/dev/null; rm -rf "$dir"
+}
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; tail -n 20 "$dir/labd.log"; exit 1; }
 ctl() { labctl -c "$cfg" "$@"; }
@@ -71,6 +75,8 @@ echo "ok: true 2.5 m, estimate $1 m ($2-$3 m, 90 %) after the restart"
 # A move to twice the distance on the same bearing: reported within
 # seconds, about 2x farther. (The move to 2.5 m above had 8 s to be reported
 # already, so a report after T0 is this one.)
+labctl -c "$cfg" rssi watch >"$dir/watch.log" 2>&1 &   # not through ctl: $! must be labctl itself
+watch=$!
 sleep 4
 t0=$(date +%s%3N)
 $C call labsim move board-a board-b 5.0 180 >/dev/null
@@ -85,3 +91,7 @@ done
 [ -n "$moved" ] || fail "no move reported after 2.5 m -> 5 m: $($C rssi status 2>&1)"
 awk -v r="$ratio" 'BEGIN { exit !(r > 1.2 && r < 4) }' || fail "2.5 m -> 5 m reported as ratio $ratio"
 echo "ok: 2.5 m -> 5 m reported as a move, ratio $moved ($($C rssi status 2>&1 | grep -o 'moved.*'))"
+# The event itself, as labctl rssi watch shows it.
+for _ in $(seq 20); do grep -q 'MOVED' "$dir/watch.log" && break; sleep 0.2; done
+grep -q '^board-a-board-b  MOVED .*farther' "$dir/watch.log" || fail "labctl rssi watch did not show the move: $(tail -3 "$dir/watch.log")"
+echo "ok: labctl rssi watch: $(grep MOVED "$dir/watch.log" | tail -1)"

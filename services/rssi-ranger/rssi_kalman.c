@@ -50,3 +50,12 @@ rssi_kalman_add (rssi_kalman_t *k, double rssi)
     }
     return k->level;
 }
+
+void
+rssi_kalman_restart (rssi_kalman_t *k, double level)
+{
+    k->level = level;
+    k->var = RSSI_KALMAN_R / 4;
+    k->primed = true;
+    memset (k->gated, 0, sizeof k->gated);
+}

@@ -29,5 +29,8 @@ typedef struct {
 void rssi_kalman_init (rssi_kalman_t *k);
 /* Adds a sample; returns the level. */
 double rssi_kalman_add (rssi_kalman_t *k, double rssi);
+/* Restarts at LEVEL: the motion detector knows the link moved before the
+ * gate does. */
+void rssi_kalman_restart (rssi_kalman_t *k, double level);
 
 #endif

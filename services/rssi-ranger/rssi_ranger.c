@@ -164,8 +164,11 @@ s_on_sample (ranger_t *r, const Lab__RssiSample *s)
     uint64_t now = s_ms ();
     double delta;
     /* No move is reported while calibrating: the operator is moving boards. */
-    if (rssi_motion_add (&l->motion, (double) now / 1000.0, s->rssi_dbm, &delta) && !l->rq)
-        s_publish_move (r, l, delta);
+    if (rssi_motion_add (&l->motion, (double) now / 1000.0, s->rssi_dbm, &delta)) {
+        rssi_kalman_restart (&l->filter, l->motion.ref);
+        if (!l->rq)
+            s_publish_move (r, l, delta);
+    }
     if (now >= l->next_pub_ms) {
         l->next_pub_ms = now + 250;
         s_publish (r, l);
