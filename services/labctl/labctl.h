@@ -32,6 +32,11 @@ bus_client_t *labctl_bus (labctl_t *ctx);
 int labctl_call_print (labctl_t *ctx, const char *service, const char *command,
                        int argc, const char *const *args);
 
+/* Calls labd (status, start, stop, restart) over the bus, or through its
+ * control socket when the bus does not answer; prints the reply like
+ * labctl_call_print and returns the exit code. */
+int labctl_labd_call (labctl_t *ctx, const char *command, int argc, const char *const *args);
+
 /* Every command: int labctl_cmd_<name> (labctl_t *ctx, int argc, char **argv),
  * argv[0] being the command name. */
 #define LABCTL_COMMAND(name, fn, summary) int fn (labctl_t *ctx, int argc, char **argv);

@@ -5,6 +5,7 @@
 #include "bus/bus_recorder.h"
 #include "services/labctl/labctl_args.h"
 #include "services/labctl/labctl_reach.h"
+#include "services/labctl/labctl_ctl.h"
 #include <fnmatch.h>
 #include <getopt.h>
 #include <time.h>
@@ -25,7 +26,7 @@ labctl_bus (labctl_t *ctx)
     }
     /* A broker that is not there: say so now, not after the timeout. */
     if (!labctl_endpoint_listening (ctx->endpoints.req, ctx->timeout_ms < 1000 ? ctx->timeout_ms : 1000)) {
-        fprintf (stderr, "labctl: the lab is not running (no broker at %s)\n", ctx->endpoints.req);
+        fprintf (stderr, "labctl: no broker listening at %s\n", ctx->endpoints.req);
         ctx->not_running = true;
         return NULL;
     }
@@ -275,13 +276,29 @@ labctl_cmd_status (labctl_t *ctx, int argc, char **argv)
         return help ? 0 : BUS_EUSAGE;
     }
     bus_client_t *bus = labctl_bus (ctx);
-    if (!bus)
-        return BUS_ERROR;
     Lab__CommandReply *reply = NULL;
-    int rc = bus_client_call (bus, "labbus", "status", 0, NULL, ctx->timeout_ms, &reply);
+    int rc = bus ? bus_client_call (bus, "labbus", "status", 0, NULL, ctx->timeout_ms, &reply)
+                 : BUS_ENOTRUNNING;
     if (rc != BUS_OK) {
-        fprintf (stderr, "labctl: broker: %s\n", bus_client_error (bus));
-        return rc;
+        /* No bus: labd's table through its control socket, if labd runs. */
+        if (bus)
+            fprintf (stderr, "labctl: broker: %s\n", bus_client_error (bus));
+        if (ctx->json)
+            printf ("{\"bus\":null,\"labd\":");
+        else
+            printf ("bus: not answering\n\n");
+        char *message = NULL, *json = NULL;
+        int crc = labctl_ctl_call (ctx, "status", NULL, ctx->timeout_ms, &message, &json);
+        if (ctx->json)
+            printf ("%s}\n", crc == BUS_OK && json ? json : "null");
+        else
+            printf ("%s%s\n", crc == BUS_OK ? "" : "labd: ", message ? message : "");
+        free (message);
+        free (json);
+        if (crc != BUS_OK)
+            return bus ? rc : BUS_ENOTRUNNING;
+        ctx->not_running = false;
+        return BUS_OK;
     }
     json_t *j = json_loads (reply->json, 0, NULL);
     if (ctx->json)
@@ -304,7 +321,9 @@ labctl_cmd_status (labctl_t *ctx, int argc, char **argv)
     }
     json_decref (j);
     lab__command_reply__free_unpacked (reply, NULL);
-    /* labd's table, when the supervisor is running. */
+    /* labd's table, when the supervisor is running: over the bus, else
+     * through its control socket (labd not yet registered with a broker
+     * that just restarted). */
     rc = bus_client_call (bus, "labd", "status", 0, NULL, ctx->timeout_ms, &reply);
     if (rc == BUS_OK) {
         if (ctx->json)
@@ -313,8 +332,18 @@ labctl_cmd_status (labctl_t *ctx, int argc, char **argv)
             printf ("\n%s\n", reply->message);
         lab__command_reply__free_unpacked (reply, NULL);
     }
-    else if (!ctx->json)
-        printf ("\nlabd: %s\n", bus_client_error (bus));
+    else {
+        char *message = NULL, *json = NULL;
+        int crc = labctl_ctl_call (ctx, "status", NULL, ctx->timeout_ms, &message, &json);
+        if (ctx->json)
+            printf (",\"labd\":%s", crc == BUS_OK && json ? json : "null");
+        else if (crc == BUS_OK)
+            printf ("\n%s\n", message);
+        else
+            printf ("\nlabd: %s\n", bus_client_error (bus));
+        free (message);
+        free (json);
+    }
     if (ctx->json)
         printf ("}\n");
     return BUS_OK;

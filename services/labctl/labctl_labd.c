@@ -1,5 +1,6 @@
 /* labctl start|stop|restart|top - the supervisor from the command line. */
 #include "services/labctl/labctl.h"
+#include "services/labctl/labctl_ctl.h"
 #include <czmq.h>
 #include <poll.h>
 #include <string.h>
@@ -14,7 +15,48 @@ s_service_cmd (labctl_t *ctx, int argc, char **argv, const char *what)
         return argc == 2 && !strcmp (argv[1], "--help") ? 0 : BUS_EUSAGE;
     }
     const char *args[] = { argv[1] };
-    return labctl_call_print (ctx, "labd", argv[0], 1, args);
+    return labctl_labd_call (ctx, argv[0], 1, args);
+}
+
+int
+labctl_labd_call (labctl_t *ctx, const char *command, int argc, const char *const *args)
+{
+    /* Over the bus when it answers; labd's control socket when it does not
+     * (no broker, a frozen one, or labd not registered with a new one). */
+    int rc = BUS_ENOTRUNNING;
+    bus_client_t *bus = labctl_bus (ctx);
+    if (bus) {
+        Lab__CommandReply *reply = NULL;
+        rc = bus_client_call (bus, "labd", command, argc, args, ctx->timeout_ms, &reply);
+        if (rc == BUS_OK) {
+            rc = reply->status;
+            if (ctx->json)
+                printf ("%s\n", reply->json && *reply->json ? reply->json : "{}");
+            else if (reply->message && *reply->message)
+                fprintf (rc == BUS_OK ? stdout : stderr, "%s\n", reply->message);
+            lab__command_reply__free_unpacked (reply, NULL);
+            return rc;
+        }
+        fprintf (stderr, "labctl: labd over the bus: %s; asking its control socket\n", bus_client_error (bus));
+    }
+    if (rc != BUS_ENOTRUNNING && rc != BUS_ETIMEOUT)
+        return rc;
+    char *message = NULL, *json = NULL;
+    int crc = labctl_ctl_call (ctx, command, argc ? args[0] : NULL, ctx->timeout_ms, &message, &json);
+    if (crc == BUS_ENOTRUNNING || crc == BUS_ETIMEOUT || crc == BUS_EPROTO) {
+        fprintf (stderr, "labctl: %s\n", message);
+        free (message);
+        free (json);
+        return rc;                /* what the bus said: not running, or a timeout */
+    }
+    ctx->not_running = false;     /* labd answered: the lab is running */
+    if (ctx->json)
+        printf ("%s\n", json ? json : "{}");
+    else if (message && *message)
+        fprintf (crc == BUS_OK ? stdout : stderr, "%s\n", message);
+    free (message);
+    free (json);
+    return crc;
 }
 
 int

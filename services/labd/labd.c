@@ -1,6 +1,10 @@
 /* labd - the supervision engine. One thread, one poll loop over the bus
  * sockets, a signalfd and every child's output pipes. */
 #include "services/labd/labd.h"
+#include "services/labd/labd_alerts.h"
+#include "services/labd/labd_ctl.h"
+#include "services/labd/labd_health.h"
+#include "services/labd/labd_liveness.h"
 #include "services/labd/labd_proc.h"
 #include "services/labd/labd_unit.h"
 #include <errno.h>
@@ -22,6 +26,8 @@
 #define LOG_KEEP 3
 #define TICK_MS 100
 #define PERMANENT_FAILURE_EXIT 100   /* as s6: "do not restart me" */
+#define BROKER_BACKOFF_CAP_MS 2000   /* the spine is retried at least this often, for ever */
+#define HELD_ALERTS_SETTLE_MS 1000   /* after the bus is back, before held alerts go out */
 
 struct _labd_t {
     lab_config_t *cfg;
@@ -35,6 +41,13 @@ struct _labd_t {
     int lockfd;
     bool shutting_down;
     uint64_t next_state_ms;
+    /* Telling a dead bus, or labd's own stall, from dead services. */
+    labd_liveness_t live;
+    labd_unit_t *broker;          /* the unit running labbus, or NULL */
+    labd_alerts_t *alerts;
+    uint64_t alerts_due_ms;       /* held alerts go out then (0: none due) */
+    labd_ctl_t *ctl;              /* the control socket: a way in without the bus */
+    labd_health_t *health;        /* backends' health checks, never waited for */
 };
 
 static uint64_t
@@ -103,6 +116,50 @@ s_publish_state (labd_t *self, labd_unit_t *u)
     bus_client_publish (self->bus, topic, &env);
 }
 
+/* The bus carries messages now, and the broker unit (if labd runs one) is up. */
+static bool
+s_bus_up (labd_t *self)
+{
+    return self->bus && labd_liveness_bus_up (&self->live, s_now_ms ())
+           && (!self->broker || self->broker->state == LABD_UP);
+}
+
+static void
+s_publish_alert (labd_t *self, const labd_alert_t *a)
+{
+    char text[600];
+    if (a->count > 1)
+        snprintf (text, sizeof text, "%s (%d times while the bus was down)", a->text, a->count);
+    else
+        snprintf (text, sizeof text, "%s", a->text);
+    Lab__Alert al = LAB__ALERT__INIT;
+    al.severity = (char *) a->severity;
+    al.kind = (char *) a->kind;
+    al.subject = (char *) a->subject;
+    al.text = text;
+    Lab__Envelope env = LAB__ENVELOPE__INIT;
+    env.body_case = LAB__ENVELOPE__BODY_ALERT;
+    env.alert = &al;
+    char topic[160];
+    snprintf (topic, sizeof topic, "evt.alert.%s.%s", a->kind, a->subject);
+    bus_client_publish (self->bus, topic, &env);
+}
+
+/* Sends what was held while the bus was down, once it has been back long
+ * enough for subscribers (chat-gateway) to have reconnected. */
+static void
+s_release_alerts (labd_t *self, uint64_t now)
+{
+    if (!self->alerts_due_ms || now < self->alerts_due_ms)
+        return;
+    if (!s_bus_up (self))
+        return;              /* down again: wait for the next recovery */
+    self->alerts_due_ms = 0;
+    labd_alert_t a;
+    while (labd_alerts_pop (self->alerts, &a))
+        s_publish_alert (self, &a);
+}
+
 static void
 s_alert (labd_t *self, labd_unit_t *u, const char *severity, const char *kind, const char *fmt, ...)
 {
@@ -111,20 +168,18 @@ s_alert (labd_t *self, labd_unit_t *u, const char *severity, const char *kind, c
     va_start (ap, fmt);
     vsnprintf (text, sizeof text, fmt, ap);
     va_end (ap);
-    zsys_warning ("labd: %s", text);
-    if (!self->bus)
-        return;
-    Lab__Alert al = LAB__ALERT__INIT;
-    al.severity = (char *) severity;
-    al.kind = (char *) kind;
-    al.subject = u->name;
-    al.text = text;
-    Lab__Envelope env = LAB__ENVELOPE__INIT;
-    env.body_case = LAB__ENVELOPE__BODY_ALERT;
-    env.alert = &al;
-    char topic[160];
-    snprintf (topic, sizeof topic, "evt.alert.%s.%s", kind, u->name);
-    bus_client_publish (self->bus, topic, &env);
+    labd_alert_t a = { .count = 1 };
+    snprintf (a.severity, sizeof a.severity, "%s", severity);
+    snprintf (a.kind, sizeof a.kind, "%s", kind);
+    snprintf (a.subject, sizeof a.subject, "%s", u->name);
+    snprintf (a.text, sizeof a.text, "%s", text);
+    labd_alerts_record (self->alerts, &a);
+    /* Published into a dead bus it would be lost: hold it until the bus is
+     * back (s_release_alerts). */
+    if (s_bus_up (self))
+        s_publish_alert (self, &a);
+    else
+        labd_alerts_hold (self->alerts, &a);
 }
 
 static void
@@ -352,6 +407,28 @@ s_recent_restarts (labd_unit_t *u, uint64_t now)
     return count;
 }
 
+/* The broker is the lab's spine: without it no heartbeat, no labctl over the
+ * bus, no alert to the phone. It is never given up: restarted for ever with
+ * a backoff capped at BROKER_BACKOFF_CAP_MS, each failure alerted (in the
+ * log at once, on the bus once it is back). */
+static void
+s_broker_failed (labd_t *self, labd_unit_t *u, const char *how, bool was_up, uint64_t now)
+{
+    if (was_up && s_since (now, u->up_ms) >= (uint64_t) u->reset_after_ms)
+        u->backoff_ms = u->backoff_min_ms;
+    u->restart_at[u->restart_head] = now;
+    u->restart_head = (u->restart_head + 1) % LABD_HISTORY;
+    int recent = s_recent_restarts (u, now);
+    u->restarts++;
+    u->next_start_ms = now + (uint64_t) u->backoff_ms;
+    s_alert (self, u, "error", "service_failed",
+             "%s (the bus) %s; restarting in %d ms (%d restarts in %d s; the bus is never given up)",
+             u->name, how, u->backoff_ms, recent, u->period_ms / 1000);
+    int cap = u->backoff_max_ms < BROKER_BACKOFF_CAP_MS ? u->backoff_max_ms : BROKER_BACKOFF_CAP_MS;
+    u->backoff_ms = u->backoff_ms * 2 > cap ? cap : u->backoff_ms * 2;
+    s_set_state (self, u, LABD_BACKOFF);
+}
+
 static void
 s_on_exit (labd_t *self, labd_unit_t *u, int status)
 {
@@ -374,6 +451,7 @@ s_on_exit (labd_t *self, labd_unit_t *u, int status)
         snprintf (how, sizeof how, "exited with status %d", u->last_status);
 
     if (u->backend) {
+        labd_health_cancel (self->health, u);
         if (u->pending && u->pending_is_start) {
             char msg[300];
             snprintf (msg, sizeof msg, "%s %s before its health check passed", u->name, how);
@@ -386,6 +464,8 @@ s_on_exit (labd_t *self, labd_unit_t *u, int status)
         s_set_state (self, u, requested ? LABD_STOPPED : LABD_EXITED);
         return;
     }
+    if (u == self->broker)
+        labd_liveness_bus_lost (&self->live);   /* no heartbeat can arrive now */
     if (requested) {
         if (u->reason[0] == '!') {       /* labctl restart: start again at once */
             u->reason[0] = 0;
@@ -398,6 +478,10 @@ s_on_exit (labd_t *self, labd_unit_t *u, int status)
     bool failed = u->last_signal || u->last_status != 0;
     if (u->reason[0] == 0)
         snprintf (u->reason, sizeof u->reason, "%s", how);
+    if (u == self->broker) {
+        s_broker_failed (self, u, how, was_up, now);
+        return;
+    }
     if (u->last_status == PERMANENT_FAILURE_EXIT && !u->last_signal) {
         snprintf (u->reason, sizeof u->reason, "exited with status 100 (permanent failure)");
         s_alert (self, u, "error", "service_failed", "%s gave up: exit status 100 means do not restart",
@@ -461,10 +545,15 @@ s_group_busy (labd_t *self, labd_unit_t *u)
 static void
 s_backend_tick (labd_t *self, labd_unit_t *u, uint64_t now)
 {
-    if (u->state == LABD_STARTING && now >= u->next_health_ms) {
+    long code = 0;
+    bool answered = u->state == LABD_STARTING && labd_health_result (self->health, u, &code);
+    if (u->state == LABD_STARTING && !answered && now >= u->next_health_ms) {
+        /* The next probe, if none is in flight; its answer comes on a later turn. */
         u->next_health_ms = now + 100;
-        long code = labd_http_status (u->health_url, 300);
-        if (code == 200) {
+        labd_health_probe (self->health, u, u->health_url, 1000);
+    }
+    if (u->state == LABD_STARTING) {
+        if (answered && code == 200) {
             u->up_ms = now;
             double waited = (double) s_since (now, u->health_wait_start_ms) / 1000.0;
             char json[512];
@@ -479,7 +568,9 @@ s_backend_tick (labd_t *self, labd_unit_t *u, uint64_t now)
         else if (s_since (now, u->health_wait_start_ms) > (uint64_t) u->start_timeout_ms) {
             char msg[300];
             snprintf (msg, sizeof msg, "%s: %s did not answer 200 within %.1f s (last: %ld); stopped",
-                      u->name, u->health_url, u->start_timeout_ms / 1000.0, code);
+                      u->name, u->health_url, u->start_timeout_ms / 1000.0,
+                      labd_health_last (self->health, u));
+            labd_health_cancel (self->health, u);
             s_reply_pending (u, BUS_ETIMEOUT, NULL, msg);
             u->wanted = false;
             s_stop (self, u, msg);
@@ -503,10 +594,46 @@ s_backend_tick (labd_t *self, labd_unit_t *u, uint64_t now)
 /* ------------------------------------------------------------------ */
 /* The periodic pass */
 
+/* LOST ms (labd's own stall, or the bus down) do not count against any
+ * child: its last heartbeat (and a starting child's start) move forward by
+ * that much, never past NOW. */
+static void
+s_discount (labd_t *self, uint64_t now, uint64_t lost, const char *why)
+{
+    if (lost >= 1000)
+        zsys_info ("labd: %s for %.1f s: that time does not count against anybody's heartbeat", why,
+                   lost / 1000.0);
+    for (int i = 0; i < self->n; i++) {
+        labd_unit_t *u = &self->units[i];
+        if (u->pid <= 0)
+            continue;
+        if (u->last_hb_ms)
+            u->last_hb_ms = u->last_hb_ms + lost < now ? u->last_hb_ms + lost : now;
+        if (u->state == LABD_STARTING && !u->backend)
+            u->started_ms = u->started_ms + lost < now ? u->started_ms + lost : now;
+    }
+}
+
+/* May this child's missing heartbeat count against it? Only while the bus
+ * carries messages: the broker's own heartbeat is its liveness, everyone
+ * else's silence means nothing while the bus is down. */
+static bool
+s_silence_counts (labd_t *self, labd_unit_t *u, uint64_t now)
+{
+    return u == self->broker || labd_liveness_bus_up (&self->live, now);
+}
+
 static void
 s_tick (labd_t *self)
 {
     uint64_t now = s_now_ms ();
+    /* Measured here, with the NOW every check below uses: a stall anywhere
+     * since the last pass is discounted before any silence is judged. */
+    uint64_t stalled = labd_liveness_turn (&self->live, now);
+    if (stalled)
+        s_discount (self, now, stalled, "labd itself stalled");
+    labd_liveness_bus_up (&self->live, now);    /* latches "down" after a silence */
+    s_release_alerts (self, now);
     for (int i = 0; i < self->n; i++) {
         labd_unit_t *u = &self->units[i];
         switch (u->state) {
@@ -519,7 +646,8 @@ s_tick (labd_t *self)
                 s_start (self, u);
                 break;
             case LABD_STARTING:
-                if (!u->backend && s_since (now, u->started_ms) > (uint64_t) u->start_timeout_ms) {
+                if (!u->backend && s_since (now, u->started_ms) > (uint64_t) u->start_timeout_ms
+                    && s_silence_counts (self, u, now)) {
                     snprintf (u->reason, sizeof u->reason, "not ready (no heartbeat) after %.1f s",
                               u->start_timeout_ms / 1000.0);
                     labd_signal (u->pid, SIGKILL);
@@ -527,7 +655,8 @@ s_tick (labd_t *self)
                 break;
             case LABD_UP:
                 if (!u->backend && u->heartbeat_ms > 0 && u->last_hb_ms
-                    && s_since (now, u->last_hb_ms) > (uint64_t) u->heartbeat_ms * (uint64_t) u->misses) {
+                    && s_since (now, u->last_hb_ms) > (uint64_t) u->heartbeat_ms * (uint64_t) u->misses
+                    && s_silence_counts (self, u, now)) {
                     snprintf (u->reason, sizeof u->reason, "hung: no heartbeat for %.1f s",
                               (double) s_since (now, u->last_hb_ms) / 1000.0);
                     s_alert (self, u, "warning", "service_hung", "%s is hung (no heartbeat for %.1f s); killing it",
@@ -577,8 +706,10 @@ s_shutdown_step (labd_t *self)
 /* ------------------------------------------------------------------ */
 /* The bus service `labd` */
 
+/* labd's table: JSON (one object per unit) in *JSON_P and text in *TABLE_P,
+ * both malloc'd. */
 static void
-s_status (labd_t *self, bus_request_t *rq)
+s_status (labd_t *self, char **json_p, char **table_p)
 {
     char *table = NULL;
     size_t tlen = 0;
@@ -607,12 +738,93 @@ s_status (labd_t *self, bus_request_t *rq)
             u->last_signal, "reason", u->reason));
     }
     fprintf (t, "%d/%d services up", up, total);
+    if (!labd_liveness_bus_up (&self->live, now))
+        fprintf (t, "; the bus is down (heartbeats do not count until it is back)");
     fclose (t);
-    char *json = json_dumps (arr, JSON_COMPACT);
-    bus_request_reply (rq, BUS_OK, json, "%s", table);
-    free (json);
-    free (table);
+    *json_p = json_dumps (arr, JSON_COMPACT);
+    *table_p = table;
     json_decref (arr);
+}
+
+/* The commands both ways in (bus and control socket) answer at once:
+ * status, start, stop, restart of a service. Returns a bus_status_t with
+ * *MESSAGE (and, for status, *JSON) malloc'd; -1 when COMMAND is not one of
+ * them. */
+static int
+s_command (labd_t *self, const char *c, int argc, const char *const *args, char **json, char **message)
+{
+    *json = *message = NULL;
+    if (!strcmp (c, "status") || !strcmp (c, "backends")) {
+        s_status (self, json, message);
+        return BUS_OK;
+    }
+    if (strcmp (c, "start") && strcmp (c, "stop") && strcmp (c, "restart"))
+        return -1;
+    if (argc != 1) {
+        *message = strdup ("usage: status | start|stop|restart NAME");
+        return BUS_EUSAGE;
+    }
+    labd_unit_t *u = s_unit (self, args[0]);
+    if (!u) {
+        *message = zsys_sprintf ("labd: no service or backend named '%s'", args[0]);
+        return BUS_ENOTFOUND;
+    }
+    if (u->backend) {
+        *message = zsys_sprintf ("labd: %s is a backend: backend-start or backend-stop it", u->name);
+        return BUS_EUSAGE;
+    }
+    if (self->shutting_down) {
+        *message = strdup ("labd is shutting down");
+        return BUS_EBUSY;
+    }
+    uint64_t now = s_now_ms ();
+    if (!strcmp (c, "start")) {
+        u->wanted = true;
+        memset (u->restart_at, 0, sizeof u->restart_at);
+        u->backoff_ms = u->backoff_min_ms;
+        *message = zsys_sprintf ("%s: %s", u->name, u->pid > 0 ? "already running" : "starting");
+        if (u->pid <= 0) {
+            u->reason[0] = 0;
+            u->next_start_ms = now;
+            s_set_state (self, u, LABD_STOPPED);
+        }
+    }
+    else if (!strcmp (c, "stop")) {
+        u->wanted = false;
+        if (u->pid > 0)
+            s_stop (self, u, "stopped by request");
+        else
+            s_set_state (self, u, LABD_STOPPED);
+        *message = zsys_sprintf ("%s: stopping", u->name);
+    }
+    else {
+        u->wanted = true;
+        memset (u->restart_at, 0, sizeof u->restart_at);
+        u->backoff_ms = u->backoff_min_ms;
+        if (u->pid > 0)
+            s_stop (self, u, "!restart requested");
+        else {
+            u->next_start_ms = now;
+            s_set_state (self, u, LABD_STOPPED);
+        }
+        *message = zsys_sprintf ("%s: restarting", u->name);
+    }
+    return BUS_OK;
+}
+
+/* The control socket's handler: the same commands as on the bus, minus
+ * the backend ones (an eval runs over the bus anyway). */
+static int
+s_ctl_handle (const char *command, int argc, const char *const *args, char **json, char **message,
+              void *arg)
+{
+    labd_t *self = (labd_t *) arg;
+    int rc = s_command (self, command, argc, args, json, message);
+    if (rc < 0) {
+        *message = zsys_sprintf ("labd: '%s' is not served here (status, start, stop, restart)", command);
+        rc = BUS_EUSAGE;
+    }
+    return rc;
 }
 
 static void
@@ -625,8 +837,12 @@ s_handle (bus_request_t *rq, void *arg)
         return;
     }
     const char *c = cmd->command;
-    if (!strcmp (c, "status") || !strcmp (c, "backends")) {
-        s_status (self, rq);
+    char *json = NULL, *message = NULL;
+    int rc = s_command (self, c, (int) cmd->n_args, (const char *const *) cmd->args, &json, &message);
+    if (rc >= 0) {
+        bus_request_reply (rq, rc, json, "%s", message ? message : "");
+        free (json);
+        free (message);
         return;
     }
     if (cmd->n_args < 1) {
@@ -645,38 +861,7 @@ s_handle (bus_request_t *rq, void *arg)
         return;
     }
     uint64_t now = s_now_ms ();
-    if (!strcmp (c, "start") && !u->backend) {
-        u->wanted = true;
-        memset (u->restart_at, 0, sizeof u->restart_at);
-        u->backoff_ms = u->backoff_min_ms;
-        if (u->pid <= 0) {
-            u->reason[0] = 0;
-            u->next_start_ms = now;
-            s_set_state (self, u, LABD_STOPPED);
-        }
-        bus_request_reply (rq, BUS_OK, NULL, "%s: %s", u->name, u->pid > 0 ? "already running" : "starting");
-    }
-    else if (!strcmp (c, "stop") && !u->backend) {
-        u->wanted = false;
-        if (u->pid > 0)
-            s_stop (self, u, "stopped by request");
-        else
-            s_set_state (self, u, LABD_STOPPED);
-        bus_request_reply (rq, BUS_OK, NULL, "%s: stopping", u->name);
-    }
-    else if (!strcmp (c, "restart") && !u->backend) {
-        u->wanted = true;
-        memset (u->restart_at, 0, sizeof u->restart_at);
-        u->backoff_ms = u->backoff_min_ms;
-        if (u->pid > 0)
-            s_stop (self, u, "!restart requested");
-        else {
-            u->next_start_ms = now;
-            s_set_state (self, u, LABD_STOPPED);
-        }
-        bus_request_reply (rq, BUS_OK, NULL, "%s: restarting", u->name);
-    }
-    else if ((!strcmp (c, "backend-start") || !strcmp (c, "backend-stop")) && u->external)
+    if ((!strcmp (c, "backend-start") || !strcmp (c, "backend-stop")) && u->external)
         bus_request_reply (rq, BUS_EUSAGE, NULL, "%s is external (base_url, no command): labd does not start or stop it",
                            u->name);
     else if (!strcmp (c, "backend-start") && u->backend) {
@@ -736,6 +921,13 @@ s_handle (bus_request_t *rq, void *arg)
 static void
 s_on_message (labd_t *self, bus_msg_t *msg)
 {
+    uint64_t now = s_now_ms ();
+    uint64_t down = labd_liveness_bus_rx (&self->live, now);
+    if (down) {
+        s_discount (self, now, down, "the bus was down");
+        if (labd_alerts_held (self->alerts))
+            self->alerts_due_ms = now + HELD_ALERTS_SETTLE_MS;
+    }
     if (!strncmp (msg->topic, "hb.", 3) && bus_msg_body (msg, LAB__ENVELOPE__BODY_HEARTBEAT)) {
         labd_unit_t *u = s_unit (self, msg->topic + 3);
         if (u && u->pid > 0) {
@@ -756,7 +948,8 @@ s_connect_bus (labd_t *self)
     self->bus = bus_client_new ("labd", &self->ep);
     if (!self->bus)
         return;
-    bus_client_set_heartbeat (self->bus, 1000);
+    /* labd's own heartbeat comes back through the broker: the bus probe. */
+    bus_client_set_heartbeat (self->bus, self->live.interval_ms);
     bus_client_subscribe (self->bus, "hb.");
     bus_client_serve (self->bus, "labd", s_handle, self);
 }
@@ -766,7 +959,8 @@ static long
 s_poll_timeout (labd_t *self)
 {
     uint64_t now = s_now_ms ();
-    long timeout = TICK_MS;
+    /* Turn at least as often as labd's own heartbeat: it is the bus probe. */
+    long timeout = TICK_MS < self->live.interval_ms ? TICK_MS : self->live.interval_ms;
     for (int i = 0; i < self->n; i++) {
         labd_unit_t *u = &self->units[i];
         /* Only starts that can happen: one waiting on a dependency or on its
@@ -789,10 +983,13 @@ labd_run (labd_t *self)
     s_tick (self);
     s_connect_bus (self);
     for (;;) {
-        zmq_pollitem_t items[2 + 2 * 64 + 1];
-        labd_unit_t *owner[2 + 2 * 64 + 1];
+        zmq_pollitem_t items[2 + 2 * 64 + 1 + 16];
+        labd_unit_t *owner[2 + 2 * 64 + 1 + 16];
         int n = 0;
         items[n++] = (zmq_pollitem_t) { NULL, self->sigfd, ZMQ_POLLIN, 0 };
+        if (self->ctl)
+            n += labd_ctl_pollitems (self->ctl, items + n, 12);
+        n += labd_health_pollitems (self->health, items + n, 4);
         if (self->bus) {
             items[n++] = (zmq_pollitem_t) { zsock_resolve (bus_client_sub_sock (self->bus)), 0, ZMQ_POLLIN, 0 };
             items[n++] = (zmq_pollitem_t) { zsock_resolve (bus_client_req_sock (self->bus)), 0, ZMQ_POLLIN, 0 };
@@ -812,6 +1009,9 @@ labd_run (labd_t *self)
         int rc = zmq_poll (items, n, s_poll_timeout (self));
         if (rc < 0 && errno != EINTR)
             break;
+        if (self->ctl)
+            labd_ctl_work (self->ctl, s_now_ms ());
+        labd_health_work (self->health);
         if (items[0].revents & ZMQ_POLLIN) {
             struct signalfd_siginfo si;
             while (read (self->sigfd, &si, sizeof si) == (ssize_t) sizeof si) {
@@ -850,6 +1050,21 @@ labd_run (labd_t *self)
 }
 
 /* ------------------------------------------------------------------ */
+
+/* The unit that runs the broker: the one whose program is labbus. */
+static labd_unit_t *
+s_find_broker (labd_t *self)
+{
+    for (int i = 0; i < self->n; i++) {
+        labd_unit_t *u = &self->units[i];
+        if (u->backend || !u->argv || !u->argv[0])
+            continue;
+        const char *slash = strrchr (u->argv[0], '/');
+        if (!strcmp (slash ? slash + 1 : u->argv[0], "labbus"))
+            return u;
+    }
+    return NULL;
+}
 
 static int
 s_mkdirs (const char *path)
@@ -910,6 +1125,26 @@ labd_new (const char *config_path, char *err, size_t errlen)
     int leftovers = labd_pidfile_reap_all (self->piddir);
     if (leftovers)
         zsys_warning ("labd: stopped %d process(es) left running by a previous labd", leftovers);
+    self->broker = s_find_broker (self);
+    int min_hb = 0;
+    for (int i = 0; i < self->n; i++) {
+        labd_unit_t *u = &self->units[i];
+        if (!u->backend && u->heartbeat_ms > 0 && (!min_hb || u->heartbeat_ms < min_hb))
+            min_hb = u->heartbeat_ms;
+    }
+    labd_liveness_init (&self->live, min_hb, TICK_MS, s_now_ms ());
+    self->alerts = labd_alerts_new (self->logdir);
+    self->health = labd_health_new ();
+    /* The control socket sits with the pid files, in a directory only the
+     * user can enter: its permissions are the protection. */
+    chmod (self->piddir, 0700);
+    char ctlpath[700];
+    snprintf (ctlpath, sizeof ctlpath, "%s/ctl.sock", self->piddir);
+    self->ctl = labd_ctl_new (ctlpath, s_ctl_handle, self, err, errlen);
+    if (!self->ctl) {
+        labd_destroy (&self);
+        return NULL;
+    }
     sigset_t mask;
     sigemptyset (&mask);
     sigaddset (&mask, SIGCHLD);
@@ -930,6 +1165,9 @@ labd_destroy (labd_t **self_p)
     for (int i = 0; i < self->n; i++)
         if (self->units[i].pending)
             bus_request_destroy (&self->units[i].pending);
+    labd_ctl_destroy (&self->ctl);
+    labd_alerts_destroy (&self->alerts);
+    labd_health_destroy (&self->health);
     bus_client_destroy (&self->bus);
     labd_units_free (self->units, self->n);
     lab_config_destroy (&self->cfg);

@@ -1,8 +1,8 @@
 /* labd_proc - see labd_proc.h. */
 #include "services/labd/labd_proc.h"
-#include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
@@ -231,39 +231,23 @@ labd_port_open (const char *url)
         return false;
     bool open = false;
     for (struct addrinfo *a = res; a && !open; a = a->ai_next) {
-        int s = socket (a->ai_family, a->ai_socktype | SOCK_CLOEXEC, 0);
+        /* Non-blocking: a loopback port answers at once; a connect still
+         * in progress counts as open, and the caller asks again later. */
+        int s = socket (a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (s < 0)
             continue;
-        open = connect (s, a->ai_addr, a->ai_addrlen) == 0;
+        if (connect (s, a->ai_addr, a->ai_addrlen) == 0)
+            open = true;
+        else if (errno == EINPROGRESS) {
+            /* Loopback settles at once, but is reported on the next look. */
+            struct pollfd p = { s, POLLOUT, 0 };
+            int err = 0;
+            socklen_t len = sizeof err;
+            open = poll (&p, 1, 0) == 0
+                   || (getsockopt (s, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0);
+        }
         close (s);
     }
     freeaddrinfo (res);
     return open;
-}
-
-static size_t
-s_discard (char *ptr, size_t size, size_t nmemb, void *arg)
-{
-    (void) ptr;
-    (void) arg;
-    return size * nmemb;
-}
-
-long
-labd_http_status (const char *url, int timeout_ms)
-{
-    CURL *curl = curl_easy_init ();
-    if (!curl)
-        return 0;
-    curl_easy_setopt (curl, CURLOPT_URL, url);
-    curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long) timeout_ms);
-    curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long) timeout_ms);
-    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_discard);
-    curl_easy_setopt (curl, CURLOPT_PROXY, "");
-    long status = 0;
-    if (curl_easy_perform (curl) == CURLE_OK)
-        curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup (curl);
-    return status;
 }

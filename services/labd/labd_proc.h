@@ -32,9 +32,8 @@ void labd_pidfile_remove (const char *dir, const char *name);
  * still the same process, and removes the files. Returns how many. */
 int labd_pidfile_reap_all (const char *dir);
 
-/* True when something accepts TCP connections at the host:port of URL. */
+/* True when something accepts TCP connections at the host:port of URL (or
+ * might: a connect still in progress). Never waits. */
 bool labd_port_open (const char *url);
-/* HTTP status of a GET on URL (0 when nothing answered) within TIMEOUT_MS. */
-long labd_http_status (const char *url, int timeout_ms);
 
 #endif
