@@ -1,6 +1,7 @@
 /* sb_board - one board's port, text and frames, bus telemetry, alerts and
  * log file (see sb_board.h). */
 #include "services/serial-bridge/sb_board.h"
+#include "services/serial-bridge/sb_addr2line.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,6 +17,7 @@
 #define TAIL_LINES 256
 #define PANIC_LINES 24
 #define RECONNECT_MS 250
+#define ADDR2LINE_TIMEOUT_MS 2000
 
 typedef struct {
     uint64_t ts_ns;
@@ -56,6 +58,12 @@ struct _sb_board_t {
     uint64_t line_ts_ns;
     tail_line_t tail[TAIL_LINES];
     size_t tail_next;
+    /* a panic alert waiting for its backtrace to be symbolised */
+    sb_addr2line_t *a2l;
+    char **a2l_detail;
+    size_t a2l_n;
+    char a2l_text[256];
+    bool a2l_pending;         /* the alert is not published yet */
     /* panic collection */
     bool in_panic;
     char *panic[PANIC_LINES];
@@ -228,62 +236,34 @@ s_publish_frame (sb_board_t *self, uint8_t type, uint16_t seq, const uint8_t *p,
 
 /* --- panics and resets in the text ------------------------------------ */
 
-/* Runs the configured addr2line on the PCs of a "Backtrace:" line. */
 static void
-s_decode_backtrace (sb_board_t *self, const char *line, char ***detail, size_t *n)
+s_free_lines (char **lines, size_t n)
 {
-    if (!self->elf || !self->addr2line)
-        return;
-    char *argv[40] = { self->addr2line, "-pfiaC", "-e", self->elf };
-    int argc = 4;
-    char *copy = strdup (line), *save = NULL;
-    for (char *tok = strtok_r (strchr (copy, ':') + 1, " ", &save); tok && argc < 38;
-         tok = strtok_r (NULL, " ", &save)) {
-        char *colon = strchr (tok, ':');
-        if (colon)
-            *colon = 0;
-        if (!strncmp (tok, "0x", 2))
-            argv[argc++] = tok;
-    }
-    argv[argc] = NULL;
-    int fds[2];
-    if (argc == 4 || pipe (fds)) {
-        free (copy);
-        return;
-    }
-    pid_t pid = fork ();
-    if (pid == 0) {
-        dup2 (fds[1], 1);
-        close (fds[0]);
-        close (fds[1]);
-        execvp (argv[0], argv);
-        _exit (127);
-    }
-    close (fds[1]);
-    char out[4096];
-    size_t got = 0;
-    uint64_t deadline = s_ms () + 2000;
-    while (pid > 0 && got < sizeof out - 1 && s_ms () < deadline) {
-        struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
-        if (poll (&pfd, 1, 100) <= 0)
-            continue;
-        ssize_t r = read (fds[0], out + got, sizeof out - 1 - got);
-        if (r <= 0)
-            break;
-        got += (size_t) r;
-    }
-    out[got] = 0;
-    close (fds[0]);
-    if (pid > 0) {
-        kill (pid, SIGKILL);
-        waitpid (pid, NULL, 0);
-    }
-    char *save2 = NULL;
-    for (char *l = strtok_r (out, "\n", &save2); l; l = strtok_r (NULL, "\n", &save2)) {
-        *detail = realloc (*detail, (*n + 1) * sizeof (char *));
-        (*detail)[(*n)++] = strdup (l);
+    for (size_t i = 0; i < n; i++)
+        free (lines[i]);
+    free (lines);
+}
+
+/* Publishes the panic alert that waited for addr2line, with what it said. */
+static void
+s_symbolised (sb_board_t *self)
+{
+    const char *out = sb_addr2line_output (self->a2l);
+    char *copy = strdup (out), *save = NULL;
+    for (char *l = strtok_r (copy, "\n", &save); l; l = strtok_r (NULL, "\n", &save)) {
+        self->a2l_detail = realloc (self->a2l_detail, (self->a2l_n + 1) * sizeof (char *));
+        self->a2l_detail[self->a2l_n++] = strdup (l);
     }
     free (copy);
+    if (sb_addr2line_timed_out (self->a2l)) {
+        self->a2l_detail = realloc (self->a2l_detail, (self->a2l_n + 1) * sizeof (char *));
+        self->a2l_detail[self->a2l_n++] = strdup ("(addr2line did not finish within 2 s; killed)");
+    }
+    s_publish_alert (self, "error", "board_panic", self->a2l_text, self->a2l_detail, self->a2l_n);
+    s_free_lines (self->a2l_detail, self->a2l_n);
+    self->a2l_detail = NULL;
+    self->a2l_n = 0;
+    self->a2l_pending = false;
 }
 
 static void
@@ -294,21 +274,58 @@ s_panic_finish (sb_board_t *self)
     self->in_panic = false;
     char **detail = NULL;
     size_t n = 0;
+    const char *backtrace = NULL;
     for (int i = 0; i < self->npanic; i++) {
         detail = realloc (detail, (n + 1) * sizeof (char *));
         detail[n++] = strdup (self->panic[i]);
-        if (!strncmp (self->panic[i], "Backtrace:", 10))
-            s_decode_backtrace (self, self->panic[i], &detail, &n);
+        if (!backtrace && !strncmp (self->panic[i], "Backtrace:", 10))
+            backtrace = self->panic[i];
     }
     char text[256];
     snprintf (text, sizeof text, "%s panicked: %s", self->name, self->npanic ? self->panic[0] : "");
-    s_publish_alert (self, "error", "board_panic", text, detail, n);
-    for (size_t i = 0; i < n; i++)
-        free (detail[i]);
-    free (detail);
+    /* The backtrace is symbolised by a child the loop watches: the alert
+     * goes out when it has answered (or after 2 s), and no board waits. */
+    if (backtrace && self->elf && self->addr2line && !self->a2l) {
+        self->a2l = sb_addr2line_start (self->addr2line, self->elf, backtrace, s_ms (), ADDR2LINE_TIMEOUT_MS);
+        if (self->a2l) {
+            self->a2l_detail = detail;
+            self->a2l_n = n;
+            snprintf (self->a2l_text, sizeof self->a2l_text, "%s", text);
+            self->a2l_pending = true;
+            detail = NULL;
+            n = 0;
+        }
+    }
+    if (detail)
+        s_publish_alert (self, "error", "board_panic", text, detail, n);
+    s_free_lines (detail, n);
     for (int i = 0; i < self->npanic; i++)
         free (self->panic[i]);
     self->npanic = 0;
+}
+
+static void
+s_addr2line_tick (sb_board_t *self, uint64_t now)
+{
+    if (!self->a2l)
+        return;
+    sb_addr2line_work (self->a2l, now);
+    if (self->a2l_pending && sb_addr2line_done (self->a2l))
+        s_symbolised (self);
+    if (!self->a2l_pending && sb_addr2line_reaped (self->a2l))
+        sb_addr2line_destroy (&self->a2l);
+}
+
+int
+sb_board_child_fd (sb_board_t *self)
+{
+    return self->a2l ? sb_addr2line_fd (self->a2l) : -1;
+}
+
+void
+sb_board_on_child (sb_board_t *self)
+{
+    s_addr2line_tick (self, s_ms ());
 }
 
 static void
@@ -510,6 +527,8 @@ sb_board_destroy (sb_board_t **self_p)
     if (!self)
         return;
     sb_port_destroy (&self->port);
+    sb_addr2line_destroy (&self->a2l);
+    s_free_lines (self->a2l_detail, self->a2l_n);
     for (size_t i = 0; i < TAIL_LINES; i++)
         free (self->tail[i].text);
     for (int i = 0; i < self->npanic; i++)
@@ -636,6 +655,7 @@ sb_board_tick (sb_board_t *self, uint64_t now)
         s_emit_line (self, false);
     if (self->in_panic && now >= self->panic_deadline_ms)
         s_panic_finish (self);
+    s_addr2line_tick (self, now);
     if (now >= self->next_state_ms) {
         self->next_state_ms = now + 1000;
         sb_board_publish_state (self);
@@ -643,6 +663,25 @@ sb_board_tick (sb_board_t *self, uint64_t now)
 }
 
 /* --- output ---------------------------------------------------------- */
+
+bool
+sb_board_want_write (sb_board_t *self)
+{
+    return self->connected && sb_port_queued (self->port) > 0;
+}
+
+void
+sb_board_on_writable (sb_board_t *self)
+{
+    if (self->connected && sb_port_flush (self->port))
+        s_disconnected (self, sb_port_error (self->port));
+}
+
+size_t
+sb_board_queued (sb_board_t *self)
+{
+    return sb_port_queued (self->port);
+}
 
 int
 sb_board_send_frame (sb_board_t *self, uint8_t type, const void *payload, size_t len)
@@ -654,7 +693,12 @@ sb_board_send_frame (sb_board_t *self, uint8_t type, const void *payload, size_t
     size_t n = link_frame_encode (wire, sizeof wire, type, seq, payload, len);
     if (!n)
         return -1;
-    if (sb_port_write (self->port, wire, n)) {
+    int rc = sb_port_write (self->port, wire, n);
+    if (rc == SB_PORT_EFULL) {
+        self->tx_seq--;           /* never sent: the seq stays unused */
+        return SB_PORT_EFULL;
+    }
+    if (rc) {
         s_disconnected (self, sb_port_error (self->port));
         return -1;
     }
@@ -676,7 +720,10 @@ sb_board_write_text (sb_board_t *self, const char *text)
     if (!self->connected)
         return -1;
     size_t len = strlen (text);
-    if (sb_port_write (self->port, text, len)) {
+    int rc = sb_port_write (self->port, text, len);
+    if (rc == SB_PORT_EFULL)
+        return SB_PORT_EFULL;
+    if (rc) {
         s_disconnected (self, sb_port_error (self->port));
         return -1;
     }

@@ -62,12 +62,25 @@ const char *sb_board_device (sb_board_t *self);
 int sb_board_fd (sb_board_t *self);
 /* Reads what is there and processes it. */
 void sb_board_on_readable (sb_board_t *self);
+/* The pipe of a child the board waits for (addr2line symbolising a panic),
+ * -1 when none: poll it for reading and call sb_board_on_child. */
+int sb_board_child_fd (sb_board_t *self);
+void sb_board_on_child (sb_board_t *self);
 /* Timers: reconnect, silence, state publishing, partial lines, panics. */
 void sb_board_tick (sb_board_t *self, uint64_t now_ms);
 
-/* Sends a frame; returns its seq, or -1. */
+/* Sends a frame: queued whole and written as the port takes it, never
+ * waiting. Returns its seq; -1 when the board is not connected;
+ * SB_PORT_EFULL when the board has stopped reading and its queue is full
+ * (nothing sent; the port stays open). */
 int sb_board_send_frame (sb_board_t *self, uint8_t type, const void *payload, size_t len);
+/* The same for text: 0, -1 or SB_PORT_EFULL. */
 int sb_board_write_text (sb_board_t *self, const char *text);
+/* Output waiting for the port: poll its fd for writing, then call
+ * sb_board_on_writable. */
+bool sb_board_want_write (sb_board_t *self);
+void sb_board_on_writable (sb_board_t *self);
+size_t sb_board_queued (sb_board_t *self);
 /* Gives the port up (flashing) / takes it back. */
 void sb_board_release (sb_board_t *self);
 int sb_board_acquire (sb_board_t *self);

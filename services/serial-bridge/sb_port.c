@@ -2,6 +2,7 @@
 #include "services/serial-bridge/sb_port.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <libserialport.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -27,6 +28,12 @@ struct _sb_port_t {
     int fd;
     struct sp_port *sp;     /* real serial ports */
     char error[512];
+    /* Bytes accepted but not yet taken by the port: a ring, drained when
+     * the port is writable. Bounded, so a board that stops reading costs
+     * memory up to SB_PORT_QUEUE_MAX and then refusals, never a wait. */
+    uint8_t *q;
+    size_t q_head, q_len;
+    uint64_t refused;       /* writes refused because the queue was full */
 };
 
 static int
@@ -97,6 +104,7 @@ sb_port_destroy (sb_port_t **self_p)
     if (!*self_p)
         return;
     sb_port_close (*self_p);
+    free ((*self_p)->q);
     free (*self_p);
     *self_p = NULL;
 }
@@ -261,6 +269,7 @@ sb_port_close (sb_port_t *self)
         close (self->fd);
     }
     self->fd = -1;
+    self->q_head = self->q_len = 0;     /* what was queued for the old port is moot */
 }
 
 bool sb_port_is_open (sb_port_t *self) { return self->fd >= 0; }
@@ -287,31 +296,71 @@ sb_port_read (sb_port_t *self, void *buf, size_t len)
     return -1;
 }
 
+/* Writes what the port takes now from the ring; 0, or -1 (port gone). */
+static int
+s_drain (sb_port_t *self)
+{
+    while (self->q_len && self->fd >= 0) {
+        size_t first = self->q_head + self->q_len > SB_PORT_QUEUE_MAX ? SB_PORT_QUEUE_MAX - self->q_head
+                                                                       : self->q_len;
+        const uint8_t *p = self->q + self->q_head;
+        ssize_t n = self->kind == K_TCP ? send (self->fd, p, first, MSG_NOSIGNAL) : write (self->fd, p, first);
+        if (n > 0) {
+            self->q_head = (self->q_head + (size_t) n) % SB_PORT_QUEUE_MAX;
+            self->q_len -= (size_t) n;
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return 0;
+        snprintf (self->error, sizeof self->error, "%s: %s", sb_port_device (self),
+                  n == 0 ? "write returned 0" : strerror (errno));
+        return -1;
+    }
+    return self->fd >= 0 ? 0 : -1;
+}
+
 int
 sb_port_write (sb_port_t *self, const void *data, size_t len)
 {
-    const uint8_t *p = data;
-    int waited_ms = 0;
-    while (len && self->fd >= 0) {
-        ssize_t n = self->kind == K_TCP ? send (self->fd, p, len, MSG_NOSIGNAL) : write (self->fd, p, len);
-        if (n > 0) {
-            p += n;
-            len -= (size_t) n;
-            continue;
-        }
-        if (n < 0 && errno != EAGAIN && errno != EINTR) {
-            snprintf (self->error, sizeof self->error, "%s: %s", sb_port_device (self), strerror (errno));
-            return -1;
-        }
-        if (waited_ms >= 1000) {
-            snprintf (self->error, sizeof self->error, "%s: write timed out", sb_port_device (self));
-            return -1;
-        }
-        struct pollfd pfd = { .fd = self->fd, .events = POLLOUT };
-        poll (&pfd, 1, 10);
-        waited_ms += 10;
+    if (self->fd < 0) {
+        snprintf (self->error, sizeof self->error, "%s: not open", sb_port_device (self));
+        return -1;
     }
-    return self->fd >= 0 ? 0 : -1;
+    /* All or nothing: half a frame on the wire would be garbage to the board. */
+    if (len > SB_PORT_QUEUE_MAX - self->q_len) {
+        self->refused++;
+        snprintf (self->error, sizeof self->error,
+                  "%s: not reading (%zu bytes queued, %zu more refused)", sb_port_device (self), self->q_len,
+                  len);
+        return SB_PORT_EFULL;
+    }
+    if (!self->q)
+        self->q = (uint8_t *) malloc (SB_PORT_QUEUE_MAX);
+    const uint8_t *p = data;
+    size_t tail = (self->q_head + self->q_len) % SB_PORT_QUEUE_MAX;
+    size_t first = len < SB_PORT_QUEUE_MAX - tail ? len : SB_PORT_QUEUE_MAX - tail;
+    memcpy (self->q + tail, p, first);
+    memcpy (self->q, p + first, len - first);
+    self->q_len += len;
+    return s_drain (self);
+}
+
+int
+sb_port_flush (sb_port_t *self)
+{
+    return s_drain (self);
+}
+
+size_t
+sb_port_queued (sb_port_t *self)
+{
+    return self->q_len;
+}
+
+uint64_t
+sb_port_refused (sb_port_t *self)
+{
+    return self->refused;
 }
 
 int

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct _sb_port_t sb_port_t;
 
@@ -39,9 +40,22 @@ const char *sb_port_error (sb_port_t *self);
 /* Non-blocking read; returns bytes, 0 when nothing is there, -1 when the
  * port went away (closed: the caller reconnects). */
 long sb_port_read (sb_port_t *self, void *buf, size_t len);
-/* Writes all of DATA (waits while the port is full, up to a second);
- * 0 or -1. */
+/* Bytes a port may hold that it has not taken yet (about 0.7 s at 921600
+ * baud). */
+#define SB_PORT_QUEUE_MAX (64 * 1024)
+#define SB_PORT_EFULL (-2)
+
+/* Queues all of DATA and writes what the port takes now; never waits.
+ * 0; SB_PORT_EFULL when the queue cannot take all of it (nothing queued:
+ * a frame goes whole or not at all; the port stays open); -1 when the port
+ * is gone (sb_port_error says why). */
 int sb_port_write (sb_port_t *self, const void *data, size_t len);
+/* Writes more of the queue (call when the fd is writable); 0 or -1. */
+int sb_port_flush (sb_port_t *self);
+/* Bytes waiting in the queue: poll the fd for writing while non-zero. */
+size_t sb_port_queued (sb_port_t *self);
+/* Writes refused so far because the queue was full. */
+uint64_t sb_port_refused (sb_port_t *self);
 
 /* Modem lines, for the auto-reset circuit (DTR -> IO0, RTS -> EN, inverted
  * by the transistor pair). -1 when the port has no modem lines. */

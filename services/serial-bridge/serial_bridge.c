@@ -232,8 +232,10 @@ s_cmd_pingpong (serial_bridge_t *self, bus_request_t *rq, int argc, char *const 
     link_put32 (start + 10, r->count);
     link_put32 (start + 14, (uint32_t) (1e6 / hz));
     link_put16 (start + 18, (uint16_t) size);
-    if (sb_board_send_frame (a, LINK_T_PP_START, start, sizeof start) < 0) {
-        bus_request_reply (rq, BUS_ERROR, NULL, "%s is not connected", argv[0]);
+    int seq = sb_board_send_frame (a, LINK_T_PP_START, start, sizeof start);
+    if (seq < 0) {
+        bus_request_reply (rq, seq == SB_PORT_EFULL ? BUS_EBUSY : BUS_ERROR, NULL, "%s is %s", argv[0],
+                           seq == SB_PORT_EFULL ? "not reading" : "not connected");
         return;
     }
     r->rtt_ms = calloc (r->count, sizeof (double));
@@ -560,7 +562,11 @@ s_handle (bus_request_t *rq, void *arg)
             n = sizeof text - 2;
         text[n++] = '\n';
         text[n] = 0;
-        if (sb_board_write_text (b, text))
+        int rc = sb_board_write_text (b, text);
+        if (rc == SB_PORT_EFULL)
+            bus_request_reply (rq, BUS_EBUSY, NULL, "%s is not reading: %zu bytes still queued", argv[0],
+                               sb_board_queued (b));
+        else if (rc)
             bus_request_reply (rq, BUS_ERROR, NULL, "%s is not connected", argv[0]);
         else
             bus_request_reply (rq, BUS_OK, NULL, "%s: wrote %zu bytes", argv[0], n);
@@ -574,7 +580,10 @@ s_handle (bus_request_t *rq, void *arg)
             return;
         }
         int seq = sb_board_send_frame (b, (uint8_t) type, payload, (size_t) n);
-        if (seq < 0)
+        if (seq == SB_PORT_EFULL)
+            bus_request_reply (rq, BUS_EBUSY, NULL, "%s is not reading: %zu bytes still queued", argv[0],
+                               sb_board_queued (b));
+        else if (seq < 0)
             bus_request_reply (rq, BUS_ERROR, NULL, "%s is not connected", argv[0]);
         else
             bus_request_reply (rq, BUS_OK, NULL, "%s: frame type 0x%02lx seq %d, %d bytes", argv[0],
@@ -604,7 +613,10 @@ s_handle (bus_request_t *rq, void *arg)
             return;
         }
         int seq = sb_board_send_frame (b, LINK_T_ESPNOW_SEND, buf, 6 + len);
-        if (seq < 0)
+        if (seq == SB_PORT_EFULL)
+            bus_request_reply (rq, BUS_EBUSY, NULL, "%s is not reading: %zu bytes still queued", argv[0],
+                               sb_board_queued (b));
+        else if (seq < 0)
             bus_request_reply (rq, BUS_ERROR, NULL, "%s is not connected", argv[0]);
         else
             bus_request_reply (rq, BUS_OK, NULL, "%s: %zu bytes to %s (seq %d)", argv[0], len, argv[1], seq);
@@ -767,24 +779,39 @@ serial_bridge_destroy (serial_bridge_t **self_p)
 void
 serial_bridge_run (serial_bridge_t *self)
 {
-    zmq_pollitem_t items[1 + MAX_BOARDS];
-    sb_board_t *owner[1 + MAX_BOARDS];
+    zmq_pollitem_t items[1 + 2 * MAX_BOARDS];
+    sb_board_t *owner[1 + 2 * MAX_BOARDS];
     while (!zsys_interrupted) {
         int n = 0;
         items[n++] = (zmq_pollitem_t) { .socket = zsock_resolve (bus_client_req_sock (self->bus)),
                                         .events = ZMQ_POLLIN };
         for (int i = 0; i < self->nboards; i++) {
+            int cfd = sb_board_child_fd (self->boards[i]);
+            if (cfd >= 0) {
+                owner[n] = self->boards[i];
+                items[n++] = (zmq_pollitem_t) { .fd = cfd, .events = ZMQ_POLLIN };
+            }
+        }
+        int first_port = n;
+        for (int i = 0; i < self->nboards; i++) {
             int fd = sb_board_fd (self->boards[i]);
             if (fd < 0)
                 continue;
             owner[n] = self->boards[i];
-            items[n++] = (zmq_pollitem_t) { .fd = fd, .events = ZMQ_POLLIN };
+            short events = ZMQ_POLLIN | (sb_board_want_write (self->boards[i]) ? ZMQ_POLLOUT : 0);
+            items[n++] = (zmq_pollitem_t) { .fd = fd, .events = events };
         }
         if (zmq_poll (items, n, 50) < 0 && errno != EINTR)
             break;
-        for (int i = 1; i < n; i++)
+        for (int i = 1; i < first_port; i++)
+            if (items[i].revents & (ZMQ_POLLIN | ZMQ_POLLERR))
+                sb_board_on_child (owner[i]);
+        for (int i = first_port; i < n; i++) {
+            if (items[i].revents & ZMQ_POLLOUT)
+                sb_board_on_writable (owner[i]);
             if (items[i].revents & (ZMQ_POLLIN | ZMQ_POLLERR))
                 sb_board_on_readable (owner[i]);
+        }
         bus_client_tick (self->bus);
         uint64_t now = s_ms ();
         for (int i = 0; i < self->nboards; i++)

@@ -4,3 +4,4 @@ $(eval $(call add_test,test_board_core_units,tests/boards/test_board_core_units.
 $(eval $(call add_test,test_labsim_radio_units,tests/boards/test_labsim_radio_units.c,labsim fwcore fwsim bus))
 $(eval $(call add_test,test_boards_sim,tests/boards/test_boards_sim.c,labtest fwcore bus))
 $(eval $(call add_test,test_sb_port_units,tests/boards/test_sb_port_units.c,serial fwcore bus))
+$(eval $(call add_test,test_sb_nowait,tests/boards/test_sb_nowait.c,labtest bus))
