@@ -15,7 +15,7 @@ for p in 1.0:0 4.0:120 2.0:240 6.0:60 1.5:300; do
     $C call labsim move board-a board-b $d $br >/dev/null && sleep 1.5
     out=$($C rssi calibrate board-a board-b --at $d --seconds 3 2>&1) || { echo "DEMO rssi FAIL calibration at $d m: $out"; exit 1; }
 done
-fit=$(echo "$out" | sed -n 's/.*: \(A = [^(]*\).*/\1/p')
+fit=$(echo "$out" | sed -n 's/.*: \(A = .* from [0-9]* positions\).*/\1/p')
 true_d=2.5
 $C call labsim move board-a board-b $true_d 180 >/dev/null
 sleep 8
