@@ -14,6 +14,7 @@ export LAB_RUNTIME_DIR="$dir/run"
 mkdir -p "$LAB_RUNTIME_DIR" "$dir/var/images"
 cfg="$dir/lab.cfg"
 tools/isolate-cfg.sh compose/lab.cfg | sed -e "s|\"var/|\"$dir/var/|" >"$cfg"
+labctl -c "$cfg" keys >/dev/null      # provisioned into the boards when they start
 labd -c "$cfg" >"$dir/labd.log" 2>&1 &
 lab=$!
 pids=""
@@ -31,7 +32,6 @@ all_up || fail "the lab did not come up"
 services=$(ctl call labd status | awk 'NR>1 && $2=="up" {print $1}' | grep -v -e '^labd$' -e '^labsim-boards$')
 
 labsim mkimage --size 742K --version 7.7.7 -o "$dir/var/images/chaos.bin" >/dev/null
-labctl -c "$cfg" keys >/dev/null
 sed -e "s#^\(    scenarios = \).*#\1\"$PWD/tests/eval/scenarios\"#" -e "s#^\(    output = \).*#\1\"$dir/var/eval\"#" \
     eval/plans/demo.cfg >"$dir/plan.cfg"
 

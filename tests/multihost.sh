@@ -85,13 +85,13 @@ in2() { LAB_RUNTIME_DIR="$dir/run2" ip netns exec "$ns2" "$@"; }
 # Background programs: exec so that $! is the program itself, not a subshell.
 bg2() { exec env LAB_RUNTIME_DIR="$dir/run2" ip netns exec "$ns2" "$@"; }
 sleep 0.5
+"$BIN/labctl" -c "$dir/bench.cfg" keys >/dev/null || fail "labctl keys"
 bg2 "$BIN/labsim" boards -c "$dir/bench.cfg" >"$dir/labsim.log" 2>&1 &
 pids="$pids $!"
 bg2 "$BIN/serial-bridge" -c "$dir/bench.cfg" >"$dir/bridge.log" 2>&1 &
 pids="$pids $!"
 mkdir -p "$dir/images" "$dir/state"
 "$BIN/labsim" mkimage --size 300K --version 6.0.0 -o "$dir/images/mh.bin" >/dev/null
-"$BIN/labctl" keys --dir "$dir/otakeys" >/dev/null || fail "labctl keys"
 bg2 "$BIN/ota-initiator" -c "$dir/bench.cfg" >"$dir/ota.log" 2>&1 &
 pids="$pids $!"
 

@@ -18,6 +18,8 @@ labsim
         confirm_timeout = "1500ms"
 CFG
 sed -i '/^    board-a$/a\        ota_no_confirm = true' "$cfg"
+# The lab's keys before the boards start: they are provisioned at boot.
+labctl -c "$cfg" keys >/dev/null || { echo "FAIL: labctl keys"; exit 1; }
 labd -c "$cfg" >"$dir/labd.log" 2>&1 &
 lab=$!
 cleanup() { kill -TERM $lab 2>/dev/null; wait $lab 2>/dev/null; rm -rf "$dir"; }
@@ -34,8 +36,8 @@ labsim mkimage --size 100K --version 3.1.0 -o "$dir/var/images/v31.bin" >/dev/nu
 labsim mkimage --size 100K --version 4.0.0 --no-responder -o "$dir/var/images/noresp.bin" >/dev/null
 labsim mkimage --size 2M --version 5.0.0 -o "$dir/var/images/huge.bin" >/dev/null
 labsim mkimage --size 100K --version 6.6.6 -o "$dir/var/images/tampered.bin" >/dev/null
-ctl keys >/dev/null || fail "labctl keys"
 [ "$(stat -c %a "$dir/var/keys/ota-sign.key")" = 600 ] || fail "the signing key is not 0600"
+[ "$(stat -c %a "$dir/var/keys/espnow-board-a+board-b.lmk")" = 600 ] || fail "the pairing key is not 0600"
 echo "outside" >"$dir/outside.bin"
 
 # 1. A push completes, boots and confirms.

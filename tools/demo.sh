@@ -34,6 +34,9 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# The lab's keys (OTA signing, ESP-NOW pairing), made once and kept: the
+# simulated boards are provisioned with them when they start.
+[ -x "$BUILD/bin/labctl" ] && labctl -c "$LAB_CONFIG" keys >/dev/null 2>&1
 if [ -x "$BUILD/bin/labd" ]; then
     labd -c "$LAB_CONFIG" >"$LAB_DEMO_LOG/labd.log" 2>&1 &
 else

@@ -319,10 +319,34 @@ s_end (ota_responder_t *self, const ota_msg_t *m)
     self->reboot_at_us = s_now (self) + REBOOT_DELAY_US;
 }
 
+int
+ota_responder_pair (ota_responder_t *self, const uint8_t mac[BOARD_MAC_LEN])
+{
+    if (self->npaired == OTA_PAIRED_MAX)
+        return -1;
+    memcpy (self->paired[self->npaired++], mac, BOARD_MAC_LEN);
+    return 0;
+}
+
+static bool
+s_paired (ota_responder_t *self, const uint8_t src[BOARD_MAC_LEN])
+{
+    for (uint8_t i = 0; i < self->npaired; i++)
+        if (!memcmp (self->paired[i], src, BOARD_MAC_LEN))
+            return true;
+    return false;
+}
+
 void
 ota_responder_on_msg (ota_responder_t *self, const uint8_t src[BOARD_MAC_LEN], const uint8_t *payload,
                       size_t len)
 {
+    /* Only paired initiators are heard at all: anyone else in radio range is
+     * dropped before parsing and counted, and gets no answer. */
+    if (!s_paired (self, src)) {
+        self->stats.unpaired++;
+        return;
+    }
     ota_msg_t m;
     if (ota_msg_decode (payload, len, &m)) {
         self->stats.bad++;

@@ -56,12 +56,14 @@ typedef struct {
  * another BEGIN; before that, a BEGIN that is not the same session from the
  * same initiator is answered BUSY. */
 #define OTA_STALE_US 10000000u
+#define OTA_PAIRED_MAX 4u                /* initiator boards a responder takes pushes from */
 
 typedef struct {
     uint32_t chunks, duplicates, out_of_window, bad, acks, writes, resumes;
     uint32_t busy;                               /* BEGINs refused: another push is running */
     uint32_t foreign;                            /* CHUNK/END/ABORT from a MAC that is not the initiator */
     uint32_t bad_signatures;                     /* images refused at END: unsigned or not the lab's */
+    uint32_t unpaired;                           /* OTA frames from a MAC the board is not paired with: dropped */
 } ota_responder_stats_t;
 
 typedef struct {
@@ -74,6 +76,8 @@ typedef struct {
     uint8_t window[OTA_WINDOW][OTA_CHUNK_MAX];
     uint16_t window_len[OTA_WINDOW];
     uint8_t peer[BOARD_MAC_LEN];                 /* the initiator board */
+    uint8_t paired[OTA_PAIRED_MAX][BOARD_MAC_LEN];   /* who may push (provisioned over USB) */
+    uint8_t npaired;
     uint32_t since_ack;
     uint64_t last_rx_us, last_ack_us;
     uint64_t reboot_at_us;                       /* 0: none pending */
@@ -84,6 +88,10 @@ typedef struct {
  * resume it. Registers for ESPNOW_T_OTA frames and a poller on CORE (call
  * again after every board_core_init: the core's registry starts empty). */
 void ota_responder_init (ota_responder_t *self, board_core_t *core, const ota_flash_t *flash);
+/* Lets the initiator board MAC push to this board (call after every
+ * ota_responder_init: a board takes pushes only from its paired initiators,
+ * and from nobody until one is paired). -1 when the table is full. */
+int ota_responder_pair (ota_responder_t *self, const uint8_t mac[BOARD_MAC_LEN]);
 /* Handles one OTA message from SRC (exposed for tests; the core calls it). */
 void ota_responder_on_msg (ota_responder_t *self, const uint8_t src[BOARD_MAC_LEN],
                            const uint8_t *payload, size_t len);

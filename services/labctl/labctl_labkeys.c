@@ -5,6 +5,7 @@
 #include "services/labctl/labctl.h"
 #include "services/ota-initiator/ota_image.h"
 #include "services/ota-initiator/ota_sign.h"
+#include "services/ota-initiator/ota_pair.h"
 #include "bus/lab_config.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +46,8 @@ labctl_cmd_keys (labctl_t *ctx, int argc, char **argv)
         else {
             fprintf (stderr, "usage: labctl keys [--dir DIR]\n"
                              "  makes the lab's keys that do not exist yet in DIR (default: the config's\n"
-                             "  ota/keys): %s (OTA signing, private, 0600), %s (its public half)\n",
+                             "  ota/keys): %s (OTA signing, private, 0600), %s (its public half),\n"
+                             "  espnow.pmk and espnow-A+B.lmk (ESP-NOW pairing of the config's boards, 0600)\n",
                      OTA_SIGN_KEY_FILE, OTA_SIGN_PUB_FILE);
             return strcmp (argv[i], "--help") ? BUS_EUSAGE : BUS_OK;
         }
@@ -59,6 +61,24 @@ labctl_cmd_keys (labctl_t *ctx, int argc, char **argv)
         return BUS_ERROR;
     }
     printf ("%s/%s: %s\n", kd, OTA_SIGN_KEY_FILE, rc ? "made" : "exists, kept");
+    /* ESP-NOW pairing: the PMK and an LMK for every pair of the config's
+     * boards (without a config, only the signing key). */
+    const char *cfgpath = ctx->config_path ? ctx->config_path : getenv ("LAB_CONFIG");
+    lab_config_t *cfg = lab_config_load (cfgpath ? cfgpath : "compose/lab.cfg", err, sizeof err);
+    if (!cfg)
+        return BUS_OK;
+    const char *names[OTA_PAIR_MAX_BOARDS + 1];
+    int n = 0;
+    for (zconfig_t *b = zconfig_child (zconfig_locate (lab_config_root (cfg), "boards")); b && n <= OTA_PAIR_MAX_BOARDS;
+         b = zconfig_next (b))
+        names[n++] = zconfig_name (b);
+    rc = ota_pair_keygen (kd, names, n, err, sizeof err);
+    lab_config_destroy (&cfg);
+    if (rc < 0) {
+        fprintf (stderr, "labctl: %s\n", err);
+        return BUS_ERROR;
+    }
+    printf ("%s: ESP-NOW pairing for %d boards, %d key file(s) made\n", kd, n, rc);
     return BUS_OK;
 }
 

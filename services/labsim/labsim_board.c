@@ -48,6 +48,7 @@ struct _labsim_board_t {
     labsim_board_boot_fn *on_boot;
     labsim_board_flash_fn *on_flash;
     labsim_board_stats_t stats;
+    labsim_espnow_t espnow;   /* ESP-NOW peers and keys (RAM: gone on reboot) */
 };
 
 static uint64_t
@@ -94,6 +95,13 @@ s_port_radio_send (void *ctx, const uint8_t mac[6], const uint8_t *data, size_t 
     labsim_board_t *self = ctx;
     if (len > LABSIM_RADIO_FRAME_MAX)
         return -1;
+    /* As the bench firmware does: an unknown destination becomes an
+     * unencrypted peer (paired boards were added encrypted at boot). */
+    if (!labsim_espnow_find (&self->espnow, mac)) {
+        labsim_espnow_err_t rc = labsim_espnow_add_peer (&self->espnow, mac, false, NULL);
+        if (rc != LABSIM_ESPNOW_OK)
+            return -1;
+    }
     /* ESP-NOW reports success for unicast only when acked; we keep it simple
      * and report "handed to the radio", which is what broadcast does too. */
     labsim_radio_send (self->radio, self->node, mac, data, len, s_now_us ());
@@ -313,6 +321,7 @@ labsim_board_start (labsim_board_t *self, const char *reset_reason)
     board_info_t info = { .channel = 1, .version = self->version, .partition = "factory",
                           .reset_reason = reset_reason };
     memcpy (info.mac, self->mac, 6);
+    labsim_espnow_reset (&self->espnow);
     board_core_init (&self->core, &port, &info);
     if (self->on_boot)
         self->on_boot (self, self->app);
@@ -540,4 +549,10 @@ void
 labsim_board_stats (labsim_board_t *self, labsim_board_stats_t *out)
 {
     *out = self->stats;
+}
+
+labsim_espnow_t *
+labsim_board_espnow (labsim_board_t *self)
+{
+    return &self->espnow;
 }

@@ -20,6 +20,7 @@
 #include "board_core.h"
 #include "bus/lab_config.h"
 #include "services/labsim/labsim_radio.h"
+#include "services/labsim/labsim_espnow.h"
 
 typedef struct _labsim_board_t labsim_board_t;
 
@@ -43,6 +44,8 @@ void labsim_board_destroy (labsim_board_t **self_p);
 const char *labsim_board_name (labsim_board_t *self);
 const uint8_t *labsim_board_mac (labsim_board_t *self);
 int labsim_board_node (labsim_board_t *self);          /* radio node index */
+/* The board's ESP-NOW peer table and keys (labsim_espnow.h). */
+labsim_espnow_t *labsim_board_espnow (labsim_board_t *self);
 board_core_t *labsim_board_core (labsim_board_t *self);
 const char *labsim_board_pty_link (labsim_board_t *self);
 int labsim_board_tcp_port (labsim_board_t *self);

@@ -326,7 +326,11 @@ s_deliver (sim_t *sim)
             if (labsim_board_node (sim->boards[i]) == f.to)
                 to = sim->boards[i];
         }
-        if (from && to)
+        /* The receiving radio drops what it cannot decrypt (or what came
+         * unencrypted from a board it expects to encrypt). */
+        if (from && to
+            && labsim_espnow_accept (labsim_board_espnow (from), labsim_board_mac (from), labsim_board_espnow (to),
+                                     labsim_board_mac (to)))
             labsim_board_radio_in (to, labsim_board_mac (from), f.rssi, f.data, f.len);
     }
 }

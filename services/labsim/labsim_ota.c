@@ -23,6 +23,7 @@
 #include "firmware/sim/nor_flash.h"
 #include "firmware/sim/sim_ota.h"
 #include "firmware/sim/sim_sig.h"
+#include "services/ota-initiator/ota_pair.h"
 #include "ota_responder.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -60,6 +61,10 @@ typedef struct {
     nor_flash_t *flash;
     sim_ota_t ota;                /* ESP-IDF's OTA write path over FLASH */
     sim_sig_t *sig;               /* the lab's public key (ota/keys/ota-sign.pub) */
+    char keys[512];               /* the lab's key directory: pairing "provisioned over USB" */
+    int nothers;                  /* the other boards of the lab */
+    char other_name[OTA_PAIR_MAX_BOARDS][64];
+    uint8_t other_mac[OTA_PAIR_MAX_BOARDS][6];
     uint32_t handle;
     char path[600];
     otadata_t od;
@@ -240,6 +245,35 @@ s_now_us (void)
     return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
 }
 
+/* What provisioning over USB left on the board: the lab's PMK, and each
+ * other lab board it shares an LMK with as an encrypted ESP-NOW peer and as
+ * an initiator it takes OTA from. Read at every boot, as the firmware reads
+ * NVS (so `labctl keys` then a reboot pairs a running simulated board). */
+static void
+s_pair (lsim_ota_t *o, board_core_t *core)
+{
+    labsim_espnow_t *en = labsim_board_espnow (o->board);
+    uint8_t key[OTA_PAIR_KEY_LEN];
+    if (ota_pair_pmk (o->keys, key)) {
+        board_core_log (core, "pairing: none provisioned; OTA pushes are refused");
+        return;
+    }
+    labsim_espnow_set_pmk (en, key);
+    int paired = 0;
+    for (int i = 0; i < o->nothers; i++) {
+        if (ota_pair_lmk (o->keys, labsim_board_name (o->board), o->other_name[i], key))
+            continue;
+        if (labsim_espnow_add_peer (en, o->other_mac[i], true, key) != LABSIM_ESPNOW_OK
+            || ota_responder_pair (&o->resp, o->other_mac[i])) {
+            board_core_log (core, "pairing: cannot add an encrypted peer (peer table full?)");
+            continue;
+        }
+        paired++;
+    }
+    if (!paired)
+        board_core_log (core, "pairing: no paired board; OTA pushes are refused");
+}
+
 static void
 s_on_boot (labsim_board_t *board, void *app)
 {
@@ -276,6 +310,7 @@ s_on_boot (labsim_board_t *board, void *app)
     ota_flash_t fl = { o, f_slot, f_begin, f_resume, f_write, f_end, f_set_boot, f_abort, f_kv_get, f_kv_set,
                        f_read, sim_sig_ops (o->sig) };
     ota_responder_init (&o->resp, core, &fl);
+    s_pair (o, core);
     board_core_add_poller (core, s_poll, o);
 }
 
@@ -333,9 +368,23 @@ labsim_board_ext_attach (labsim_board_t *board, lab_config_t *cfg, zconfig_t *no
     sim_ota_init (&o->ota, o->flash);
     /* The bench firmware has the lab's public key built in; a simulated
      * board reads it from the lab's key directory when it first needs it. */
+    snprintf (o->keys, sizeof o->keys, "%s", zconfig_get (lab_config_root (cfg), "ota/keys", "var/keys"));
     char pub[1024];
-    snprintf (pub, sizeof pub, "%s/%s", zconfig_get (lab_config_root (cfg), "ota/keys", "var/keys"), "ota-sign.pub");
+    snprintf (pub, sizeof pub, "%s/%s", o->keys, "ota-sign.pub");
     o->sig = sim_sig_new (pub);
+    /* The other boards of the lab (name and MAC), for the pairing. */
+    for (zconfig_t *b = zconfig_child (zconfig_locate (lab_config_root (cfg), "boards")); b && o->nothers < OTA_PAIR_MAX_BOARDS;
+         b = zconfig_next (b)) {
+        const char *mac = zconfig_get (b, "mac", "");
+        unsigned m[6];
+        if (!strcmp (zconfig_name (b), labsim_board_name (board))
+            || sscanf (mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+            continue;
+        snprintf (o->other_name[o->nothers], sizeof o->other_name[0], "%s", zconfig_name (b));
+        for (int k = 0; k < 6; k++)
+            o->other_mac[o->nothers][k] = (uint8_t) m[k];
+        o->nothers++;
+    }
     snprintf (o->factory_version, sizeof o->factory_version, "%s",
               zconfig_get (node, "version", "1.0.0"));
     o->no_confirm = !strcmp (zconfig_get (node, "ota_no_confirm", "false"), "true");

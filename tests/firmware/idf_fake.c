@@ -298,12 +298,42 @@ esp_now_is_peer_exist (const uint8_t *mac)
     return false;
 }
 
+/* components/esp_wifi/include/esp_now.h (v5.5): at most
+ * ESP_NOW_MAX_TOTAL_PEER_NUM (20) peers, of which at most
+ * CONFIG_ESP_WIFI_ESPNOW_MAX_ENCRYPT_NUM (default 7) encrypted, else
+ * ESP_ERR_ESPNOW_FULL; an existing peer is ESP_ERR_ESPNOW_EXIST; the
+ * broadcast address cannot be an encrypted peer. */
 esp_err_t
 esp_now_add_peer (const esp_now_peer_info_t *peer)
 {
-    if (idf_fake.peers_added == 8 || esp_now_is_peer_exist (peer->peer_addr))
+    static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    if (!peer)
+        return ESP_ERR_ESPNOW_ARG;
+    if (peer->encrypt && !memcmp (peer->peer_addr, bcast, 6))
+        return ESP_ERR_ESPNOW_ARG;
+    if (esp_now_is_peer_exist (peer->peer_addr))
         return ESP_ERR_ESPNOW_EXIST;
-    memcpy (idf_fake.peers[idf_fake.peers_added++], peer->peer_addr, 6);
+    int encrypted = 0;
+    for (int i = 0; i < idf_fake.peers_added; i++)
+        encrypted += idf_fake.peer_encrypt[i];
+    if (idf_fake.peers_added == ESP_NOW_MAX_TOTAL_PEER_NUM
+        || (peer->encrypt && encrypted == CONFIG_ESP_WIFI_ESPNOW_MAX_ENCRYPT_NUM))
+        return ESP_ERR_ESPNOW_FULL;
+    int i = idf_fake.peers_added++;
+    memcpy (idf_fake.peers[i], peer->peer_addr, 6);
+    idf_fake.peer_encrypt[i] = peer->encrypt;
+    memcpy (idf_fake.peer_lmk[i], peer->lmk, ESP_NOW_KEY_LEN);
+    return ESP_OK;
+}
+
+/* esp_now.h (v5.5): the primary master key, 16 bytes. */
+esp_err_t
+esp_now_set_pmk (const uint8_t *pmk)
+{
+    if (!pmk)
+        return ESP_ERR_ESPNOW_ARG;
+    memcpy (idf_fake.pmk, pmk, ESP_NOW_KEY_LEN);
+    idf_fake.pmk_set = true;
     return ESP_OK;
 }
 
@@ -533,31 +563,137 @@ esp_ota_set_boot_partition (const esp_partition_t *p)
     return ESP_OK;
 }
 
-esp_err_t nvs_open (const char *ns, nvs_open_mode_t mode, nvs_handle_t *h) { (void) ns; (void) mode; *h = 7; return ESP_OK; }
-void nvs_close (nvs_handle_t h) { (void) h; }
-esp_err_t nvs_commit (nvs_handle_t h) { (void) h; return ESP_OK; }
-esp_err_t nvs_erase_key (nvs_handle_t h, const char *key) { (void) h; (void) key; idf_fake.nvs_len = 0; return ESP_OK; }
+/* --- NVS ------------------------------------------------------------------
+ * components/nvs_flash/src/nvs_api.cpp (v5.5): namespaces and keys at most
+ * 15 characters; opening a namespace that does not exist read-only is
+ * ESP_ERR_NVS_NOT_FOUND; a get with a buffer too small is
+ * ESP_ERR_NVS_INVALID_LENGTH (with the length needed); writes through a
+ * read-only handle are ESP_ERR_NVS_READ_ONLY. */
+static int
+s_nvs_find (const char *ns, const char *key)
+{
+    for (int i = 0; i < 8; i++)
+        if (idf_fake.nvs[i].used && !strcmp (idf_fake.nvs[i].ns, ns) && (!key || !strcmp (idf_fake.nvs[i].key, key)))
+            return i;
+    return -1;
+}
+
+static const char *
+s_nvs_ns (nvs_handle_t h)
+{
+    return h >= 1 && h <= 4 && idf_fake.nvs_open_ns[h - 1][0] ? idf_fake.nvs_open_ns[h - 1] : NULL;
+}
+
+esp_err_t
+nvs_open (const char *ns, nvs_open_mode_t mode, nvs_handle_t *h)
+{
+    if (!ns || !h || strlen (ns) > 15)
+        return ESP_ERR_INVALID_ARG;
+    if (mode == NVS_READONLY && s_nvs_find (ns, NULL) < 0)
+        return ESP_ERR_NVS_NOT_FOUND;
+    for (int i = 0; i < 4; i++)
+        if (!idf_fake.nvs_open_ns[i][0]) {
+            snprintf (idf_fake.nvs_open_ns[i], sizeof idf_fake.nvs_open_ns[i], "%s", ns);
+            idf_fake.nvs_open_rw[i] = mode != NVS_READONLY;
+            *h = (nvs_handle_t) i + 1;
+            return ESP_OK;
+        }
+    return ESP_ERR_NO_MEM;
+}
+
+void
+nvs_close (nvs_handle_t h)
+{
+    if (s_nvs_ns (h))
+        idf_fake.nvs_open_ns[h - 1][0] = 0;
+}
+
+esp_err_t nvs_commit (nvs_handle_t h) { return s_nvs_ns (h) ? ESP_OK : ESP_ERR_NVS_INVALID_HANDLE; }
+
+esp_err_t
+nvs_erase_key (nvs_handle_t h, const char *key)
+{
+    const char *ns = s_nvs_ns (h);
+    if (!ns)
+        return ESP_ERR_NVS_INVALID_HANDLE;
+    int i = s_nvs_find (ns, key);
+    if (i < 0)
+        return ESP_ERR_NVS_NOT_FOUND;
+    idf_fake.nvs[i].used = false;
+    return ESP_OK;
+}
 
 esp_err_t
 nvs_set_blob (nvs_handle_t h, const char *key, const void *value, size_t length)
 {
-    (void) h; (void) key;
-    if (length > sizeof idf_fake.nvs_blob)
-        return ESP_ERR_INVALID_SIZE;
-    memcpy (idf_fake.nvs_blob, value, length);
-    idf_fake.nvs_len = length;
+    const char *ns = s_nvs_ns (h);
+    if (!ns)
+        return ESP_ERR_NVS_INVALID_HANDLE;
+    if (!idf_fake.nvs_open_rw[h - 1])
+        return ESP_ERR_NVS_READ_ONLY;
+    if (!key || strlen (key) > 15)
+        return ESP_ERR_INVALID_ARG;
+    if (length > sizeof idf_fake.nvs[0].data)
+        return ESP_ERR_NVS_NOT_ENOUGH_SPACE;
+    int i = s_nvs_find (ns, key);
+    for (int k = 0; i < 0 && k < 8; k++)
+        if (!idf_fake.nvs[k].used)
+            i = k;
+    if (i < 0)
+        return ESP_ERR_NVS_NOT_ENOUGH_SPACE;
+    char nsbuf[16];
+    snprintf (nsbuf, sizeof nsbuf, "%s", ns);
+    memcpy (idf_fake.nvs[i].ns, nsbuf, sizeof nsbuf);
+    snprintf (idf_fake.nvs[i].key, sizeof idf_fake.nvs[i].key, "%s", key);
+    memcpy (idf_fake.nvs[i].data, value, length);
+    idf_fake.nvs[i].len = length;
+    idf_fake.nvs[i].used = true;
     return ESP_OK;
 }
 
 esp_err_t
 nvs_get_blob (nvs_handle_t h, const char *key, void *out, size_t *length)
 {
-    (void) h; (void) key;
-    if (!idf_fake.nvs_len)
+    const char *ns = s_nvs_ns (h);
+    if (!ns)
+        return ESP_ERR_NVS_INVALID_HANDLE;
+    int i = s_nvs_find (ns, key);
+    if (i < 0)
         return ESP_ERR_NVS_NOT_FOUND;
-    if (*length < idf_fake.nvs_len)
-        return ESP_ERR_INVALID_SIZE;
-    memcpy (out, idf_fake.nvs_blob, idf_fake.nvs_len);
-    *length = idf_fake.nvs_len;
+    if (!out) {
+        *length = idf_fake.nvs[i].len;
+        return ESP_OK;
+    }
+    if (*length < idf_fake.nvs[i].len) {
+        *length = idf_fake.nvs[i].len;
+        return ESP_ERR_NVS_INVALID_LENGTH;
+    }
+    memcpy (out, idf_fake.nvs[i].data, idf_fake.nvs[i].len);
+    *length = idf_fake.nvs[i].len;
     return ESP_OK;
+}
+
+const uint8_t *
+idf_fake_nvs (const char *ns, const char *key, size_t *len)
+{
+    int i = s_nvs_find (ns, key);
+    if (i < 0)
+        return NULL;
+    *len = idf_fake.nvs[i].len;
+    return idf_fake.nvs[i].data;
+}
+
+void
+idf_fake_provision_pairing (const uint8_t pmk[16], const uint8_t (*macs)[6], const uint8_t (*lmks)[16], int n)
+{
+    nvs_handle_t h;
+    uint8_t peers[4 * 22];
+    for (int i = 0; i < n && i < 4; i++) {
+        memcpy (peers + 22 * i, macs[i], 6);
+        memcpy (peers + 22 * i + 6, lmks[i], 16);
+    }
+    nvs_open ("labpair", NVS_READWRITE, &h);
+    nvs_set_blob (h, "pmk", pmk, 16);
+    nvs_set_blob (h, "peers", peers, (size_t) (n < 4 ? n : 4) * 22);
+    nvs_close (h);
 }

@@ -53,7 +53,11 @@ typedef struct {
     uint8_t last_data[250];
     size_t last_len;
     int peers_added;
-    uint8_t peers[8][6];
+    uint8_t peers[ESP_NOW_MAX_TOTAL_PEER_NUM][6];
+    bool peer_encrypt[ESP_NOW_MAX_TOTAL_PEER_NUM];
+    uint8_t peer_lmk[ESP_NOW_MAX_TOTAL_PEER_NUM][ESP_NOW_KEY_LEN];
+    uint8_t pmk[ESP_NOW_KEY_LEN];
+    bool pmk_set;
     int no_mem_left;             /* esp_now_send returns NO_MEM this many times */
     /* clock and OTA */
     int64_t now_us;
@@ -68,8 +72,15 @@ typedef struct {
     /* the lab's public key "built into the image" (a PEM file; see
      * bench_sig_host.c); empty: none, nothing verifies */
     char sig_pub_path[512];
-    uint8_t nvs_blob[256];
-    size_t nvs_len;
+    /* NVS: (namespace, key) -> blob; survives idf_fake_reboot */
+    struct {
+        char ns[16], key[16];
+        uint8_t data[256];
+        size_t len;
+        bool used;
+    } nvs[8];
+    char nvs_open_ns[4][16];         /* handle h (1-based) -> namespace */
+    bool nvs_open_rw[4];
 } idf_fake_t;
 
 /* The one fake world (the functions it stands in for are global). */
@@ -84,5 +95,10 @@ void idf_fake_reboot (void);
 void idf_fake_uart_push (const void *data, size_t len);
 /* The spare slot's contents (ota_1). */
 const uint8_t *idf_fake_slot (void);
+/* What provisioning over USB leaves in NVS: the lab's PMK and the paired
+ * boards (MAC + LMK) in namespace "labpair" (bench.h). */
+void idf_fake_provision_pairing (const uint8_t pmk[16], const uint8_t (*macs)[6], const uint8_t (*lmks)[16], int n);
+/* The blob under NS/KEY, its length in *LEN; NULL when absent. */
+const uint8_t *idf_fake_nvs (const char *ns, const char *key, size_t *len);
 
 #endif

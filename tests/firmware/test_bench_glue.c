@@ -204,7 +204,15 @@ test_ota_push_lands_in_the_next_slot_through_esp_ota (void **state)
     assert_non_null (mkdtemp (keys));
     assert_int_equal (ota_sign_keygen (keys, err, sizeof err), 1);
     snprintf (idf_fake.sig_pub_path, sizeof idf_fake.sig_pub_path, "%s/%s", keys, OTA_SIGN_PUB_FILE);
-    bench_ota_init (&s_bench);
+    /* Paired with the initiator board over USB, then booted. */
+    static const uint8_t pmk[16] = { 1, 2, 3 }, lmk[1][16] = { { 9, 8, 7 } };
+    static const uint8_t initiator[1][6] = { { 0x24, 0x6f, 0x28, 0x11, 0x22, 0x33 } };
+    idf_fake_provision_pairing (pmk, initiator, lmk, 1);
+    assert_int_equal (bench_init (&s_bench), ESP_OK);
+    assert_int_equal (s_bench.paired, 1);
+    assert_true (idf_fake.pmk_set);
+    assert_true (idf_fake.peer_encrypt[0]);
+    assert_memory_equal (idf_fake.peer_lmk[0], lmk[0], 16);
     ota_sign_t *signer = ota_sign_load (keys, err, sizeof err);
     assert_non_null (signer);
     static uint8_t image[1024 + OTA_SIG_TRAILER_LEN];
@@ -246,7 +254,9 @@ test_ota_push_lands_in_the_next_slot_through_esp_ota (void **state)
     assert_int_equal (idf_fake.ota_ended, 1);
     assert_int_equal (idf_fake.ota_end_rc, ESP_OK);
     assert_int_equal (idf_fake.boot_set, 1);
-    assert_true (idf_fake.nvs_len == sizeof (ota_progress_t));
+    size_t progress_len = 0;
+    assert_non_null (idf_fake_nvs ("labota", "progress", &progress_len));
+    assert_int_equal (progress_len, sizeof (ota_progress_t));
     char cmd[100];
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", keys);
     assert_int_equal (system (cmd), 0);
@@ -257,6 +267,40 @@ test_ota_push_lands_in_the_next_slot_through_esp_ota (void **state)
  * 100 % and starves the idle task (task watchdog). The loop, the radio's
  * NO_MEM back-off and the wait for the send callback must all block for at
  * least one tick. */
+/* An unprovisioned board takes no OTA: a BEGIN from anyone is dropped
+ * unanswered and counted. Encrypted peers are limited as ESP-IDF limits
+ * them (CONFIG_ESP_WIFI_ESPNOW_MAX_ENCRYPT_NUM, 7 by default). */
+static void
+test_unpaired_board_takes_no_ota_and_encrypted_peers_are_limited (void **state)
+{
+    (void) state;
+    assert_int_equal (s_bench.paired, 0);
+    uint8_t src[6] = { 0x24, 0x6f, 0x28, 0x11, 0x22, 0x33 };
+    wifi_pkt_rx_ctrl_t ctrl = { 0 };
+    esp_now_recv_info_t info = { .src_addr = src, .des_addr = src, .rx_ctrl = &ctrl };
+    uint8_t msg[OTA_MSG_MAX], air[ESPNOW_MAX_FRAME];
+    ota_msg_t m = { .op = OTA_OP_BEGIN, .session = 5, .size = 4096, .crc32 = 1, .chunk = OTA_CHUNK_MAX };
+    strcpy (m.version, "6.6.6");
+    size_t n = ota_msg_encode (msg, sizeof msg, &m);
+    size_t a = espnow_frame_encode (air, sizeof air, ESPNOW_T_OTA, 1, msg, n);
+    int sends = idf_fake.sends;
+    idf_fake.recv_cb (&info, air, (int) a);
+    bench_step (&s_bench, 1);
+    assert_int_equal (s_bench.ota.stats.unpaired, 1);
+    assert_int_equal (idf_fake.sends, sends);            /* no answer */
+    assert_int_equal (idf_fake.ota_begun, 0);
+    esp_now_peer_info_t p = { .encrypt = true };
+    int ok = 0;
+    for (int i = 0; i < 10; i++) {
+        p.peer_addr[5] = (uint8_t) (0x40 + i);
+        ok += esp_now_add_peer (&p) == ESP_OK;
+    }
+    assert_int_equal (ok, CONFIG_ESP_WIFI_ESPNOW_MAX_ENCRYPT_NUM);
+    memset (p.peer_addr, 0xff, 6);
+    p.encrypt = true;
+    assert_int_equal (esp_now_add_peer (&p), ESP_ERR_ESPNOW_ARG);    /* broadcast cannot be encrypted */
+}
+
 static void
 test_no_wait_rounds_to_zero_ticks (void **state)
 {
@@ -292,6 +336,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_receive_queue_overflow_drops_and_counts, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_new_image_confirms_only_after_hearing_a_peer, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_ota_push_lands_in_the_next_slot_through_esp_ota, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_unpaired_board_takes_no_ota_and_encrypted_peers_are_limited, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_no_wait_rounds_to_zero_ticks, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

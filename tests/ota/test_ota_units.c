@@ -94,6 +94,7 @@ s_boot_responder (world_t *w)
     ota_flash_t fl;
     bench_ota_flash (&w->io, &fl);
     ota_responder_init (&w->resp, &w->core, &fl);
+    ota_responder_pair (&w->resp, INITIATOR);
 }
 
 /* --- the initiator's transport: straight onto the responder's radio ----- */
@@ -432,6 +433,7 @@ test_begin_from_another_initiator_gets_busy (void **state)
     world_t *w = (world_t *) *state;
     s_image (w, 100 * 1024);
     static const uint8_t other[6] = { 9, 9, 9, 9, 9, 9 };
+    ota_responder_pair (&w->resp, other);      /* another paired initiator (a second host) */
     bool meddled = false;
     ota_engine_state_t st = OTA_ENG_BEGIN;
     for (int t = 0; t < 600000 && st != OTA_ENG_DONE && st != OTA_ENG_FAILED; t++) {
@@ -463,6 +465,24 @@ test_begin_from_another_initiator_gets_busy (void **state)
     s_assert_done (w, st);
     s_check_written (w);
     assert_int_equal (idf_fake.ota_begun, 1);
+}
+
+/* A board paired only with another initiator: every OTA frame from this one
+ * is dropped unanswered and counted; nothing is erased or written. */
+static void
+test_push_from_an_unpaired_mac_is_refused_and_counted (void **state)
+{
+    world_t *w = (world_t *) *state;
+    static const uint8_t paired[6] = { 7, 7, 7, 7, 7, 7 };
+    w->resp.npaired = 0;
+    ota_responder_pair (&w->resp, paired);
+    s_image (w, 10 * 1024);
+    assert_int_equal (s_run (w, 60000, 0), OTA_ENG_FAILED);
+    assert_non_null (strstr (ota_engine_error (w->eng), "does not answer BEGIN"));
+    assert_true (w->resp.stats.unpaired > 0);
+    assert_int_equal (w->resp.stats.acks, 0);
+    assert_int_equal (idf_fake.ota_begun, 0);
+    assert_int_equal (idf_fake.ota.wrote_size, 0);
 }
 
 static void
@@ -601,6 +621,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_resume_over_nor_flash_mid_sector, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_reboot_after_progress_save_loses_held_chunks_and_completes, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_begin_from_another_initiator_gets_busy, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_push_from_an_unpaired_mac_is_refused_and_counted, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_corrupted_image_is_refused_and_old_firmware_kept, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_tampered_image_is_refused_after_end_and_old_firmware_kept, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_image_signed_with_another_key_is_refused, s_setup, s_teardown),

@@ -59,11 +59,20 @@ typedef struct {
     uint32_t rx_dropped;               /* queue full in the Wi-Fi task */
     uint32_t send_timeouts;
     uint32_t uart_overflows;           /* RX FIFO or ring buffer overflowed: bytes lost */
+    int paired;                        /* encrypted peers set up from NVS */
     bool confirmed;                    /* rollback cancelled (or not needed) */
     uint8_t uart_buf[256];
     ota_responder_t ota;               /* static: nothing allocated per chunk */
     bench_ota_t ota_io;
 } bench_t;
+
+/* Pairing, provisioned over USB into NVS namespace BENCH_PAIR_NS (never
+ * over the air): "pmk" (16 bytes, the lab's ESP-NOW primary master key) and
+ * "peers" (up to OTA_PAIRED_MAX records of MAC (6) + LMK (16)). Paired
+ * boards are encrypted ESP-NOW peers and the only ones an OTA is taken
+ * from. */
+#define BENCH_PAIR_NS "labpair"
+#define BENCH_PAIR_REC 22u
 
 /* Brings up NVS, Wi-Fi (station, not connected), ESP-NOW, UART0 and the core,
  * then sends the boot report. */

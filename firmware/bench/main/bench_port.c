@@ -14,6 +14,7 @@
 #include "esp_timer.h"
 #include "esp_wifi.h"
 #include "freertos/task.h"
+#include "nvs.h"
 #include "nvs_flash.h"
 
 static const char *TAG = "bench";
@@ -192,6 +193,42 @@ s_wake_init (bench_t *self)
     return ESP_OK;
 }
 
+/* The pairing provisioned over USB: the PMK, and each paired board as an
+ * encrypted peer (its LMK) that may push OTA. Without it the board runs but
+ * takes no OTA. */
+static void
+s_pair_init (bench_t *self)
+{
+    nvs_handle_t h;
+    uint8_t pmk[ESP_NOW_KEY_LEN], recs[OTA_PAIRED_MAX * BENCH_PAIR_REC];
+    size_t pmk_len = sizeof pmk, recs_len = sizeof recs;
+    if (nvs_open (BENCH_PAIR_NS, NVS_READONLY, &h) != ESP_OK) {
+        board_core_log (&self->core, "pairing: none provisioned; OTA pushes are refused");
+        return;
+    }
+    esp_err_t rc = nvs_get_blob (h, "pmk", pmk, &pmk_len);
+    if (rc == ESP_OK)
+        rc = nvs_get_blob (h, "peers", recs, &recs_len);
+    nvs_close (h);
+    if (rc != ESP_OK || pmk_len != sizeof pmk || recs_len % BENCH_PAIR_REC || esp_now_set_pmk (pmk) != ESP_OK) {
+        board_core_log (&self->core, "pairing: the provisioned keys are unreadable; OTA pushes are refused");
+        return;
+    }
+    for (size_t off = 0; off < recs_len; off += BENCH_PAIR_REC) {
+        esp_now_peer_info_t peer = { 0 };
+        memcpy (peer.peer_addr, recs + off, 6);
+        memcpy (peer.lmk, recs + off + 6, ESP_NOW_KEY_LEN);
+        peer.channel = 0;
+        peer.ifidx = WIFI_IF_STA;
+        peer.encrypt = true;
+        if (esp_now_add_peer (&peer) != ESP_OK || ota_responder_pair (&self->ota, peer.peer_addr)) {
+            board_core_log (&self->core, "pairing: cannot add an encrypted peer (peer table full?)");
+            continue;
+        }
+        self->paired++;
+    }
+}
+
 esp_err_t
 bench_init (bench_t *self)
 {
@@ -222,6 +259,7 @@ bench_init (bench_t *self)
     info.partition = running ? running->label : "unknown";
     board_core_init (&self->core, &port, &info);
     bench_ota_init (self);
+    s_pair_init (self);
     board_core_boot (&self->core);
     return ESP_OK;
 }

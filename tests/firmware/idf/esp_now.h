@@ -17,6 +17,12 @@
 #define ESP_NOW_KEY_LEN 16
 #define ESP_NOW_MAX_IE_DATA_LEN 250
 #define ESP_NOW_MAX_DATA_LEN ESP_NOW_MAX_IE_DATA_LEN
+#define ESP_NOW_MAX_TOTAL_PEER_NUM 20
+#define ESP_NOW_MAX_ENCRYPT_PEER_NUM 6
+/* sdkconfig.h: CONFIG_ESP_WIFI_ESPNOW_MAX_ENCRYPT_NUM, default 7 (at most 17) */
+#ifndef CONFIG_ESP_WIFI_ESPNOW_MAX_ENCRYPT_NUM
+#define CONFIG_ESP_WIFI_ESPNOW_MAX_ENCRYPT_NUM 7
+#endif
 typedef enum { ESP_NOW_SEND_SUCCESS = WIFI_SEND_SUCCESS, ESP_NOW_SEND_FAIL = WIFI_SEND_FAIL } esp_now_send_status_t;
 typedef struct esp_now_peer_info {
     uint8_t peer_addr[ESP_NOW_ETH_ALEN];
@@ -41,3 +47,4 @@ esp_err_t esp_now_register_send_cb(esp_now_send_cb_t cb);
 esp_err_t esp_now_send(const uint8_t *peer_addr, const uint8_t *data, size_t len);
 esp_err_t esp_now_add_peer(const esp_now_peer_info_t *peer);
 bool esp_now_is_peer_exist(const uint8_t *peer_addr);
+esp_err_t esp_now_set_pmk(const uint8_t *pmk);
