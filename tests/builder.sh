@@ -49,8 +49,10 @@ up() { ctl --timeout 500 call labd status 2>/dev/null | grep -q "^$1 *up"; }
 board_version() { ctl --timeout 3000 call serial-bridge boards 2>/dev/null | awk -v b="$1" '$1==b {print $3}'; }
 C="ctl --timeout 15000"
 
+# The lab's keys (OTA signing, ESP-NOW pairing) before the boards boot:
+# they are provisioned with them at start.
+ctl keys >/dev/null || fail "labctl keys: the lab's OTA signing and pairing keys"
 start_lab
-ctl keys >/dev/null || fail "labctl keys: the lab's OTA signing key"
 # Boards must have booted before we compare their versions.
 for _ in $(seq 50); do [ -n "$(board_version board-b)" ] && break; sleep 0.2; done
 

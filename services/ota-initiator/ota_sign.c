@@ -28,13 +28,29 @@ s_create (const char *path, mode_t mode, char *err, size_t errlen)
     return fdopen (fd, "w");
 }
 
+/* mkdir -p: parents 0755, DIR itself 0700 (it holds private keys). */
+static int
+s_mkdirs (const char *dir)
+{
+    char path[1024];
+    snprintf (path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir (path, 0755) && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir (path, 0700) && errno != EEXIST ? -1 : 0;
+}
+
 int
 ota_sign_keygen (const char *dir, char *err, size_t errlen)
 {
     char key[1024], pub[1024];
     snprintf (key, sizeof key, "%s/%s", dir, OTA_SIGN_KEY_FILE);
     snprintf (pub, sizeof pub, "%s/%s", dir, OTA_SIGN_PUB_FILE);
-    if (mkdir (dir, 0700) && errno != EEXIST) {
+    if (s_mkdirs (dir)) {
         snprintf (err, errlen, "cannot create %s: %s", dir, strerror (errno));
         return -1;
     }
