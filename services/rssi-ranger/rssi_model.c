@@ -144,6 +144,10 @@ rssi_calib_fit (rssi_calib_t *c, char *why, size_t whylen)
     c->sigma_db = sqrt (within / fmax (within_df, 1));
     c->x_mean = xbar;
     c->x_ss = assumed ? 0 : varx;
+    /* The line's own uncertainty, from the positions' spread. */
+    double s2 = c->shadow_db * c->shadow_db;
+    c->n_se = assumed ? RSSI_ASSUMED_N_SD : sqrt (s2 / varx);
+    c->a_se = assumed ? sqrt (s2 / P) : sqrt (s2 * (1.0 / P + xbar * xbar / varx));
     c->r2 = assumed || ss_tot <= 0 ? 1 : 1 - rss / ss_tot;
     c->n_assumed = assumed;
     c->calibrated = true;

@@ -62,6 +62,7 @@ typedef struct {
     double shadow_db;      /* spread of positions around the line (with the prior) */
     double df;             /* degrees of freedom behind shadow_db */
     double x_mean, x_ss;   /* of x = -10 log10 d over the positions, for the line's own error */
+    double a_se, n_se;     /* standard errors of A and n (n_se: RSSI_ASSUMED_N_SD when assumed) */
     double r2;             /* fit quality over the positions' means (1 with one distance) */
     bool n_assumed;        /* one distance only: n is RSSI_DEFAULT_N */
     int npoints;

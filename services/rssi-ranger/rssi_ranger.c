@@ -200,10 +200,11 @@ s_finish_calibration (ranger_t *r, link_t *l)
     l->s.calib = trial;
     s_save (r);
     const rssi_calib_t *c = &l->s.calib;
-    json_t *o = json_pack ("{s:s, s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:i, s:b, s:i, s:i}", "a", l->s.a, "b",
-                           l->s.b, "a_dbm", c->a_dbm, "n", c->n, "sigma_db", c->sigma_db, "shadow_db",
-                           c->shadow_db, "df", c->df, "r2", c->r2, "points", c->npoints, "n_assumed",
-                           c->n_assumed, "samples", total, "kept", pt.n);
+    json_t *o = json_pack ("{s:s, s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:i, s:b, s:i, s:i}", "a",
+                           l->s.a, "b", l->s.b, "a_dbm", c->a_dbm, "a_se_db", c->a_se, "n", c->n, "n_se",
+                           c->n_se, "sigma_db", c->sigma_db, "shadow_db", c->shadow_db, "df", c->df, "r2",
+                           c->r2, "points", c->npoints, "n_assumed", c->n_assumed, "samples", total, "kept",
+                           pt.n);
     char *json = o ? json_dumps (o, JSON_COMPACT) : NULL;
     json_decref (o);
     const char *more = c->npoints < 5 ? "; calibrate at more positions (5 or more, spread over the room) to "
@@ -217,9 +218,10 @@ s_finish_calibration (ranger_t *r, link_t *l)
                            more);
     else
         bus_request_reply (rq, BUS_OK, json,
-                           "%s-%s: A = %.1f dBm, n = %.2f from %d positions (R² %.3f, samples σ %.1f dB, "
-                           "position to position %.1f dB)%s",
-                           l->s.a, l->s.b, c->a_dbm, c->n, c->npoints, c->r2, c->sigma_db, c->shadow_db, more);
+                           "%s-%s: A = %.1f ± %.1f dBm, n = %.2f ± %.2f from %d positions (R² %.3f, samples σ "
+                           "%.1f dB, position to position %.1f dB)%s",
+                           l->s.a, l->s.b, c->a_dbm, c->a_se, c->n, c->n_se, c->npoints, c->r2, c->sigma_db,
+                           c->shadow_db, more);
     free (json);
 }
 

@@ -205,6 +205,10 @@ test_position_spread_is_measured_not_sample_spread (void **state)
     assert_true (c.shadow_db > 3.0 && c.shadow_db < 7.5);
     assert_true (fabs (c.sigma_db - 2) < 0.4);
     assert_true (fabs (c.n - 2.5) < 0.6);
+    /* Standard errors that match the spread: n within 3 of its own. */
+    assert_true (c.n_se > 0.05 && c.n_se < 1.0);
+    assert_true (fabs (c.n - 2.5) < 3 * c.n_se);
+    assert_true (c.a_se > 0.5 && c.a_se < 4);
     /* With two positions only the prior speaks, with few degrees of freedom. */
     rssi_calib_t two = { 0 };
     s_calibrate (&two, -45, 2.5, 2, 1.0, 100);
