@@ -1,5 +1,6 @@
 /* chat_cmd - see chat_cmd.h. */
 #include "services/chat-gateway/chat_cmd.h"
+#include "services/chat-gateway/chat_text.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,8 +50,15 @@ chat_cmd_parse (const char *text, chat_cmd_t *cmd)
 {
     memset (cmd, 0, sizeof *cmd);
     cmd->kind = CHAT_UNKNOWN;
-    if (!text || strlen (text) > CHAT_TEXT_MAX) {
+    /* Telegram's limit, in its units: 4096 two-byte characters are fine. */
+    if (!text || chat_text_utf16_len (text) > CHAT_TEXT_UNITS_MAX) {
         snprintf (cmd->error, sizeof cmd->error, "message too long");
+        return -1;
+    }
+    /* Free text (however long or wordy) is not a command: it gets the help. */
+    const char *first = text + strspn (text, " \t\r\n");
+    if (*first != '/') {
+        snprintf (cmd->error, sizeof cmd->error, "not a command");
         return -1;
     }
     char words[8][CHAT_ARG_LEN];

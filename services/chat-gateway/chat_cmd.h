@@ -8,7 +8,7 @@
 
 #define CHAT_ARGS_MAX 4
 #define CHAT_ARG_LEN 128
-#define CHAT_TEXT_MAX 4096
+#define CHAT_TEXT_MAX 4096         /* bytes kept of a command's text (commands are ASCII names) */
 
 typedef enum {
     CHAT_HELP, CHAT_STATUS, CHAT_TAIL, CHAT_PINGPONG, CHAT_RSSI, CHAT_OTA_PUSH, CHAT_OTA_STATUS,

@@ -44,6 +44,15 @@ test_parser_is_strict (void **state)
     assert_int_equal (chat_cmd_parse ("how is the test going?", &c), -1);
     assert_int_equal (c.kind, CHAT_UNKNOWN);
     assert_int_equal (chat_cmd_parse ("/tail -rf x", &c), -1);
+    /* 3000 two-byte characters: 6000 bytes, but within Telegram's 4096
+     * characters; free text, so the help, not "too long". */
+    char *wide = (char *) malloc (6001);
+    for (int i = 0; i < 3000; i++)
+        memcpy (wide + 2 * i, "\xc3\xa9", 2);
+    wide[6000] = 0;
+    assert_int_equal (chat_cmd_parse (wide, &c), -1);
+    assert_string_equal (c.error, "not a command");
+    free (wide);
     assert_int_equal (chat_cmd_parse ("/eval decide plan-a", &c), 0);
     assert_int_equal (c.kind, CHAT_EVAL_DECIDE);
     assert_false (chat_cmd_is_admin (c.kind));
@@ -416,6 +425,16 @@ test_poison_updates_do_not_stop_the_line (void **state)
             assert_int_equal (fx_audit (f, "malformed", id), 1);
         }
     }
+    /* 4000 two-byte characters (8000 bytes) are within the limit: free
+     * text, answered with the help. */
+    char *wide = (char *) malloc (8001);
+    for (int i = 0; i < 4000; i++)
+        memcpy (wide + 2 * i, "\xc3\xa9", 2);
+    wide[8000] = 0;
+    int helps = fake_api_sent (f->api, "42", "Lab commands");
+    fake_api_message (f->api, 42, wide, 0);
+    free (wide);
+    assert_true (fx_wait_sent (f, "42", "Lab commands", helps + 1, 5000));
     /* The 5000-character text: refused in words, by characters. */
     assert_int_equal (fake_api_sent (f->api, "42", "5000 characters long; the limit is 4096"), 1);
     assert_int_equal (f->restarts, 0);                      /* nothing from the channel or the edit ran */
