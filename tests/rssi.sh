@@ -13,6 +13,16 @@ export LAB_RUNTIME_DIR="$dir/run"
 mkdir -p "$LAB_RUNTIME_DIR"
 cfg="$dir/lab.cfg"
 tools/isolate-cfg.sh compose/lab.cfg | sed -e "s|\"var/|\"$dir/var/|" >"$cfg"
+# The indoor channel's settings are checked, with the line that is wrong.
+early_fail() { echo "FAIL: $*"; rm -rf "$dir"; exit 1; }
+sed -e 's|shadow_decorr_m = 3.0|shadow_decorr_m = 0|' "$cfg" >"$dir/bad.cfg"
+out=$(timeout 10 labsim boards -c "$dir/bad.cfg" 2>&1) && early_fail "labsim accepted shadow_decorr_m = 0"
+echo "$out" | grep -q 'bad.cfg:[0-9]*: shadow_decorr_m' || early_fail "no line and key in: $out"
+sed -e 's|block_per_hour = 4 |blocks_per_hour = 4 |' "$cfg" >"$dir/bad.cfg"
+out=$(timeout 10 labsim boards -c "$dir/bad.cfg" 2>&1) && early_fail "labsim accepted an unknown indoor key"
+echo "$out" | grep -q "unknown key 'blocks_per_hour'" || early_fail "unknown key not named: $out"
+echo "ok: bad indoor channel settings refused with file:line"
+
 labd -c "$cfg" >"$dir/labd.log" 2>&1 &
 lab=$!
 watch=
