@@ -987,8 +987,10 @@ labd_run (labd_t *self)
         labd_unit_t *owner[2 + 2 * 64 + 1 + 16];
         int n = 0;
         items[n++] = (zmq_pollitem_t) { NULL, self->sigfd, ZMQ_POLLIN, 0 };
+        int ctl_first = n;
         if (self->ctl)
             n += labd_ctl_pollitems (self->ctl, items + n, 12);
+        int ctl_end = n;
         n += labd_health_pollitems (self->health, items + n, 4);
         if (self->bus) {
             items[n++] = (zmq_pollitem_t) { zsock_resolve (bus_client_sub_sock (self->bus)), 0, ZMQ_POLLIN, 0 };
@@ -1009,9 +1011,14 @@ labd_run (labd_t *self)
         int rc = zmq_poll (items, n, s_poll_timeout (self));
         if (rc < 0 && errno != EINTR)
             break;
-        if (self->ctl)
+        /* Only when there is something to do: an idle labd stays cheap. */
+        bool ctl_busy = ctl_end - ctl_first > 1;        /* connections open */
+        for (int i = ctl_first; i < ctl_end; i++)
+            ctl_busy |= items[i].revents != 0;
+        if (self->ctl && ctl_busy)
             labd_ctl_work (self->ctl, s_now_ms ());
-        labd_health_work (self->health);
+        if (labd_health_busy (self->health))
+            labd_health_work (self->health);
         if (items[0].revents & ZMQ_POLLIN) {
             struct signalfd_siginfo si;
             while (read (self->sigfd, &si, sizeof si) == (ssize_t) sizeof si) {

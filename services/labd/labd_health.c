@@ -109,6 +109,16 @@ labd_health_cancel (labd_health_t *self, const void *key)
     }
 }
 
+bool
+labd_health_busy (labd_health_t *self)
+{
+    assert (self);
+    for (int i = 0; i < PROBES_MAX; i++)
+        if (self->probes[i].easy)
+            return true;
+    return false;
+}
+
 void
 labd_health_work (labd_health_t *self)
 {

@@ -22,6 +22,8 @@ void labd_health_destroy (labd_health_t **self_p);
 void labd_health_probe (labd_health_t *self, const void *key, const char *url, int timeout_ms);
 /* Forgets KEY's probe (its backend stopped). */
 void labd_health_cancel (labd_health_t *self, const void *key);
+/* True while a probe is in flight. */
+bool labd_health_busy (labd_health_t *self);
 /* Moves every transfer along; never waits. */
 void labd_health_work (labd_health_t *self);
 /* A finished probe for KEY not yet taken: its status (0: no answer) in

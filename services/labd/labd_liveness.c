@@ -8,7 +8,7 @@ void
 labd_liveness_init (labd_liveness_t *self, int min_heartbeat_ms, int tick_ms, uint64_t now)
 {
     assert (self);
-    int interval = min_heartbeat_ms > 0 ? min_heartbeat_ms / 4 : 1000;
+    int interval = min_heartbeat_ms > 0 ? min_heartbeat_ms / 3 : 1000;
     if (interval < 25)
         interval = 25;
     if (interval > 1000)

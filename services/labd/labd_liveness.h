@@ -16,9 +16,10 @@
  * a child is hung only after `misses` intervals of silence while the bus
  * worked and labd listened. A short false alarm (a slow turn under load)
  * only costs its own length, never a whole window.
- * grace (3 probe intervals + a margin for scheduling) stays below the
- * silence that could make a child hung (the shortest heartbeat x 2, for
- * the default misses = 3), so the bus is known to be down before. */
+ * The probe runs every third of the shortest child heartbeat; grace (3
+ * probe intervals + 50 ms for scheduling) stays below the silence that
+ * could make a child hung (the shortest heartbeat x 2, for the default
+ * misses = 3), so the bus is known to be down before. */
 #ifndef LABD_LIVENESS_H
 #define LABD_LIVENESS_H
 

@@ -14,16 +14,16 @@
 #include <unistd.h>
 
 static void
-test_liveness_probe_is_a_quarter_of_the_shortest_heartbeat (void **state)
+test_liveness_probe_is_a_third_of_the_shortest_heartbeat (void **state)
 {
     (void) state;
     labd_liveness_t lv;
     labd_liveness_init (&lv, 1000, 100, 0);
-    assert_int_equal (lv.interval_ms, 250);
-    assert_int_equal (lv.grace_ms, 800);         /* 3 x 250 + 50 < 2 x 1000 */
+    assert_int_equal (lv.interval_ms, 333);
+    assert_int_equal (lv.grace_ms, 1049);        /* 3 x 333 + 50 < 2 x 1000 */
     labd_liveness_init (&lv, 100, 100, 0);
-    assert_int_equal (lv.interval_ms, 25);
-    assert_int_equal (lv.grace_ms, 125);         /* < 2 x 100: down before anyone is hung */
+    assert_int_equal (lv.interval_ms, 33);
+    assert_int_equal (lv.grace_ms, 149);         /* < 2 x 100: down before anyone is hung */
     labd_liveness_init (&lv, 0, 100, 0);
     assert_int_equal (lv.interval_ms, 1000);     /* no child heartbeats: a slow probe */
 }
@@ -34,12 +34,12 @@ test_liveness_bus_silent_past_grace_is_down_and_its_outage_is_returned_once (voi
     (void) state;
     labd_liveness_t lv;
     labd_liveness_init (&lv, 1000, 100, 10000);
-    assert_true (labd_liveness_bus_up (&lv, 10800));      /* exactly grace: still up */
-    assert_false (labd_liveness_bus_up (&lv, 10801));
+    assert_true (labd_liveness_bus_up (&lv, 11049));      /* exactly grace: still up */
+    assert_false (labd_liveness_bus_up (&lv, 11050));
     assert_false (labd_liveness_bus_up (&lv, 20000));
     assert_int_equal (labd_liveness_bus_rx (&lv, 40000), 30000);
     assert_true (labd_liveness_bus_up (&lv, 40000));
-    assert_int_equal (labd_liveness_bus_rx (&lv, 40250), 0);  /* a normal interval */
+    assert_int_equal (labd_liveness_bus_rx (&lv, 40333), 0);  /* a normal interval */
 }
 
 static void
@@ -160,7 +160,7 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test (test_liveness_probe_is_a_quarter_of_the_shortest_heartbeat),
+        cmocka_unit_test (test_liveness_probe_is_a_third_of_the_shortest_heartbeat),
         cmocka_unit_test (test_liveness_bus_silent_past_grace_is_down_and_its_outage_is_returned_once),
         cmocka_unit_test (test_liveness_lost_broker_is_down_at_once_until_a_message),
         cmocka_unit_test (test_liveness_stall_is_reported_and_not_counted_again_as_bus_outage),
