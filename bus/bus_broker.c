@@ -17,9 +17,11 @@
 #include "bus/bus_broker.h"
 #include "bus/bus_curve.h"
 #include "bus/bus_json.h"
+#include "bus/bus_names.h"
 #include "bus/bus_recorder.h"
 #include "bus/bus_topic.h"
 #include "bus/bus_wire.h"
+#include <malloc.h>
 #include <unistd.h>
 
 #define BATCH 256
@@ -29,12 +31,6 @@ typedef struct {
     zframe_t *body;
 } s_cached_t;
 
-typedef struct {
-    char *name;
-    char *source;
-    zframe_t *id;       /* routing id of the service's DEALER */
-    uint64_t seen_ms;
-} s_reg_t;
 
 struct _bus_broker_t {
     bus_broker_opts_t opts;
@@ -44,7 +40,7 @@ struct _bus_broker_t {
     zcert_t *cert;              /* CURVE server certificate, or NULL */
     zactor_t *auth;             /* ZAP handler when CURVE is on */
     zhashx_t *cache;            /* topic -> s_cached_t */
-    zhashx_t *regs;             /* service name -> s_reg_t */
+    bus_names_t *names;         /* service name -> holder connection */
     bus_recorder_t *recorder;
     bool stop;
     uint64_t epoch;
@@ -57,6 +53,8 @@ struct _bus_broker_t {
     uint64_t wrong_body;        /* also counted in malformed */
     uint64_t last_in, last_out, last_stats_ms;
     bool malformed_logged;
+    uint64_t refusals_unlogged;
+    uint64_t next_refusal_log_ms;
 };
 
 static uint64_t
@@ -74,6 +72,7 @@ bus_broker_opts_defaults (bus_broker_opts_t *opts)
     opts->stats_interval_ms = 1000;
     opts->reg_expiry_ms = BUS_REG_EXPIRY_MS;
     opts->sndhwm = 100000;
+    opts->max_services = BUS_NAMES_MAX_DEFAULT;
 }
 
 int
@@ -86,7 +85,7 @@ bus_broker_opts_from_config (bus_broker_opts_t *opts, lab_config_t *cfg, char *e
         return 0;
     zconfig_t *bus = zconfig_locate (lab_config_root (cfg), "bus");
     static const char *const bus_keys[] = { "pub", "sub", "req", "recorder", "heartbeat",
-                                            "service_expiry", "sndhwm", "curve", NULL };
+                                            "service_expiry", "sndhwm", "curve", "max_services", NULL };
     if (bus && lab_config_known_keys (cfg, bus, bus_keys, err, errlen))
         return -1;
     long v;
@@ -96,6 +95,9 @@ bus_broker_opts_from_config (bus_broker_opts_t *opts, lab_config_t *cfg, char *e
     if (lab_config_int (cfg, bus, "sndhwm", 100000, 1000, 10000000, &v, err, errlen))
         return -1;
     opts->sndhwm = (int) v;
+    if (lab_config_int (cfg, bus, "max_services", BUS_NAMES_MAX_DEFAULT, 1, 100000, &v, err, errlen))
+        return -1;
+    opts->max_services = (size_t) v;
     zconfig_t *curve = bus ? zconfig_locate (bus, "curve") : NULL;
     if (curve) {
         static const char *const curve_keys[] = { "server_cert", "server_public", "clients",
@@ -141,16 +143,6 @@ s_cached_destroy (void **item)
     *item = NULL;
 }
 
-static void
-s_reg_destroy (void **item)
-{
-    s_reg_t *r = (s_reg_t *) *item;
-    free (r->name);
-    free (r->source);
-    zframe_destroy (&r->id);
-    free (r);
-    *item = NULL;
-}
 
 static zsock_t *
 s_bind (int type, const char *ep, int hwm, zcert_t *cert, char *err, size_t errlen)
@@ -206,8 +198,7 @@ bus_broker_new (const bus_broker_opts_t *opts, char *err, size_t errlen)
     self->opts = *opts;
     self->cache = zhashx_new ();
     zhashx_set_destructor (self->cache, s_cached_destroy);
-    self->regs = zhashx_new ();
-    zhashx_set_destructor (self->regs, s_reg_destroy);
+    self->names = bus_names_new (opts->reg_expiry_ms, opts->max_services);
     self->start_ms = s_ms ();
     self->last_stats_ms = self->start_ms;
     self->epoch = bus_now_ns () ^ ((uint64_t) getpid () << 40);
@@ -254,7 +245,7 @@ bus_broker_destroy (bus_broker_t **self_p)
     zactor_destroy (&self->auth);
     zcert_destroy (&self->cert);
     zhashx_destroy (&self->cache);
-    zhashx_destroy (&self->regs);
+    bus_names_destroy (&self->names);
     bus_recorder_destroy (&self->recorder);
     free (self);
     *self_p = NULL;
@@ -441,41 +432,6 @@ s_publish_own (bus_broker_t *self, const char *topic, Lab__Envelope *env, uint64
     free (buf);
 }
 
-static void
-s_expire (bus_broker_t *self)
-{
-    uint64_t now = s_ms ();
-    zlistx_t *dead = zlistx_new ();
-    zlistx_set_destructor (dead, (zlistx_destructor_fn *) zstr_free);
-    for (s_reg_t *r = (s_reg_t *) zhashx_first (self->regs); r; r = (s_reg_t *) zhashx_next (self->regs))
-        if (now - r->seen_ms > (uint64_t) self->opts.reg_expiry_ms)
-            zlistx_add_end (dead, strdup (r->name));
-    for (char *name = (char *) zlistx_first (dead); name; name = (char *) zlistx_next (dead)) {
-        zsys_info ("labbus: service '%s' expired (no heartbeat)", name);
-        zhashx_delete (self->regs, name);
-    }
-    zlistx_destroy (&dead);
-}
-
-static json_t *
-s_services_json (bus_broker_t *self)
-{
-    zlistx_t *names = zhashx_keys (self->regs);
-    zlistx_set_comparator (names, (zlistx_comparator_fn *) strcmp);
-    zlistx_sort (names);
-    json_t *arr = json_array ();
-    for (const char *n = (const char *) zlistx_first (names); n; n = (const char *) zlistx_next (names)) {
-        s_reg_t *r = (s_reg_t *) zhashx_lookup (self->regs, n);
-        json_t *o = json_object ();
-        json_object_set_new (o, "name", bus_json_text (r->name));
-        json_object_set_new (o, "source", bus_json_text (r->source));
-        json_object_set_new (o, "age_ms", json_integer ((json_int_t) (s_ms () - r->seen_ms)));
-        json_array_append_new (arr, o);
-    }
-    zlistx_destroy (&names);
-    return arr;
-}
-
 /* The reply to `labbus status`: counters and registered services. */
 static char *
 s_status_json (bus_broker_t *self)
@@ -491,7 +447,16 @@ s_status_json (bus_broker_t *self)
     json_object_set_new (o, "not_running", json_integer ((json_int_t) self->not_running));
     json_object_set_new (o, "recorder_bytes",
                          json_integer ((json_int_t) (self->recorder ? bus_recorder_bytes (self->recorder) : 0)));
-    json_object_set_new (o, "services", s_services_json (self));
+    bus_names_stats_t ns;
+    bus_names_stats (self->names, &ns);
+    json_t *refused = json_object ();
+    json_object_set_new (refused, "taken", json_integer ((json_int_t) ns.refused_taken));
+    json_object_set_new (refused, "unreg", json_integer ((json_int_t) ns.refused_unreg));
+    json_object_set_new (refused, "key", json_integer ((json_int_t) ns.refused_key));
+    json_object_set_new (refused, "limit", json_integer ((json_int_t) ns.refused_limit));
+    json_object_set_new (refused, "bad_name", json_integer ((json_int_t) ns.refused_bad));
+    json_object_set_new (o, "names_refused", refused);
+    json_object_set_new (o, "services", bus_names_json (self->names, s_ms ()));
     char *out = json_dumps (o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref (o);
     return out;
@@ -500,8 +465,8 @@ s_status_json (bus_broker_t *self)
 static void
 s_publish_stats (bus_broker_t *self)
 {
-    s_expire (self);
     uint64_t now = s_ms ();
+    bus_names_expire (self->names, now);
     double dt = (double) (now - self->last_stats_ms) / 1000.0;
     Lab__Envelope env = LAB__ENVELOPE__INIT;
     Lab__BusStats st = LAB__BUS_STATS__INIT;
@@ -516,9 +481,7 @@ s_publish_stats (bus_broker_t *self)
     st.wrong_body_total = self->wrong_body;
     st.uptime_s = (double) (now - self->start_ms) / 1000.0;
     st.recorder_bytes = self->recorder ? bus_recorder_bytes (self->recorder) : 0;
-    zlistx_t *names = zhashx_keys (self->regs);
-    zlistx_set_comparator (names, (zlistx_comparator_fn *) strcmp);
-    zlistx_sort (names);
+    zlistx_t *names = bus_names_list (self->names);
     size_t n = zlistx_size (names), i = 0;
     char **list = (char **) zmalloc ((n + 1) * sizeof (char *));
     for (char *s = (char *) zlistx_first (names); s; s = (char *) zlistx_next (names))
@@ -570,7 +533,7 @@ s_self_request (bus_broker_t *self, zframe_t *caller, const char *corr, zframe_t
     char *json = NULL;
     if (cmd && (!strcmp (cmd, "status") || !strcmp (cmd, "services"))) {
         json = s_status_json (self);
-        snprintf (text, sizeof text, "%zu services registered", zhashx_size (self->regs));
+        snprintf (text, sizeof text, "%zu services registered", bus_names_size (self->names));
         rep.status = BUS_OK;
     }
     else {
@@ -600,109 +563,212 @@ s_self_request (bus_broker_t *self, zframe_t *caller, const char *corr, zframe_t
         lab__envelope__free_unpacked (req, NULL);
 }
 
+/* Is the connection with routing id ID still there? A PING to it fails at
+ * once under ROUTER_MANDATORY when it is gone (clients ignore PING). */
+static bool
+s_conn_alive (zframe_t *id, void *arg)
+{
+    bus_broker_t *self = (bus_broker_t *) arg;
+    zmsg_t *m = zmsg_new ();
+    zframe_t *to = zframe_dup (id);
+    zmsg_append (m, &to);
+    zmsg_addstr (m, BUS_WIRE_PING);
+    if (zmsg_send (&m, self->router) == 0)
+        return true;
+    zmsg_destroy (&m);
+    return false;
+}
+
+/* The ZAP User-Id of the connection a frame came from (the client's public
+ * key with CURVE), or NULL on a plain bus. */
+static const char *
+s_user_id (zframe_t *frame)
+{
+    const char *uid = frame ? zframe_meta (frame, "User-Id") : NULL;
+    return uid && *uid ? uid : NULL;
+}
+
+/* Reads the rest of the current multipart message without keeping it. */
+static void
+s_drain_router (bus_broker_t *self)
+{
+    void *h = zsock_resolve (self->router);
+    int more = zsock_rcvmore (self->router);
+    while (more) {
+        zmq_msg_t junk;
+        zmq_msg_init (&junk);
+        if (zmq_msg_recv (&junk, h, 0) < 0) {
+            zmq_msg_close (&junk);
+            break;
+        }
+        more = zmq_msg_more (&junk);
+        zmq_msg_close (&junk);
+    }
+}
+
+static void
+s_log_refusal (bus_broker_t *self, const char *what, const char *name, const char *source)
+{
+    /* One line per refusal would let an attacker fill the log: one per second. */
+    uint64_t now = s_ms ();
+    self->refusals_unlogged++;
+    if (now < self->next_refusal_log_ms)
+        return;
+    zsys_warning ("labbus: refused %s of '%.64s' by '%.64s' (%" PRIu64 " refusals since the last line)",
+                  what, name, source ? source : "?", self->refusals_unlogged);
+    self->refusals_unlogged = 0;
+    self->next_refusal_log_ms = now + 1000;
+}
+
+/* REG source name... from FROM: at most BUS_NAMES_PER_REG names, read one
+ * frame at a time so an oversize registration is never held in memory. */
+static void
+s_on_reg (bus_broker_t *self, zframe_t *from, zframe_t *verb)
+{
+    char *source = zsock_rcvmore (self->router) ? zstr_recv (self->router) : NULL;
+    char *names[BUS_NAMES_PER_REG];
+    size_t n = 0;
+    bool oversize = false;
+    while (source && zsock_rcvmore (self->router)) {
+        if (n == BUS_NAMES_PER_REG) {
+            oversize = true;
+            s_drain_router (self);
+            break;
+        }
+        names[n++] = zstr_recv (self->router);
+    }
+    if (oversize) {
+        /* libzmq queued every frame of it (a multipart message counts once
+         * against the high-water mark); give that memory back now. */
+        malloc_trim (0);
+        bus_names_refuse_oversize (self->names);
+        s_log_refusal (self, "oversize registration", names[0] ? names[0] : "", source);
+    }
+    const char *key = s_user_id (verb);
+    for (size_t i = 0; i < n; i++) {
+        if (!oversize && names[i]) {
+            bool known = bus_names_holder (self->names, names[i], s_ms ()) != NULL;
+            bus_names_result_t r = bus_names_register (self->names, names[i], source, from, key, s_ms (),
+                                                       s_conn_alive, self);
+            if (r == BUS_NAMES_OK && !known)
+                zsys_info ("labbus: service '%s' registered by %s", names[i], source);
+            else if (r != BUS_NAMES_OK)
+                s_log_refusal (self, r == BUS_NAMES_TAKEN ? "registration (held by a live client)"
+                                     : r == BUS_NAMES_KEY ? "registration (bound to another key)"
+                                     : r == BUS_NAMES_FULL ? "registration (registry full)"
+                                                           : "registration (bad name)",
+                               names[i], source);
+        }
+        free (names[i]);
+    }
+    if (!source)
+        self->malformed++;
+    free (source);
+}
+
+/* UNREG source name...: only the holder's own connection removes a name. */
+static void
+s_on_unreg (bus_broker_t *self, zframe_t *from)
+{
+    char *source = zsock_rcvmore (self->router) ? zstr_recv (self->router) : NULL;
+    for (size_t i = 0; source && zsock_rcvmore (self->router); i++) {
+        if (i == BUS_NAMES_PER_REG) {
+            s_drain_router (self);
+            break;
+        }
+        char *name = zstr_recv (self->router);
+        if (name && bus_names_holder (self->names, name, s_ms ())) {
+            if (bus_names_unregister (self->names, name, from))
+                zsys_info ("labbus: service '%s' unregistered by %s", name, source);
+            else
+                s_log_refusal (self, "unregistration", name, source);
+        }
+        free (name);
+    }
+    free (source);
+}
+
+/* REQ service corr envelope: forward to the name's holder, or answer. */
+static void
+s_on_req (bus_broker_t *self, zframe_t *from, zmsg_t *msg)
+{
+    char *service = zmsg_popstr (msg);
+    char *corr = zmsg_popstr (msg);
+    zframe_t *body = zmsg_pop (msg);
+    self->requests++;
+    zframe_t *holder = bus_names_holder (self->names, service, s_ms ());
+    if (!strcmp (service, BUS_BROKER_SERVICE))
+        s_self_request (self, zframe_dup (from), corr, body);
+    else if (!holder) {
+        char text[300];
+        snprintf (text, sizeof text, "%.64s is not running", service);
+        self->not_running++;
+        s_send_err (self, zframe_dup (from), corr, BUS_ENOTRUNNING, text);
+    }
+    else {
+        zmsg_t *fwd = zmsg_new ();
+        zframe_t *to = zframe_dup (holder);
+        zmsg_append (fwd, &to);
+        zmsg_addstr (fwd, BUS_WIRE_REQ);
+        zframe_t *caller = zframe_dup (from);
+        zmsg_append (fwd, &caller);
+        zmsg_addstr (fwd, corr);
+        zmsg_append (fwd, &body);
+        if (zmsg_send (&fwd, self->router)) {
+            /* ROUTER_MANDATORY: the service's connection is gone. */
+            zmsg_destroy (&fwd);
+            bus_names_remove (self->names, service);
+            char text[300];
+            snprintf (text, sizeof text, "%.64s is not running (connection lost)", service);
+            self->not_running++;
+            s_send_err (self, zframe_dup (from), corr, BUS_ENOTRUNNING, text);
+        }
+    }
+    zframe_destroy (&body);
+    free (service);
+    free (corr);
+}
+
 static void
 s_on_router (bus_broker_t *self)
 {
-    zmsg_t *msg = zmsg_recv (self->router);
-    if (!msg)
-        return;
-    zframe_t *from = zmsg_pop (msg);
-    char *verb = zmsg_popstr (msg);
+    zframe_t *from = zframe_recv (self->router);
+    zframe_t *verb = from && zsock_rcvmore (self->router) ? zframe_recv (self->router) : NULL;
     if (!from || !verb) {
         self->malformed++;
+        s_drain_router (self);
     }
-    else if (!strcmp (verb, BUS_WIRE_REG)) {
-        char *source = zmsg_popstr (msg);
-        char *name;
-        while (source && (name = zmsg_popstr (msg))) {
-            s_reg_t *r = (s_reg_t *) zhashx_lookup (self->regs, name);
-            if (!r) {
-                r = (s_reg_t *) zmalloc (sizeof (s_reg_t));
-                r->name = strdup (name);
-                zhashx_insert (self->regs, name, r);
-                zsys_info ("labbus: service '%s' registered by %s", name, source);
-            }
-            free (r->source);
-            r->source = strdup (source);
-            zframe_destroy (&r->id);
-            r->id = zframe_dup (from);
-            r->seen_ms = s_ms ();
-            free (name);
+    else if (zframe_streq (verb, BUS_WIRE_REG))
+        s_on_reg (self, from, verb);
+    else if (zframe_streq (verb, BUS_WIRE_UNREG))
+        s_on_unreg (self, from);
+    else {
+        /* The other verbs have a handful of frames: more is malformed. */
+        zmsg_t *msg = zmsg_new ();
+        while (zsock_rcvmore (self->router) && zmsg_size (msg) < 4) {
+            zframe_t *f = zframe_recv (self->router);
+            if (!f)
+                break;
+            zmsg_append (msg, &f);
         }
-        free (source);
+        bool extra = zsock_rcvmore (self->router);
+        s_drain_router (self);
+        if (!extra && zframe_streq (verb, BUS_WIRE_REQ) && zmsg_size (msg) == 3)
+            s_on_req (self, from, msg);
+        else if (!extra && zframe_streq (verb, BUS_WIRE_REP) && zmsg_size (msg) == 3) {
+            /* [to][corr][envelope] -> [to][REP][corr][envelope] */
+            zframe_t *to = zmsg_pop (msg);
+            zmsg_pushstr (msg, BUS_WIRE_REP);
+            zmsg_prepend (msg, &to);
+            if (zmsg_send (&msg, self->router))
+                zmsg_destroy (&msg);   /* caller gone: nothing to tell */
+        }
+        else
+            self->malformed++;
+        zmsg_destroy (&msg);
     }
-    else if (!strcmp (verb, BUS_WIRE_UNREG)) {
-        /* Only the registrant itself can remove a name. */
-        char *source = zmsg_popstr (msg);
-        char *name;
-        while (source && (name = zmsg_popstr (msg))) {
-            s_reg_t *r = (s_reg_t *) zhashx_lookup (self->regs, name);
-            if (r && r->id && zframe_eq (r->id, from)) {
-                zsys_info ("labbus: service '%s' unregistered by %s", name, source);
-                zhashx_delete (self->regs, name);
-            }
-            free (name);
-        }
-        free (source);
-    }
-    else if (!strcmp (verb, BUS_WIRE_REQ) && zmsg_size (msg) == 3) {
-        char *service = zmsg_popstr (msg);
-        char *corr = zmsg_popstr (msg);
-        zframe_t *body = zmsg_pop (msg);
-        self->requests++;
-        s_reg_t *r = (s_reg_t *) zhashx_lookup (self->regs, service);
-        if (r && s_ms () - r->seen_ms > (uint64_t) self->opts.reg_expiry_ms) {
-            zhashx_delete (self->regs, service);
-            r = NULL;
-        }
-        if (!strcmp (service, BUS_BROKER_SERVICE)) {
-            s_self_request (self, from, corr, body);
-            from = NULL;
-        }
-        else if (!r) {
-            char text[300];
-            snprintf (text, sizeof text, "%s is not running", service);
-            self->not_running++;
-            s_send_err (self, from, corr, BUS_ENOTRUNNING, text);
-            from = NULL;
-        }
-        else {
-            zmsg_t *fwd = zmsg_new ();
-            zframe_t *to = zframe_dup (r->id);
-            zmsg_append (fwd, &to);
-            zmsg_addstr (fwd, BUS_WIRE_REQ);
-            zframe_t *caller = zframe_dup (from);
-            zmsg_append (fwd, &caller);
-            zmsg_addstr (fwd, corr);
-            zmsg_append (fwd, &body);
-            if (zmsg_send (&fwd, self->router)) {
-                /* ROUTER_MANDATORY: the service's connection is gone. */
-                zmsg_destroy (&fwd);
-                zhashx_delete (self->regs, service);
-                char text[300];
-                snprintf (text, sizeof text, "%s is not running (connection lost)", service);
-                self->not_running++;
-                s_send_err (self, from, corr, BUS_ENOTRUNNING, text);
-                from = NULL;
-            }
-        }
-        zframe_destroy (&body);
-        free (service);
-        free (corr);
-    }
-    else if (!strcmp (verb, BUS_WIRE_REP) && zmsg_size (msg) == 3) {
-        /* [to][corr][envelope] -> [to][REP][corr][envelope] */
-        zframe_t *to = zmsg_pop (msg);
-        zmsg_pushstr (msg, BUS_WIRE_REP);
-        zmsg_prepend (msg, &to);
-        if (zmsg_send (&msg, self->router))
-            zmsg_destroy (&msg);   /* caller gone: nothing to tell */
-    }
-    else
-        self->malformed++;
     zframe_destroy (&from);
-    free (verb);
-    zmsg_destroy (&msg);
+    zframe_destroy (&verb);
 }
 
 int

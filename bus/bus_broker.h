@@ -18,6 +18,7 @@ typedef struct {
     int stats_interval_ms;       /* state.bus period (default 1000) */
     int reg_expiry_ms;           /* registration lifetime (default 3000) */
     int sndhwm;                  /* per-subscriber queue in the broker */
+    size_t max_services;         /* registered names (bus/max_services) */
     char curve_cert[512];        /* broker's secret certificate; empty: plain */
     char curve_clients[512];     /* directory of allowed client public certs */
 } bus_broker_opts_t;

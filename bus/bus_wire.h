@@ -8,6 +8,8 @@
  *   broker -> service REQ  client-id corr envelope
  *   broker -> client  REP  corr envelope
  *   broker -> client  ERR  corr status message     e.g. 3 "not running"
+ *   broker -> client  PING                         is this connection alive?
+ *                                                  (clients ignore it)
  *
  * corr is the decimal correlation id; client-id is the broker's routing id of
  * the caller, opaque to the service. */
@@ -19,6 +21,7 @@
 #define BUS_WIRE_REP "REP"
 #define BUS_WIRE_UNREG "UNREG"
 #define BUS_WIRE_ERR "ERR"
+#define BUS_WIRE_PING "PING"
 
 /* The broker answers requests to this name itself. */
 #define BUS_BROKER_SERVICE "labbus"

@@ -264,6 +264,15 @@ labctl_cmd_call (labctl_t *ctx, int argc, char **argv)
     return labctl_call_print (ctx, argv[1], argv[2], argc - 3, (const char *const *) argv + 3);
 }
 
+/* TEXT parsed as JSON, or null when it is missing or not JSON: a reply is
+ * never pasted into our output as it came. */
+static json_t *
+s_json_or_null (const char *text)
+{
+    json_t *j = text && *text ? json_loads (text, JSON_DECODE_ANY, NULL) : NULL;
+    return j ? j : json_null ();
+}
+
 /* status: the broker's view, then labd's service table when labd runs. */
 int
 labctl_cmd_status (labctl_t *ctx, int argc, char **argv)
@@ -283,14 +292,17 @@ labctl_cmd_status (labctl_t *ctx, int argc, char **argv)
         /* No bus: labd's table through its control socket, if labd runs. */
         if (bus)
             fprintf (stderr, "labctl: broker: %s\n", bus_client_error (bus));
-        if (ctx->json)
-            printf ("{\"bus\":null,\"labd\":");
-        else
+        if (!ctx->json)
             printf ("bus: not answering\n\n");
         char *message = NULL, *json = NULL;
         int crc = labctl_ctl_call (ctx, "status", NULL, ctx->timeout_ms, &message, &json);
-        if (ctx->json)
-            printf ("%s}\n", crc == BUS_OK && json ? json : "null");
+        if (ctx->json) {
+            json_t *o = json_pack ("{s:n,s:o}", "bus", "labd", s_json_or_null (crc == BUS_OK ? json : NULL));
+            char *text = o ? json_dumps (o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+            printf ("%s\n", text ? text : "{\"bus\":null,\"labd\":null}");
+            free (text);
+            json_decref (o);
+        }
         else
             printf ("%s%s\n", crc == BUS_OK ? "" : "labd: ", message ? message : "");
         free (message);
@@ -301,8 +313,9 @@ labctl_cmd_status (labctl_t *ctx, int argc, char **argv)
         return BUS_OK;
     }
     json_t *j = json_loads (reply->json, 0, NULL);
-    if (ctx->json)
-        printf ("{\"bus\":%s", reply->json);
+    json_t *out = ctx->json ? json_object () : NULL;
+    if (out)
+        json_object_set (out, "bus", j ? j : json_null ());
     else if (j) {
         printf ("bus: up %.0f s, %" JSON_INTEGER_FORMAT " in / %" JSON_INTEGER_FORMAT
                 " out, %" JSON_INTEGER_FORMAT " drops, %" JSON_INTEGER_FORMAT " malformed\n",
@@ -311,6 +324,16 @@ labctl_cmd_status (labctl_t *ctx, int argc, char **argv)
                 json_integer_value (json_object_get (j, "msgs_out")),
                 json_integer_value (json_object_get (j, "drops")),
                 json_integer_value (json_object_get (j, "malformed")));
+        json_t *ref = json_object_get (j, "names_refused");
+        if (ref)
+            printf ("names refused: %" JSON_INTEGER_FORMAT " held by another client, %" JSON_INTEGER_FORMAT
+                    " unregistrations, %" JSON_INTEGER_FORMAT " wrong key, %" JSON_INTEGER_FORMAT
+                    " over limits, %" JSON_INTEGER_FORMAT " bad names\n",
+                    json_integer_value (json_object_get (ref, "taken")),
+                    json_integer_value (json_object_get (ref, "unreg")),
+                    json_integer_value (json_object_get (ref, "key")),
+                    json_integer_value (json_object_get (ref, "limit")),
+                    json_integer_value (json_object_get (ref, "bad_name")));
         json_t *svcs = json_object_get (j, "services");
         printf ("registered services: %zu\n", json_array_size (svcs));
         size_t i;
@@ -326,8 +349,10 @@ labctl_cmd_status (labctl_t *ctx, int argc, char **argv)
      * that just restarted). */
     rc = bus_client_call (bus, "labd", "status", 0, NULL, ctx->timeout_ms, &reply);
     if (rc == BUS_OK) {
-        if (ctx->json)
-            printf (",\"labd\":%s", reply->json && *reply->json ? reply->json : "null");
+        if (out) {
+            /* A reply that is not JSON is shown as null, never pasted in. */
+            json_object_set_new (out, "labd", s_json_or_null (reply->json));
+        }
         else if (reply->message && *reply->message)
             printf ("\n%s\n", reply->message);
         lab__command_reply__free_unpacked (reply, NULL);
@@ -335,8 +360,8 @@ labctl_cmd_status (labctl_t *ctx, int argc, char **argv)
     else {
         char *message = NULL, *json = NULL;
         int crc = labctl_ctl_call (ctx, "status", NULL, ctx->timeout_ms, &message, &json);
-        if (ctx->json)
-            printf (",\"labd\":%s", crc == BUS_OK && json ? json : "null");
+        if (out)
+            json_object_set_new (out, "labd", s_json_or_null (crc == BUS_OK ? json : NULL));
         else if (crc == BUS_OK)
             printf ("\n%s\n", message);
         else
@@ -344,8 +369,12 @@ labctl_cmd_status (labctl_t *ctx, int argc, char **argv)
         free (message);
         free (json);
     }
-    if (ctx->json)
-        printf ("}\n");
+    if (out) {
+        char *text = json_dumps (out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        printf ("%s\n", text ? text : "{}");
+        free (text);
+        json_decref (out);
+    }
     return BUS_OK;
 }
 
