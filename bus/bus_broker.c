@@ -75,6 +75,26 @@ bus_broker_opts_defaults (bus_broker_opts_t *opts)
     opts->max_services = BUS_NAMES_MAX_DEFAULT;
 }
 
+/* bus/curve/names: NAME = "public certificate file" per bound name. */
+static int
+s_curve_names (bus_broker_opts_t *opts, lab_config_t *cfg, zconfig_t *names, char *err, size_t errlen)
+{
+    for (zconfig_t *n = names ? zconfig_child (names) : NULL; n; n = zconfig_next (n)) {
+        const char *name = zconfig_name (n), *path = zconfig_value (n);
+        if (!bus_names_valid (name) || !path || !*path)
+            return lab_config_error (cfg, n, err, errlen, "names: NAME = \"public certificate file\"");
+        if (opts->n_curve_names == (int) (sizeof opts->curve_names / sizeof opts->curve_names[0]))
+            return lab_config_error (cfg, n, err, errlen, "names: at most 32 bound names");
+        char why[256];
+        int i = opts->n_curve_names;
+        if (bus_curve_load_public (path, opts->curve_names[i].key, why, sizeof why))
+            return lab_config_error (cfg, n, err, errlen, "names: %s: %s", name, why);
+        snprintf (opts->curve_names[i].name, sizeof opts->curve_names[i].name, "%s", name);
+        opts->n_curve_names++;
+    }
+    return 0;
+}
+
 int
 bus_broker_opts_from_config (bus_broker_opts_t *opts, lab_config_t *cfg, char *err, size_t errlen)
 {
@@ -101,7 +121,7 @@ bus_broker_opts_from_config (bus_broker_opts_t *opts, lab_config_t *cfg, char *e
     zconfig_t *curve = bus ? zconfig_locate (bus, "curve") : NULL;
     if (curve) {
         static const char *const curve_keys[] = { "server_cert", "server_public", "clients",
-                                                  "client_cert", NULL };
+                                                  "client_cert", "names", NULL };
         if (lab_config_known_keys (cfg, curve, curve_keys, err, errlen))
             return -1;
         const char *cert = lab_config_get (cfg, "bus/curve/server_cert", "");
@@ -111,6 +131,8 @@ bus_broker_opts_from_config (bus_broker_opts_t *opts, lab_config_t *cfg, char *e
                                      "curve: the broker needs both server_cert and clients");
         snprintf (opts->curve_cert, sizeof opts->curve_cert, "%s", cert);
         snprintf (opts->curve_clients, sizeof opts->curve_clients, "%s", clients);
+        if (s_curve_names (opts, cfg, zconfig_locate (curve, "names"), err, errlen))
+            return -1;
     }
     zconfig_t *rec = bus ? zconfig_locate (bus, "recorder") : NULL;
     if (rec) {
@@ -199,6 +221,8 @@ bus_broker_new (const bus_broker_opts_t *opts, char *err, size_t errlen)
     self->cache = zhashx_new ();
     zhashx_set_destructor (self->cache, s_cached_destroy);
     self->names = bus_names_new (opts->reg_expiry_ms, opts->max_services);
+    for (int i = 0; i < opts->n_curve_names; i++)
+        bus_names_bind_key (self->names, opts->curve_names[i].name, opts->curve_names[i].key);
     self->start_ms = s_ms ();
     self->last_stats_ms = self->start_ms;
     self->epoch = bus_now_ns () ^ ((uint64_t) getpid () << 40);

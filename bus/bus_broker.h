@@ -21,6 +21,12 @@ typedef struct {
     size_t max_services;         /* registered names (bus/max_services) */
     char curve_cert[512];        /* broker's secret certificate; empty: plain */
     char curve_clients[512];     /* directory of allowed client public certs */
+    /* Names bound to client keys (bus/curve/names): only that key registers it. */
+    struct {
+        char name[65];
+        char key[41];            /* Z85 public key */
+    } curve_names[32];
+    int n_curve_names;
 } bus_broker_opts_t;
 
 /* Defaults for everything but the endpoints. */

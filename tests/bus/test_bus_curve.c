@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include "bus/bus_broker.h"
 #include "bus/bus_curve.h"
+#include <jansson.h>
 #include "tests/lab_test.h"
 #include <pthread.h>
 #include <sys/stat.h>
@@ -41,11 +42,18 @@ s_setup (void **state)
     mkdir (path, 0700);
     assert_int_equal (bus_curve_keygen (f->dir, "broker", err, sizeof err), 0);
     assert_int_equal (bus_curve_keygen (path, "good", err, sizeof err), 0);
+    assert_int_equal (bus_curve_keygen (path, "other", err, sizeof err), 0);
     assert_int_equal (bus_curve_keygen (f->dir, "stranger", err, sizeof err), 0);
     bus_broker_opts_defaults (&f->opts);
     bus_endpoints_in_dir (&f->opts.ep, f->dir);
     snprintf (f->opts.curve_cert, sizeof f->opts.curve_cert, "%s/broker_secret", f->dir);
     snprintf (f->opts.curve_clients, sizeof f->opts.curve_clients, "%s", path);
+    /* bus/curve/names: "bound-svc" belongs to the key "good". */
+    char pubfile[700];
+    snprintf (pubfile, sizeof pubfile, "%s/good", path);
+    snprintf (f->opts.curve_names[0].name, sizeof f->opts.curve_names[0].name, "bound-svc");
+    assert_int_equal (bus_curve_load_public (pubfile, f->opts.curve_names[0].key, err, sizeof err), 0);
+    f->opts.n_curve_names = 1;
     f->bt.broker = bus_broker_new (&f->opts, err, sizeof err);
     assert_non_null (f->bt.broker);
     pthread_create (&f->thread, NULL, s_broker_loop, &f->bt);
@@ -106,6 +114,75 @@ test_allowed_key_gets_through (void **state)
 }
 
 static void
+s_answer (bus_request_t *rq, void *arg)
+{
+    bus_request_reply (rq, BUS_OK, NULL, "%s", (const char *) arg);
+}
+
+typedef struct {
+    bus_client_t *server;
+    volatile bool stop;
+} pump_t;
+
+static void *
+s_pump (void *arg)
+{
+    pump_t *p = (pump_t *) arg;
+    while (!p->stop) {
+        bus_msg_t *m = bus_client_recv (p->server, 10);
+        bus_msg_destroy (&m);
+    }
+    return NULL;
+}
+
+/* Calls bound-svc (for up to 2 s) while SERVER, serving it, runs its loop. */
+static int
+s_call_bound (bus_client_t *caller, bus_client_t *server, char *who, size_t wholen)
+{
+    pump_t p = { server, false };
+    pthread_t t;
+    pthread_create (&t, NULL, s_pump, &p);
+    int rc = BUS_ETIMEOUT;
+    for (int i = 0; i < 20 && rc != BUS_OK; i++) {
+        Lab__CommandReply *reply = NULL;
+        rc = bus_client_call (caller, "bound-svc", "x", 0, NULL, 500, &reply);
+        if (reply) {
+            snprintf (who, wholen, "%s", reply->message);
+            lab__command_reply__free_unpacked (reply, NULL);
+        }
+        if (rc != BUS_OK)
+            zclock_sleep (100);
+    }
+    p.stop = true;
+    pthread_join (t, NULL);
+    return rc;
+}
+
+static void
+test_bound_name_only_for_its_key (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    bus_client_t *caller = s_client (f, "allowed/good_secret");
+    bus_client_t *impostor = s_client (f, "allowed/other_secret");
+    bus_client_serve (impostor, "bound-svc", s_answer, (void *) "impostor");
+    char who[64] = "";
+    assert_int_equal (s_call_bound (caller, impostor, who, sizeof who), BUS_ENOTRUNNING);
+    bus_client_t *owner = s_client (f, "allowed/good_secret");
+    bus_client_serve (owner, "bound-svc", s_answer, (void *) "owner");
+    assert_int_equal (s_call_bound (caller, owner, who, sizeof who), BUS_OK);
+    assert_string_equal (who, "owner");
+    Lab__CommandReply *reply = NULL;
+    assert_int_equal (bus_client_call (caller, "labbus", "status", 0, NULL, 1500, &reply), BUS_OK);
+    json_t *j = json_loads (reply->json, 0, NULL);
+    assert_true (json_integer_value (json_object_get (json_object_get (j, "names_refused"), "key")) >= 1);
+    json_decref (j);
+    lab__command_reply__free_unpacked (reply, NULL);
+    bus_client_destroy (&owner);
+    bus_client_destroy (&impostor);
+    bus_client_destroy (&caller);
+}
+
+static void
 test_unknown_key_is_refused (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
@@ -163,6 +240,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_allowed_key_gets_through, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_unknown_key_is_refused, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_bound_name_only_for_its_key, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_plain_client_is_refused, s_setup, s_teardown),
         cmocka_unit_test (test_public_bind_without_curve_is_refused),
         cmocka_unit_test (test_loopback_and_ipc_count_as_local),
