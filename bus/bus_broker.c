@@ -15,6 +15,7 @@
  * gap. ZMTP heartbeats are on (1 s interval, 3 s timeout) so dead peers are
  * noticed without traffic. */
 #include "bus/bus_broker.h"
+#include "bus/bus_conns.h"
 #include "bus/bus_curve.h"
 #include "bus/bus_json.h"
 #include "bus/bus_names.h"
@@ -42,6 +43,7 @@ struct _bus_broker_t {
     zhashx_t *cache;            /* topic -> s_cached_t */
     bus_names_t *names;         /* service name -> holder connection */
     bus_recorder_t *recorder;
+    bus_conns_t *conns;         /* who sent what, for the stamps */
     bool stop;
     uint64_t epoch;
     uint64_t seq_stats, seq_hb;
@@ -240,6 +242,7 @@ bus_broker_new (const bus_broker_opts_t *opts, char *err, size_t errlen)
         return NULL;
     }
     zsock_set_xpub_verbose (self->xpub, 1);
+    self->conns = bus_conns_new (self->xsub, !strncmp (opts->ep.pub, "ipc://", 6), self->epoch);
     zsock_set_router_mandatory (self->router, 1);
     /* Subscribe upstream to everything: each publisher's XPUB sees this and
      * knows the path is open (bus_client.c relies on it). */
@@ -263,6 +266,7 @@ bus_broker_destroy (bus_broker_t **self_p)
     bus_broker_t *self = *self_p;
     if (!self)
         return;
+    bus_conns_destroy (&self->conns);
     zsock_destroy (&self->router);
     zsock_destroy (&self->xpub);
     zsock_destroy (&self->xsub);
@@ -353,12 +357,31 @@ s_publish_raw (bus_broker_t *self, const void *topic, size_t tlen, const void *b
         self->out_total++;
 }
 
+/* Appends the sender's stamp (connection id, pid) to BODY: the bytes the
+ * publisher sent stay as they were, the stamp's fields come last and so win
+ * over any the publisher wrote itself. */
+static void
+s_stamp (bus_broker_t *self, zmq_msg_t *topic, zmq_msg_t *body)
+{
+    size_t slen;
+    const uint8_t *stamp = bus_conns_stamp (self->conns, topic, &slen);
+    size_t blen = zmq_msg_size (body);
+    zmq_msg_t stamped;
+    if (zmq_msg_init_size (&stamped, blen + slen))
+        return;
+    memcpy (zmq_msg_data (&stamped), zmq_msg_data (body), blen);
+    memcpy ((uint8_t *) zmq_msg_data (&stamped) + blen, stamp, slen);
+    zmq_msg_move (body, &stamped);     /* releases what BODY held */
+    zmq_msg_close (&stamped);
+}
+
 /* Forwards up to BATCH messages that are waiting on XSUB. */
 static void
 s_forward (bus_broker_t *self)
 {
     void *xsub = zsock_resolve (self->xsub);
     void *xpub = zsock_resolve (self->xpub);
+    bus_conns_events (self->conns);     /* new connections before their messages */
     for (int i = 0; i < BATCH; i++) {
         zmq_msg_t topic, body;
         zmq_msg_init (&topic);
@@ -393,6 +416,7 @@ s_forward (bus_broker_t *self)
             zmq_msg_close (&body);
             continue;
         }
+        s_stamp (self, &topic, &body);
         if (self->recorder)
             bus_recorder_write (self->recorder, bus_now_ns (), (const char *) zmq_msg_data (&topic),
                                 zmq_msg_size (&topic), zmq_msg_data (&body), zmq_msg_size (&body));
@@ -438,6 +462,8 @@ s_publish_own (bus_broker_t *self, const char *topic, Lab__Envelope *env, uint64
     env->seq = ++*seq;
     env->epoch = self->epoch;
     env->ts_ns = bus_now_ns ();
+    env->conn = self->epoch << 32;      /* the broker's own "connection" */
+    env->sender_pid = getpid ();
     size_t size = lab__envelope__get_packed_size (env);
     uint8_t *buf = (uint8_t *) malloc (size ? size : 1);
     lab__envelope__pack (env, buf);
@@ -803,6 +829,7 @@ bus_broker_run_once (bus_broker_t *self, int timeout_ms)
         { zsock_resolve (self->xsub), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (self->xpub), 0, ZMQ_POLLIN, 0 },
         { zsock_resolve (self->router), 0, ZMQ_POLLIN, 0 },
+        { bus_conns_monitor (self->conns), 0, ZMQ_POLLIN, 0 },
     };
     uint64_t now = s_ms ();
     if (now >= self->next_stats_ms) {
@@ -819,9 +846,11 @@ bus_broker_run_once (bus_broker_t *self, int timeout_ms)
     int wait = next > now ? (int) (next - now) : 0;
     if (timeout_ms >= 0 && wait > timeout_ms)
         wait = timeout_ms;
-    int rc = zmq_poll (items, 3, wait);
+    int rc = zmq_poll (items, items[3].socket ? 4 : 3, wait);
     if (rc < 0)
         return -1;
+    if (items[3].revents & ZMQ_POLLIN)
+        bus_conns_events (self->conns);
     if (items[1].revents & ZMQ_POLLIN)
         s_on_subscription (self);
     if (items[0].revents & ZMQ_POLLIN)

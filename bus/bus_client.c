@@ -6,7 +6,8 @@
  *   message on our XPUB: until it has arrived (after connect, or after the
  *   broker restarted and our XPUB reported the unsubscribe), publishes are
  *   queued here, bounded, instead of being dropped by libzmq unseen.
- * - Gap tracking keys on (source, topic) and resets when a source's epoch
+ * - Gap tracking keys on (sender connection, topic) - the broker stamps each
+ *   message with the connection it came from - and resets when the epoch
  *   changes (the process restarted and its seq began again at 1). */
 #include "bus/bus_client.h"
 #include "bus/bus_curve.h"
@@ -18,6 +19,7 @@
 
 #define PENDING_MAX 10000     /* queued publishes while the broker is away */
 #define CONNECT_WAIT_MS 1000
+#define STREAMS_MAX 50000     /* (sender, topic) pairs tracked for gaps */
 
 typedef struct {
     uint64_t epoch;
@@ -51,7 +53,7 @@ struct _bus_client_t {
     zhashx_t *out_seq;         /* topic -> uint64_t* next seq */
     bool connected;
     zlistx_t *pending;         /* zmsg_t* waiting for the broker */
-    zhashx_t *streams;         /* "source\ntopic" -> s_stream_t */
+    zhashx_t *streams;         /* "#conn\ntopic" -> s_stream_t */
     zhashx_t *source_gaps;     /* source -> uint64_t* */
     zhashx_t *malformed_seen;  /* source or topic -> logged once */
     zlistx_t *services;        /* s_service_t* */
@@ -584,9 +586,18 @@ s_count_wrong_body (bus_client_t *self, const char *topic, const Lab__Envelope *
 static bool
 s_track_seq (bus_client_t *self, const char *topic, const Lab__Envelope *env)
 {
+    /* Per sender connection (the broker's stamp), not per claimed source:
+     * a forged message then starts its own stream and cannot poison the
+     * real sender's (a huge seq would make every later message look like a
+     * duplicate). Without a stamp (not through a broker), per source. */
     char key[512];
-    snprintf (key, sizeof key, "%s\n%s", env->source, topic);
+    if (env->conn)
+        snprintf (key, sizeof key, "#%" PRIx64 "\n%s", env->conn, topic);
+    else
+        snprintf (key, sizeof key, "%s\n%s", env->source, topic);
     s_stream_t *st = (s_stream_t *) zhashx_lookup (self->streams, key);
+    if (!st && zhashx_size (self->streams) >= STREAMS_MAX)
+        zhashx_purge (self->streams);   /* bounded: forget, start every stream afresh */
     if (!st) {
         st = (s_stream_t *) zmalloc (sizeof (s_stream_t));
         st->epoch = env->epoch;

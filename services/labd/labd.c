@@ -928,9 +928,14 @@ s_on_message (labd_t *self, bus_msg_t *msg)
         if (labd_alerts_held (self->alerts))
             self->alerts_due_ms = now + HELD_ALERTS_SETTLE_MS;
     }
-    if (!strncmp (msg->topic, "hb.", 3) && bus_msg_body (msg, LAB__ENVELOPE__BODY_HEARTBEAT)) {
+    const Lab__Heartbeat *hb = bus_msg_body (msg, LAB__ENVELOPE__BODY_HEARTBEAT);
+    if (hb && !strncmp (msg->topic, "hb.", 3)) {
         labd_unit_t *u = s_unit (self, msg->topic + 3);
-        if (u && u->pid > 0) {
+        /* Only the child's own heartbeat counts: the broker stamps the
+         * sender's pid (from the kernel, on ipc://); without a stamp (a TCP
+         * bus) the heartbeat's own pid must at least be the child's. */
+        pid_t sender = msg->env->sender_pid ? msg->env->sender_pid : hb->pid;
+        if (u && u->pid > 0 && sender == u->pid) {
             u->last_hb_ms = s_now_ms ();
             if (u->state == LABD_STARTING && !u->backend) {
                 u->up_ms = u->last_hb_ms;
