@@ -396,6 +396,66 @@ s_cmd_deliver (builder_t *self, bus_request_t *rq, const Lab__CommandRequest *c,
     s_reply_started (rq, j, what);
 }
 
+/* diagnose BOARD [SPARE] */
+static void
+s_cmd_diagnose (builder_t *self, bus_request_t *rq, const Lab__CommandRequest *c)
+{
+    if (c->n_args < 1 || c->n_args > 2) {
+        bus_request_reply (rq, BUS_EUSAGE, NULL, "usage: diagnose BOARD [SPARE]");
+        return;
+    }
+    const char *board = c->args[0];
+    const char *spare = c->n_args > 1 ? c->args[1] : NULL;
+    if (!s_board_known (self, board) || (spare && (!s_board_known (self, spare) || !strcmp (spare, board)))) {
+        bus_request_reply (rq, BUS_ENOTFOUND, NULL, "no board '%.64s' in the lab config (or the spare is the board)",
+                           s_board_known (self, board) ? spare : board);
+        return;
+    }
+    /* The spare: the first other board. */
+    for (const char *b = (const char *) zlist_first (self->boards); b && !spare; b = (const char *) zlist_next (self->boards))
+        if (strcmp (b, board))
+            spare = b;
+    const fw_recipe_t *good = fw_recipes_known_good (&self->recipes);
+    char err[512];
+    json_t *row = good ? fw_store_find (self->store, good->name, "latest", err, sizeof err) : NULL;
+    if (good && !row && s_job_of_recipe (self, good->name)) {
+        bus_request_reply (rq, BUS_EBUSY, NULL, "the known-good recipe %s is building; try when it is done", good->name);
+        return;
+    }
+    job_rec_t *j = s_job_new (self, FW_JOB_DIAGNOSE, board, err, sizeof err);
+    if (!j) {
+        bus_request_reply (rq, BUS_EBUSY, NULL, "%s", err);
+        return;
+    }
+    snprintf (j->args.spare, sizeof j->args.spare, "%s", spare ? spare : "");
+    if (row) {
+        snprintf (j->args.good_image, sizeof j->args.good_image, "%s", json_string_value (json_object_get (row, "path")));
+        snprintf (j->args.good_version, sizeof j->args.good_version, "%s", json_string_value (json_object_get (row, "version")) ?: "");
+        snprintf (j->args.good_sha256, sizeof j->args.good_sha256, "%s", json_string_value (json_object_get (row, "sha256")));
+        snprintf (j->args.image_recipe, sizeof j->args.image_recipe, "%s", good->name);
+    }
+    else if (good) {
+        j->args.recipe = *good;
+        j->args.has_recipe = true;
+    }
+    if (self->recipes.power[0]) {
+        char line[1024];
+        snprintf (line, sizeof line, "%s", self->recipes.power);
+        char *at;
+        while ((at = strstr (line, "{board}"))) {
+            char rest[1024];
+            snprintf (rest, sizeof rest, "%s", at + 7);
+            snprintf (at, sizeof line - (size_t) (at - line), "%s%s", board, rest);
+        }
+        j->args.power = labd_argv_split (line);
+    }
+    s_job_start (self, j);
+    char what[256];
+    snprintf (what, sizeof what, "diagnosing %s (spare %s%s%s)", board, spare ? spare : "none",
+              good ? ", known-good " : "", good ? good->name : "");
+    s_reply_started (rq, j, what);
+}
+
 static void
 s_cmd_builds (builder_t *self, bus_request_t *rq, const Lab__CommandRequest *c)
 {
@@ -554,10 +614,13 @@ s_handle (bus_request_t *rq, void *arg)
         s_cmd_history (self, rq, c);
     else if (!strcmp (cmd, "jobs"))
         s_cmd_jobs (self, rq);
+    else if (!strcmp (cmd, "diagnose"))
+        s_cmd_diagnose (self, rq, c);
     else
         bus_request_reply (rq, BUS_EUSAGE, NULL,
                            "builder: build RECIPE | reflash RECIPE BOARD | flash BOARD latest|HASH [RECIPE] | "
-                           "ota BOARD latest|HASH [VIA [RECIPE]] | builds [RECIPE] | history [BOARD] | jobs");
+                           "ota BOARD latest|HASH [VIA [RECIPE]] | diagnose BOARD [SPARE] | builds [RECIPE] | "
+                           "history [BOARD] | jobs");
 }
 
 /* ------------------------------------------------------------------ */

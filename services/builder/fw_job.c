@@ -574,6 +574,18 @@ s_run (fw_ctx_t *c)
         s_build (c);
         return;
     }
+    if (a->kind == FW_JOB_DIAGNOSE) {
+        /* No known-good image kept yet: make one from its recipe. */
+        if (a->has_recipe && !a->good_image[0]) {
+            if (s_build (c))
+                return;
+            snprintf (a->good_image, sizeof a->good_image, "%s", c->artefact);
+            snprintf (a->good_version, sizeof a->good_version, "%s", c->version);
+            snprintf (a->good_sha256, sizeof a->good_sha256, "%s", c->sha256);
+        }
+        fw_diagnose_run (c);
+        return;
+    }
     if (a->kind == FW_JOB_REFLASH) {
         if (s_build (c))
             return;     /* nothing is flashed after a failed build */

@@ -92,7 +92,7 @@ s_recipe (lab_config_t *cfg, zconfig_t *node, fw_recipe_t *r, int keep_default, 
 int
 fw_recipes_load (lab_config_t *cfg, fw_recipes_t *out, char *err, size_t errlen)
 {
-    static const char *const keys[] = { "keep", "boot_timeout", "recipes", NULL };
+    static const char *const keys[] = { "keep", "boot_timeout", "recipes", "power", NULL };
     memset (out, 0, sizeof *out);
     out->boot_timeout_ms = 20000;
     int cap = 0;
@@ -105,6 +105,18 @@ fw_recipes_load (lab_config_t *cfg, fw_recipes_t *out, char *err, size_t errlen)
             || lab_config_duration_ms (cfg, s, "boot_timeout", out->boot_timeout_ms, &boot, err, errlen))
             goto fail;
         out->boot_timeout_ms = (int) boot;
+        const char *power = zconfig_get (s, "power", NULL);
+        if (power) {
+            char **argv = labd_argv_split (power);
+            bool ok = argv && argv[0];
+            labd_argv_free (argv);
+            if (!ok) {
+                lab_config_error (cfg, zconfig_locate (s, "power"), err, errlen,
+                                  "power: an argv (unterminated quote or empty)");
+                goto fail;
+            }
+            snprintf (out->power, sizeof out->power, "%s", power);
+        }
         zconfig_t *recipes = zconfig_locate (s, "recipes");
         for (zconfig_t *r = recipes ? zconfig_child (recipes) : NULL; r; r = zconfig_next (r)) {
             if (fw_recipes_find (out, zconfig_name (r))) {

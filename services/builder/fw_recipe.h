@@ -3,6 +3,7 @@
  *   builds
  *       keep = 5                  artefacts kept per recipe (default 5)
  *       boot_timeout = "20s"      flash/OTA end -> boot report
+ *       power = "uhubctl -a cycle -l 1-1 -p {port}"   /diagnose: power-cycles a board
  *       recipes
  *           bench
  *               command = "toolbox run -c esp-idf idf.py -C firmware/bench build"
@@ -43,6 +44,7 @@ typedef struct {
     fw_recipe_t *recipes;
     int n;
     int boot_timeout_ms;
+    char power[512];              /* argv template, {board} replaced; "" none */
 } fw_recipes_t;
 
 /* Reads every `builds` section of CFG. Returns 0, or -1 with "file:line:

@@ -2,7 +2,7 @@
 CHAT_SRC := services/chat-gateway/chat_cmd.c services/chat-gateway/chat_gateway.c \
             services/chat-gateway/chat_telegram.c services/chat-gateway/chat_text.c \
             services/chat-gateway/chat_updates.c services/chat-gateway/chat_journal.c \
-            services/chat-gateway/chat_sender.c
+            services/chat-gateway/chat_sender.c services/chat-gateway/chat_fw.c
 $(eval $(call add_lib,chat,$(CHAT_SRC)))
 $(eval $(call add_prog,chat-gateway,services/chat-gateway/main.c,chat bus))
 $(eval $(call add_fuzz,fuzz_chat,fuzz/fuzz_chat.c services/chat-gateway/chat_cmd.c services/chat-gateway/chat_text.c services/chat-gateway/chat_updates.c services/chat-gateway/chat_journal.c $(BUILD)/gen/lab.pb-c.c,))

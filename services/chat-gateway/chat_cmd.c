@@ -16,18 +16,21 @@ typedef struct {
 static const s_spec_t s_specs[] = {
     { "/help", NULL, CHAT_HELP, 0, 0, false, "/help" },
     { "/start", NULL, CHAT_HELP, 0, 0, false, "/start" },
-    { "/status", NULL, CHAT_STATUS, 0, 0, false, "/status — services, boards, jobs" },
+    { "/status", NULL, CHAT_STATUS, 0, 1, false, "/status [BOARD] — services, boards, jobs; a board with its firmware history" },
     { "/tail", NULL, CHAT_TAIL, 1, 2, false, "/tail BOARD [N] — last N lines of a board (default 10)" },
     { "/pingpong", NULL, CHAT_PINGPONG, 2, 3, false, "/pingpong A B [COUNT] — ESP-NOW ping-pong" },
     { "/rssi", NULL, CHAT_RSSI, 0, 0, false, "/rssi — distance per link" },
-    { "/ota", "push", CHAT_OTA_PUSH, 2, 3, true, "/ota push IMAGE BOARD [VIA] — firmware over ESP-NOW" },
+    { "/ota", "push", CHAT_OTA_PUSH, 2, 3, true, "/ota push IMAGE|latest|HASH BOARD [VIA] — firmware over ESP-NOW" },
     { "/ota", "status", CHAT_OTA_STATUS, 0, 0, false, "/ota status" },
     { "/eval", "run", CHAT_EVAL_RUN, 1, 1, true, "/eval run PLAN — start a sweep" },
     { "/eval", "status", CHAT_EVAL_STATUS, 0, 0, false, "/eval status" },
     { "/eval", "decide", CHAT_EVAL_DECIDE, 0, 1, false, "/eval decide [PLAN] — verdict per pair (default: the last sweep)" },
     { "/restart", NULL, CHAT_RESTART, 1, 1, true, "/restart SERVICE" },
     { "/stop", NULL, CHAT_STOP, 1, 1, true, "/stop SERVICE" },
-    { "/flash", NULL, CHAT_FLASH, 2, 2, true, "/flash BOARD IMAGE" },
+    { "/flash", NULL, CHAT_FLASH, 2, 2, true, "/flash BOARD IMAGE|latest|HASH" },
+    { "/build", NULL, CHAT_BUILD, 1, 1, true, "/build RECIPE — build firmware (/watch JOB)" },
+    { "/reflash", NULL, CHAT_REFLASH, 2, 2, true, "/reflash RECIPE BOARD — build, flash or push, confirm the version" },
+    { "/diagnose", NULL, CHAT_DIAGNOSE, 1, 2, true, "/diagnose BOARD [SPARE] — code, board or cable? (/watch JOB)" },
     { "/watch", NULL, CHAT_WATCH, 1, 1, false, "/watch JOB — progress messages until the job ends" },
     { "/yes", NULL, CHAT_YES, 0, 0, false, "/yes — confirm the command asked for" },
     { "/no", NULL, CHAT_NO, 0, 0, false, "/no — cancel it" },
@@ -137,7 +140,7 @@ chat_cmd_name (chat_kind_t kind)
 {
     static const char *names[] = { "help", "status", "tail", "pingpong", "rssi", "ota_push", "ota_status",
                                    "eval_run", "eval_status", "eval_decide", "restart", "stop", "flash",
-                                   "watch", "yes", "no", "unknown" };
+                                   "watch", "yes", "no", "build", "reflash", "diagnose", "unknown" };
     return (unsigned) kind <= CHAT_UNKNOWN ? names[kind] : "unknown";
 }
 

@@ -1,6 +1,7 @@
 /* chat_gateway - see chat_gateway.h. */
 #include "services/chat-gateway/chat_gateway.h"
 #include "services/chat-gateway/chat_cmd.h"
+#include "services/chat-gateway/chat_fw.h"
 #include "services/chat-gateway/chat_text.h"
 #include "bus/bus_json.h"
 #include "bus/bus_topic.h"
@@ -229,6 +230,12 @@ s_call (chat_gw_t *self, const char *service, const char *command, int argc, con
 }
 
 static char *
+s_fw_call (void *ctx, const char *service, const char *command, int argc, const char *const *args, int timeout_ms)
+{
+    return s_call ((chat_gw_t *) ctx, service, command, argc, args, timeout_ms);
+}
+
+static char *
 s_status (chat_gw_t *self)
 {
     char *svc = s_call (self, "labd", "status", 0, NULL, 3000);
@@ -259,6 +266,8 @@ s_run (chat_gw_t *self, const chat_cmd_t *c, const char *chat)
     const char *a[CHAT_ARGS_MAX];
     for (int i = 0; i < CHAT_ARGS_MAX; i++)
         a[i] = c->argv[i];
+    if (chat_fw_handles (c))
+        return chat_fw_run (c, s_fw_call, self);
     switch (c->kind) {
         case CHAT_HELP: return strdup (chat_cmd_help ());
         case CHAT_STATUS: return s_status (self);
@@ -607,17 +616,20 @@ chat_gw_on_bus (chat_gw_t *self, bus_msg_t *msg)
     }
 }
 
-/* A job's progress line for /watch NAME: from state.ota.NAME or
- * state.eval.NAME. Returns false when there is nothing (more) to watch:
+/* A job's progress line for /watch NAME: from state.ota.NAME,
+ * state.eval.NAME or state.build.NAME (chat_fw). Returns false when there is nothing (more) to watch:
  * no such job, a topic carrying something else, or the job is over. */
 static bool
 s_watch_text (chat_gw_t *self, const char *name, char *text, size_t len)
 {
     char key[200];
-    const char *kinds[] = { "state.ota.", "state.eval." };
-    for (int k = 0; k < 2; k++) {
+    const char *kinds[] = { "state.ota.", "state.eval.", "state.build." };
+    for (int k = 0; k < 3; k++) {
         snprintf (key, sizeof key, "%s%s", kinds[k], name);
         Lab__Envelope *e = (Lab__Envelope *) zhashx_lookup (self->state, key);
+        bool over;
+        if (k == 2 && chat_fw_watch_text (e, text, len, &over))
+            return !over;
         if (e && e->body_case == LAB__ENVELOPE__BODY_OTA) {
             snprintf (text, len, "OTA %s: %s %.0f%% %.1f KB/s eta %.0f s%s%s", e->ota->job, e->ota->state,
                       e->ota->percent, e->ota->rate_bps / 1024, e->ota->eta_s, e->ota->error[0] ? " — " : "",
@@ -632,7 +644,7 @@ s_watch_text (chat_gw_t *self, const char *name, char *text, size_t len)
         }
         const char *foreign = (const char *) zhashx_lookup (self->foreign, key);
         if (foreign) {
-            snprintf (text, len, "%s: not an %s job (%s carries a %s)", name, k == 0 ? "OTA" : "eval", key, foreign);
+            snprintf (text, len, "%s: not an %s job (%s carries a %s)", name, k == 0 ? "OTA" : k == 1 ? "eval" : "builder", key, foreign);
             return false;
         }
     }

@@ -1,5 +1,6 @@
-/* labctl build|builds|reflash|boards - firmware builds, their history and the
- * firmware history of every board, through the builder service. */
+/* labctl build|builds|reflash|boards|diagnose - firmware builds, their
+ * history, the firmware history of every board, and "code, board or
+ * cable?", through the builder service. */
 #include "services/labctl/labctl.h"
 #include "bus/bus_json.h"
 #include <czmq.h>
@@ -90,6 +91,12 @@ s_follow (labctl_t *ctx, const char *command, int argc, const char *const *args,
                     for (size_t i = 0; i < s->n_last_lines; i++)
                         printf ("  | %s\n", s->last_lines[i]);
                 }
+                else if (!strcmp (s->kind, "diagnose")) {
+                    printf ("evidence:\n");
+                    for (size_t i = 0; i < s->n_evidence; i++)
+                        printf ("  - %s\n", s->evidence[i]);
+                    printf ("%s diagnose %s: %s\n", s->job, s->board, s->verdict);
+                }
                 else if (!strcmp (s->kind, "build"))
                     printf ("%s build ok %s %s, %llu bytes, sha256 %s, %.1f s\n", s->job, s->recipe, s->version,
                             (unsigned long long) s->artefact_size, s->sha256, s->build_s);
@@ -153,6 +160,20 @@ labctl_cmd_builds (labctl_t *ctx, int argc, char **argv)
         return BUS_EUSAGE;
     }
     return labctl_call_print (ctx, "builder", "builds", argc - 1, (const char *const *) argv + 1);
+}
+
+int
+labctl_cmd_diagnose (labctl_t *ctx, int argc, char **argv)
+{
+    bool no_wait = s_no_wait (&argc, argv);
+    if (argc < 2 || argc > 3 || argv[1][0] == '-' || (argc == 3 && argv[2][0] == '-')) {
+        fprintf (stderr, "usage: labctl diagnose BOARD [SPARE] [--no-wait]\n"
+                         "  is it the code, the board or the cable/USB bridge? Listens to the board,\n"
+                         "  resets it, ping-pongs it from SPARE over ESP-NOW, power-cycles it and\n"
+                         "  flashes the known-good image when needed; prints the evidence and a verdict.\n");
+        return BUS_EUSAGE;
+    }
+    return s_follow (ctx, "diagnose", argc - 1, (const char *const *) argv + 1, !no_wait);
 }
 
 /* The boards as serial-bridge sees them, then what was put on each. */

@@ -36,3 +36,4 @@ LABCTL_COMMAND ("build", labctl_cmd_build, "build firmware from a recipe: output
 LABCTL_COMMAND ("builds", labctl_cmd_builds, "the last builds and the recipes")
 LABCTL_COMMAND ("reflash", labctl_cmd_reflash, "build, flash or push to a board, confirm the version it booted")
 LABCTL_COMMAND ("boards", labctl_cmd_boards, "boards with their firmware history")
+LABCTL_COMMAND ("diagnose", labctl_cmd_diagnose, "code, board or cable/USB bridge? evidence and a verdict")

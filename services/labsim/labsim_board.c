@@ -36,6 +36,9 @@ struct _labsim_board_t {
     uint64_t reboot_at_us;    /* 0: none pending */
     char reboot_reason[16];
     labsim_fault_t fault;
+    bool tx_latched;          /* TX_FLAKY after a reset: silent until a power cycle */
+    bool crash_image;         /* the flashed image panics after boot */
+    uint64_t crash_at_us;
     unsigned rng;
     /* UART output to the host, paced. */
     uint8_t *ring;
@@ -62,7 +65,8 @@ s_now_us (void)
 static void
 s_uart_put (labsim_board_t *self, const uint8_t *data, size_t len)
 {
-    if (self->fault == LABSIM_FAULT_TX_SILENT || self->vanished) {
+    if (self->fault == LABSIM_FAULT_TX_SILENT || self->fault == LABSIM_FAULT_TX_DEAD || self->tx_latched
+        || self->vanished) {
         self->stats.dropped += len;
         return;
     }
@@ -326,6 +330,7 @@ labsim_board_start (labsim_board_t *self, const char *reset_reason)
     if (self->on_boot)
         self->on_boot (self, self->app);
     board_core_boot (&self->core);
+    self->crash_at_us = self->crash_image ? s_now_us () + 300000 : 0;
 }
 
 void
@@ -335,6 +340,30 @@ labsim_board_reboot (labsim_board_t *self, const char *reason)
     labsim_radio_set_up (self->radio, self->node, false);
     snprintf (self->reboot_reason, sizeof self->reboot_reason, "%s", reason);
     self->reboot_at_us = s_now_us () + REBOOT_DELAY_US;
+    self->crash_at_us = 0;
+    if (self->fault == LABSIM_FAULT_TX_FLAKY)
+        self->tx_latched = true;
+}
+
+void
+labsim_board_power_cycle (labsim_board_t *self)
+{
+    labsim_board_reboot (self, "poweron");
+    self->tx_latched = false;
+}
+
+/* True when IMAGE carries LABSIM_CRASH_MARKER (near its start, where
+ * labsim mkimage puts it). */
+static bool
+s_image_crashes (const char *image)
+{
+    FILE *f = fopen (image, "rb");
+    if (!f)
+        return false;
+    char buf[4096];
+    size_t n = fread (buf, 1, sizeof buf, f);
+    fclose (f);
+    return memmem (buf, n, LABSIM_CRASH_MARKER, strlen (LABSIM_CRASH_MARKER)) != NULL;
 }
 
 void
@@ -379,6 +408,7 @@ s_image_version (const char *image, char *version, size_t len, char *err, size_t
 int
 labsim_board_flash (labsim_board_t *self, const char *image, char *err, size_t errlen)
 {
+    self->crash_image = s_image_crashes (image);
     if (self->on_flash)
         return self->on_flash (self, self->app, image, err, errlen);
     char version[LINK_BOOT_STR_MAX + 1];
@@ -411,6 +441,7 @@ int
 labsim_board_restore (labsim_board_t *self, char *err, size_t errlen)
 {
     self->fault = LABSIM_FAULT_NONE;
+    self->tx_latched = false;
     if (!self->vanished)
         return 0;
     if (s_open_pty (self, err, errlen))
@@ -536,6 +567,10 @@ labsim_board_tick (labsim_board_t *self)
         self->reboot_at_us = 0;
         if (!self->vanished)
             labsim_board_start (self, self->reboot_reason);
+    }
+    if (self->crash_at_us && now >= self->crash_at_us && self->up) {
+        self->crash_at_us = 0;
+        labsim_board_panic (self);
     }
     if (self->up && !self->vanished)
         board_core_poll (&self->core);

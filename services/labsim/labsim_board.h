@@ -69,7 +69,17 @@ typedef enum {
     LABSIM_FAULT_NONE = 0,
     LABSIM_FAULT_TX_SILENT = 1,   /* UART output dropped */
     LABSIM_FAULT_CORRUPT = 2,     /* bytes of UART output flipped */
+    /* The flaky CP2102: after any reset but a power cycle (a flash ends with
+     * one) UART output stops, until labsim_board_power_cycle. */
+    LABSIM_FAULT_TX_FLAKY = 3,
+    LABSIM_FAULT_TX_DEAD = 4,     /* UART output never comes, power cycles or not */
 } labsim_fault_t;
+/* Power off and on (a switchable USB hub): a power-on boot that also
+ * brings a flaky bridge's output back. Faults stay set. */
+void labsim_board_power_cycle (labsim_board_t *self);
+/* An image carrying this marker (labsim mkimage --crash) panics shortly
+ * after every boot: broken code, for /diagnose. Seen on USB flashes. */
+#define LABSIM_CRASH_MARKER "LABSIM-CRASH-AT-BOOT"
 void labsim_board_set_fault (labsim_board_t *self, labsim_fault_t fault);
 /* Panics: Guru Meditation text with a backtrace, then a reboot. */
 void labsim_board_panic (labsim_board_t *self);

@@ -7,7 +7,8 @@
  *   env A_DBM N NOISE_DB            log-distance model
  *   loss P                          loss probability 0..1
  *   latency MS                      radio latency
- *   fault BOARD tx-silent|corrupt|reboot|panic|vanish|restore
+ *   fault BOARD tx-silent|tx-flaky|tx-dead|corrupt|reboot|panic|vanish|restore
+ *   power BOARD (a power cycle: brings a tx-flaky board's output back)
  *   reset BOARD [bootloader]        what the auto-reset circuit does
  *   flash BOARD IMAGE               write IMAGE and boot it
  *   radio                           radio statistics (json) */
@@ -183,6 +184,10 @@ s_fault (sim_t *sim, bus_request_t *rq, labsim_board_t *b, const char *what)
     char err[512];
     if (!strcmp (what, "tx-silent"))
         labsim_board_set_fault (b, LABSIM_FAULT_TX_SILENT);
+    else if (!strcmp (what, "tx-flaky"))
+        labsim_board_set_fault (b, LABSIM_FAULT_TX_FLAKY);
+    else if (!strcmp (what, "tx-dead"))
+        labsim_board_set_fault (b, LABSIM_FAULT_TX_DEAD);
     else if (!strcmp (what, "corrupt"))
         labsim_board_set_fault (b, LABSIM_FAULT_CORRUPT);
     else if (!strcmp (what, "reboot"))
@@ -198,7 +203,7 @@ s_fault (sim_t *sim, bus_request_t *rq, labsim_board_t *b, const char *what)
         }
     } else {
         bus_request_reply (rq, BUS_EUSAGE, NULL,
-                           "fault BOARD tx-silent|corrupt|reboot|panic|vanish|restore");
+                           "fault BOARD tx-silent|tx-flaky|tx-dead|corrupt|reboot|panic|vanish|restore");
         return;
     }
     (void) sim;
@@ -284,15 +289,19 @@ s_handle (bus_request_t *rq, void *arg)
         bus_request_reply (rq, BUS_OK, json, "sent %lu, delivered %lu, lost %lu, to self %lu",
                            (unsigned long) st.sent, (unsigned long) st.delivered,
                            (unsigned long) st.lost, (unsigned long) st.to_self);
-    } else if (!strcmp (c, "fault") || !strcmp (c, "reset") || !strcmp (c, "flash")) {
+    } else if (!strcmp (c, "fault") || !strcmp (c, "reset") || !strcmp (c, "flash") || !strcmp (c, "power")) {
         labsim_board_t *b = argc >= 1 ? s_board (sim, argv[0]) : NULL;
-        if (argc < 1 || (!strcmp (c, "fault") && argc != 2) || (!strcmp (c, "flash") && argc != 2))
+        if (argc < 1 || (!strcmp (c, "fault") && argc != 2) || (!strcmp (c, "flash") && argc != 2)
+            || (!strcmp (c, "power") && argc != 1))
             bus_request_reply (rq, BUS_EUSAGE, NULL, "%s BOARD ...", c);
         else if (!b)
             bus_request_reply (rq, BUS_ENOTFOUND, NULL, "no simulated board '%s'", argv[0]);
         else if (!strcmp (c, "fault"))
             s_fault (sim, rq, b, argv[1]);
-        else if (!strcmp (c, "reset")) {
+        else if (!strcmp (c, "power")) {
+            labsim_board_power_cycle (b);
+            bus_request_reply (rq, BUS_OK, NULL, "%s: power cycled", argv[0]);
+        } else if (!strcmp (c, "reset")) {
             /* Download mode would stop the app; a simulated board has no ROM
              * loader, so it only reboots. */
             labsim_board_reboot (b, "poweron");
@@ -307,7 +316,7 @@ s_handle (bus_request_t *rq, void *arg)
     } else {
         bus_request_reply (rq, BUS_EUSAGE, NULL,
                            "labsim: boards | move A B M [BEARING] | orient BOARD DEG | env A N NOISE | loss P | radio | "
-                           "fault BOARD KIND | reset BOARD | flash BOARD IMAGE");
+                           "fault BOARD KIND | reset BOARD | power BOARD | flash BOARD IMAGE");
     }
 }
 

@@ -8,6 +8,7 @@
 #include "services/labsim/labsim.h"
 #include "firmware/sim/app_image.h"
 #include "ota_image_marker.h"
+#include "services/labsim/labsim_board.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,7 @@ labsim_mkimage_main (int argc, char **argv)
 {
     const char *out = NULL, *version = NULL, *project = "labbench";
     long size = 0;
-    int responder = 1;
+    int responder = 1, crash = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp (argv[i], "--size") && i + 1 < argc)
             size = s_size (argv[++i]);
@@ -51,15 +52,19 @@ labsim_mkimage_main (int argc, char **argv)
             out = argv[++i];
         else if (!strcmp (argv[i], "--no-responder"))
             responder = 0;
+        else if (!strcmp (argv[i], "--crash"))
+            crash = 1;
         else {
             fprintf (stderr,
-                     "usage: labsim mkimage --size SIZE --version V -o FILE [--project NAME] [--no-responder]\n"
+                     "usage: labsim mkimage --size SIZE --version V -o FILE [--project NAME] [--no-responder] [--crash]\n"
                      "  SIZE like 742K or 1M; the image carries the OTA responder marker unless\n"
-                     "  --no-responder (such an image is refused by ota-initiator without force).\n");
+                     "  --no-responder (such an image is refused by ota-initiator without force).\n"
+                     "  --crash: a simulated board flashed with it panics shortly after every boot.\n");
             return strcmp (argv[i], "--help") ? 2 : 0;
         }
     }
-    size_t minimum = (APP_IMAGE_MIN + 256 + sizeof (OTA_RESPONDER_MARKER) + 15) & ~(size_t) 15;
+    size_t minimum = (APP_IMAGE_MIN + 256 + sizeof (OTA_RESPONDER_MARKER) + sizeof (LABSIM_CRASH_MARKER) + 15)
+                     & ~(size_t) 15;
     if (!out || !version || !size || strlen (version) > 31 || strlen (project) > 31) {
         fprintf (stderr, "labsim mkimage: need --size, --version (at most 31 chars) and -o\n");
         return 2;
@@ -82,6 +87,10 @@ labsim_mkimage_main (int argc, char **argv)
     if (responder) {
         memcpy (img + off, OTA_RESPONDER_MARKER, sizeof OTA_RESPONDER_MARKER);
         off += sizeof OTA_RESPONDER_MARKER;
+    }
+    if (crash) {
+        memcpy (img + off, LABSIM_CRASH_MARKER, sizeof LABSIM_CRASH_MARKER);
+        off += sizeof LABSIM_CRASH_MARKER;
     }
     /* Filler that compresses badly, as code does. */
     uint32_t x = 0x12345678u ^ (uint32_t) size;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "services/builder/fw_diagnose.h"
 #include "services/builder/fw_history.h"
 #include "services/builder/fw_image.h"
 #include "services/builder/fw_recipe.h"
@@ -302,6 +303,39 @@ test_recipes_are_checked_with_file_and_line (void **state)
     assert_non_null (strstr (err, "no command"));
 }
 
+/* One case per verdict, from the observations each simulated fault gives
+ * (tests/diagnose.sh runs them on labsim). */
+static void
+test_diagnose_verdicts (void **state)
+{
+    (void) state;
+    char why[300];
+    /* tx-flaky: silent after a reset, back after a power cycle, alive on the radio */
+    fw_diag_t flaky = { .tx_after_reset = false, .power_tried = true, .tx_after_power = true,
+                        .pingpong_tried = true, .pingpong_ok = true };
+    assert_string_equal (fw_diagnose_verdict (&flaky, why, sizeof why), "cable/USB bridge");
+    assert_non_null (strstr (why, "power cycle"));
+    /* tx-dead: silent through a power cycle, the chip still answers over ESP-NOW */
+    fw_diag_t dead = flaky;
+    dead.tx_after_power = false;
+    assert_string_equal (fw_diagnose_verdict (&dead, why, sizeof why), "board");
+    assert_non_null (strstr (why, "USB-serial side"));
+    /* a crashing image, the known-good one fine */
+    fw_diag_t code = { .rx_alive = true, .panics = true, .tx_after_reset = true, .pingpong_tried = true,
+                       .pingpong_ok = false, .good_tried = true, .good_ok = true };
+    assert_string_equal (fw_diagnose_verdict (&code, why, sizeof why), "code");
+    fw_diag_t both = code;
+    both.good_ok = false;
+    assert_string_equal (fw_diagnose_verdict (&both, why, sizeof why), "board");
+    fw_diag_t fine = { .rx_alive = true, .tx_after_reset = true, .pingpong_tried = true, .pingpong_ok = true };
+    assert_string_equal (fw_diagnose_verdict (&fine, why, sizeof why), "no fault found");
+    /* no power switch: the radio decides */
+    fw_diag_t nopower = { .pingpong_tried = true, .pingpong_ok = true };
+    assert_string_equal (fw_diagnose_verdict (&nopower, why, sizeof why), "cable/USB bridge");
+    nopower.pingpong_ok = false;
+    assert_string_equal (fw_diagnose_verdict (&nopower, why, sizeof why), "board");
+}
+
 int
 main (void)
 {
@@ -313,6 +347,7 @@ main (void)
         cmocka_unit_test (test_builds_log_read_back_skips_a_torn_line),
         cmocka_unit_test (test_history_round_trip_and_expected_version),
         cmocka_unit_test (test_recipes_are_checked_with_file_and_line),
+        cmocka_unit_test (test_diagnose_verdicts),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
