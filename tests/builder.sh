@@ -28,6 +28,10 @@ builds
             command = "$PWD/tests/builder/slow-build.sh $dir/stuck-long.pids"
             artefact = "$dir/var/build/stuck-long.bin"
             timeout = "60s"
+        stuck-chat
+            command = "$PWD/tests/builder/slow-build.sh $dir/stuck-chat.pids"
+            artefact = "$dir/var/build/stuck-chat.bin"
+            timeout = "60s"
 CFG
 lab=""
 start_lab() {
@@ -90,6 +94,17 @@ rc=$?
 [ $rc -eq 5 ] || fail "the second build was not refused as busy (exit $rc): $out"
 echo "$out" | grep -q "already being built by job $job" || fail "the refusal does not say why: $out"
 echo "ok: second build of stuck-long refused: $out"
+# The same from a phone: /build, /yes, twice.
+chat() { ctl --timeout 10000 chat "$@" 2>&1; }
+out=$(chat /build stuck-chat)
+echo "$out" | grep -q "Confirm" || fail "/build did not ask to confirm: $out"
+out=$(chat /yes)
+echo "$out" | grep -q "building stuck-chat; /watch b" || fail "/build stuck-chat: $out"
+cjob=$(echo "$out" | grep -o '/watch b[0-9]*' | cut -c8-)
+chat /build stuck-chat >/dev/null
+out=$(chat /yes)
+echo "$out" | grep -q "stuck-chat is already being built by job $cjob" || fail "second /build not refused with the reason: $out"
+echo "ok: second /build stuck-chat from the chat refused: $out"
 
 # --- reflash over ESP-NOW and over USB -----------------------------------
 out=$($C reflash sim-bench board-b 2>&1) || fail "reflash over ESP-NOW: $out"
