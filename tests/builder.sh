@@ -106,6 +106,22 @@ out=$(chat /yes)
 echo "$out" | grep -q "stuck-chat is already being built by job $cjob" || fail "second /build not refused with the reason: $out"
 echo "ok: second /build stuck-chat from the chat refused: $out"
 
+# A builder killed outright: the build it ran dies with its whole group
+# (the next builder kills what PR_SET_PDEATHSIG cannot reach).
+read -r leader helper <"$dir/stuck-long.pids"
+kill -0 "$helper" 2>/dev/null || fail "stuck-long's helper is not running"
+bpid=$(ctl call labd status | awk '$1=="builder" {print $3}')
+kill -9 "$bpid"
+for _ in $(seq 100); do
+    newpid=$(ctl --timeout 500 call labd status 2>/dev/null | awk '$1=="builder" && $2=="up" {print $3}')
+    [ -n "$newpid" ] && [ "$newpid" != "$bpid" ] && break
+    sleep 0.2
+done
+for _ in $(seq 50); do kill -0 "$leader" 2>/dev/null || kill -0 "$helper" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$leader" 2>/dev/null && fail "the build $leader outlived a builder killed with SIGKILL"
+kill -0 "$helper" 2>/dev/null && fail "the build's helper $helper outlived a builder killed with SIGKILL"
+echo "ok: builder killed with SIGKILL: its running builds' process groups are gone after the restart"
+
 # --- reflash over ESP-NOW and over USB -----------------------------------
 out=$($C reflash sim-bench board-b 2>&1) || fail "reflash over ESP-NOW: $out"
 v_b=$(echo "$out" | sed -n 's/.* reflash ok sim-bench -> board-b \([^ ]*\) booted (espnow, .*/\1/p')
@@ -122,6 +138,14 @@ for _ in $(seq 100); do [ "$(board_version board-b)" = "$v_a" ] && break; sleep 
 echo "ok: flash board-b latest (sim-bench-usb) -> $v_a"
 
 hist() { $C --json call builder history "$1" 2>/dev/null; }
+# An OTA the builder did not start goes into the history too.
+mkdir -p "$dir/var/images"
+labsim mkimage --size 64K --version direct-7.0 -o "$dir/var/images/direct.bin" >/dev/null
+$C ota push direct.bin --to board-b --via board-a >/dev/null 2>&1 || fail "labctl ota push"
+for _ in $(seq 50); do hist board-b | grep -q '"version":"direct-7.0"' && break; sleep 0.2; done
+hist board-b | grep -q '"version":"direct-7.0","how":"espnow","result":"ok"' || fail "a direct OTA push is not in the history: $(hist board-b)"
+echo "ok: a push with labctl ota push (not through the builder) is in board-b's history"
+v_b=direct-7.0
 hb=$(hist board-b); ha=$(hist board-a)
 echo "$hb" | grep -q "\"version\":\"$v_b\"" || fail "history of board-b lacks $v_b: $hb"
 echo "$hb" | grep -q '"how":"espnow"' || fail "history of board-b lacks the OTA: $hb"

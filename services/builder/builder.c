@@ -1,9 +1,11 @@
 /* builder - see builder.h. */
 #include "services/builder/builder.h"
 #include "services/builder/fw_history.h"
+#include "services/builder/fw_image.h"
 #include "services/builder/fw_job.h"
 #include "services/builder/fw_recipe.h"
 #include "services/builder/fw_store.h"
+#include "services/labd/labd_proc.h"
 #include "services/labd/labd_unit.h"
 #include <errno.h>
 #include <jansson.h>
@@ -32,11 +34,13 @@ struct _builder_t {
     fw_history_t *history;
     char dir[PATH_MAX];             /* <state>/builder */
     char images_dir[PATH_MAX];
+    char piddir[PATH_MAX];          /* <runtime>/builder: running builds */
     char **power;                   /* power-cycle argv template, or NULL */
     job_rec_t *jobs[JOBS_MAX];
     unsigned next_job;
     zhashx_t *alerted;              /* board -> version already alerted about */
     zhashx_t *board_version;        /* board -> last version reported */
+    zhashx_t *own_ota;              /* OTA job ids our jobs started */
     zlist_t *boards;                /* names from the config */
 };
 
@@ -202,6 +206,11 @@ s_on_job (builder_t *self, job_rec_t *j)
         s_on_built (self, j, arg);
     else if (what && !strcmp (what, "history") && arg)
         s_on_history (self, arg);
+    else if (what && !strcmp (what, "ota-job") && arg) {
+        if (zhashx_size (self->own_ota) > 256)
+            zhashx_purge (self->own_ota);
+        zhashx_update (self->own_ota, arg, (void *) 1);
+    }
     else if (what && !strcmp (what, "done")) {
         snprintf (j->final, sizeof j->final, "%s", arg ? arg : "{}");
         j->over = true;
@@ -251,6 +260,7 @@ s_job_new (builder_t *self, fw_job_kind_t kind, const char *board, char *err, si
     j->args.ep = self->ep;
     j->args.boot_timeout_ms = self->recipes.boot_timeout_ms;
     snprintf (j->args.images_dir, sizeof j->args.images_dir, "%s", self->images_dir);
+    snprintf (j->args.piddir, sizeof j->args.piddir, "%s", self->piddir);
     if (board) {
         snprintf (j->args.board, sizeof j->args.board, "%s", board);
         snprintf (j->args.prev_version, sizeof j->args.prev_version, "%s", fw_history_expected (self->history, board));
@@ -625,9 +635,48 @@ s_handle (bus_request_t *rq, void *arg)
 
 /* ------------------------------------------------------------------ */
 
+/* An OTA push someone else started (labctl ota push, chat /ota push IMAGE):
+ * it changed a board too, so it goes into the history, once, even when its
+ * final state is replayed to us after a restart. */
+static void
+s_on_ota (builder_t *self, const Lab__Envelope *env, const Lab__OtaJobState *s)
+{
+    bool done = !strcmp (s->state, "done"), failed = !strcmp (s->state, "failed");
+    if ((!done && !failed) || !s->job || zhashx_lookup (self->own_ota, s->job) || !fw_name_ok (s->target))
+        return;
+    char source[160];
+    snprintf (source, sizeof source, "ota:%s@%llu", s->job, (unsigned long long) env->ts_ns);
+    if (fw_history_has_source (self->history, s->target, source))
+        return;
+    char path[PATH_MAX + 300], sha[65] = "";
+    if (s->image && *s->image) {
+        if (s->image[0] == '/')
+            snprintf (path, sizeof path, "%s", s->image);
+        else
+            snprintf (path, sizeof path, "%s/%s", self->images_dir, s->image);
+        if (fw_image_sha256_file (path, sha, NULL))
+            sha[0] = 0;
+    }
+    const char *booted = s->booted_version ? s->booted_version : "";
+    const char *result = failed ? "failed" : strcmp (booted, s->version) ? "mismatch" : "ok";
+    bool rollback = !strcmp (result, "mismatch") && !strcmp (booted, fw_history_expected (self->history, s->target));
+    json_t *ev = json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s}", "ts_ns",
+                            (json_int_t) env->ts_ns, "board", s->target, "sha256", sha, "version",
+                            s->version ? s->version : "", "how", "espnow", "result", result, "rollback", rollback,
+                            "booted_version", booted, "job", s->job, "recipe", "", "error", s->error ? s->error : "",
+                            "source", source);
+    char *text = json_dumps (ev, JSON_COMPACT);
+    s_on_history (self, text);
+    free (text);
+    json_decref (ev);
+}
+
 static void
 s_on_message (builder_t *self, bus_msg_t *msg)
 {
+    const Lab__OtaJobState *ota = !strncmp (msg->topic, "state.ota.", 10) ? bus_msg_body (msg, LAB__ENVELOPE__BODY_OTA) : NULL;
+    if (ota)
+        s_on_ota (self, msg->env, ota);
     const Lab__BoardState *b = !strncmp (msg->topic, "state.board.", 12) ? bus_msg_body (msg, LAB__ENVELOPE__BODY_BOARD) : NULL;
     if (b)
         s_on_board_state (self, b);
@@ -684,8 +733,20 @@ builder_new (lab_config_t *cfg, bus_client_t *bus, char *err, size_t errlen)
         return NULL;
     }
     s_load_counter (self);
+    char runtime[PATH_MAX - 16];
+    if (lab_config_runtime_dir (cfg, runtime, sizeof runtime)) {
+        snprintf (err, errlen, "cannot prepare the runtime directory");
+        builder_destroy (&self);
+        return NULL;
+    }
+    snprintf (self->piddir, sizeof self->piddir, "%s/builder", runtime);
+    zsys_dir_create ("%s", self->piddir);
+    int left = labd_pidfile_reap_all (self->piddir);
+    if (left)
+        zsys_warning ("builder: killed %d build(s) a killed builder left running", left);
     self->alerted = zhashx_new ();
     self->board_version = zhashx_new ();
+    self->own_ota = zhashx_new ();
     zhashx_set_destructor (self->alerted, (zhashx_destructor_fn *) zstr_free);
     zhashx_set_destructor (self->board_version, (zhashx_destructor_fn *) zstr_free);
     self->boards = zlist_new ();
@@ -697,6 +758,7 @@ builder_new (lab_config_t *cfg, bus_client_t *bus, char *err, size_t errlen)
                     zlist_append (self->boards, zconfig_name (b));
     if (bus) {
         bus_client_subscribe (bus, "state.board.");
+        bus_client_subscribe (bus, "state.ota.");
         bus_client_serve (bus, "builder", s_handle, self);
         /* Late joiners (the web page, chat) get every board's history. */
         zlist_t *hist = fw_history_boards (self->history);
@@ -725,6 +787,7 @@ builder_destroy (builder_t **self_p)
     labd_argv_free (self->power);
     zhashx_destroy (&self->alerted);
     zhashx_destroy (&self->board_version);
+    zhashx_destroy (&self->own_ota);
     zlist_destroy (&self->boards);
     free (self);
     *self_p = NULL;

@@ -150,6 +150,20 @@ fw_history_append (fw_history_t *self, json_t *event, char *err, size_t errlen)
     return rc;
 }
 
+bool
+fw_history_has_source (fw_history_t *self, const char *board, const char *source)
+{
+    json_t *arr = (json_t *) zhashx_lookup (self->boards, board);
+    size_t i;
+    json_t *ev;
+    json_array_foreach (arr, i, ev) {
+        const char *src = json_string_value (json_object_get (ev, "source"));
+        if (src && !strcmp (src, source))
+            return true;
+    }
+    return false;
+}
+
 json_t *
 fw_history_events (fw_history_t *self, const char *board, size_t max)
 {

@@ -29,6 +29,9 @@ json_t *fw_history_parse_event (const char *line, size_t len);
 
 /* Appends EVENT (borrowed; must carry "board") and fsyncs. 0 or -1 (ERR). */
 int fw_history_append (fw_history_t *self, json_t *event, char *err, size_t errlen);
+/* True when BOARD has an event whose "source" is SOURCE (an OTA job seen
+ * on the bus, recorded once even when its final state is replayed). */
+bool fw_history_has_source (fw_history_t *self, const char *board, const char *source);
 /* BOARD's events, newest first, at most MAX (new array). */
 json_t *fw_history_events (fw_history_t *self, const char *board, size_t max);
 /* What BOARD should be running after its last flash or OTA ("" unknown). */

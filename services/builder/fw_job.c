@@ -3,6 +3,7 @@
 #include "services/builder/fw_image.h"
 #include "services/builder/fw_spawn.h"
 #include "services/builder/fw_store.h"
+#include "services/labd/labd_proc.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -283,6 +284,10 @@ s_build (fw_ctx_t *c)
         c->exit_status = -1;
     }
     else {
+        /* If this process is killed outright, the next builder kills the
+         * build's group from this file (children of a dead leader escape
+         * PR_SET_PDEATHSIG). */
+        labd_pidfile_write (c->a->piddir, c->a->id, pid, labd_proc_start_time (pid));
         linebuf_t lb = { .len = 0 };
         bool open_fd = true;
         uint64_t deadline = start + (uint64_t) r->timeout_ms, next_pub = start + 1000;
@@ -335,6 +340,7 @@ s_build (fw_ctx_t *c)
             s_line (c, lb.buf);
         }
         close (fd);
+        labd_pidfile_remove (c->a->piddir, c->a->id);
         c->exit_status = WIFEXITED (status) && !killed ? WEXITSTATUS (status) : -1;
         c->exit_signal = WIFSIGNALED (status) ? WTERMSIG (status) : 0;
         if (!killed && c->exit_status != 0)
@@ -342,6 +348,11 @@ s_build (fw_ctx_t *c)
                       WIFEXITED (status) ? WEXITSTATUS (status) : 128 + c->exit_signal);
     }
     c->build_s = (double) (fw_ms () - start) / 1000.0;
+    if (c->term) {
+        /* The service is in zactor_destroy: it answers nothing now. */
+        s_fail (c, "%s", c->error);
+        return -1;
+    }
     fw_image_info_t info;
     memset (&info, 0, sizeof info);
     bool ok = !c->error[0];
@@ -462,6 +473,8 @@ s_push_espnow (fw_ctx_t *c, const char *board, const char *via)
     snprintf (ota_job, sizeof ota_job, "%s", json_string_value (json_object_get (j, "job")) ?: "");
     json_decref (j);
     lab__command_reply__free_unpacked (reply, NULL);
+    /* The service records OTA jobs it did not start itself; this one is ours. */
+    s_tell (c, "ota-job", ota_job, NULL);
     char topic[128];
     snprintf (topic, sizeof topic, "state.ota.%s", ota_job);
     /* Generous: 1 KB/s is a tenth of what a bad link still manages. */

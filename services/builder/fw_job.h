@@ -36,6 +36,7 @@ typedef struct {
     char images_dir[PATH_MAX];    /* ota-initiator only reads images from here */
     int boot_timeout_ms;
     bus_endpoints_t ep;
+    char piddir[PATH_MAX];        /* a running build's pid file, for the next builder */
     /* diagnose */
     char spare[FW_NAME_MAX];      /* another board, for ping-pong */
     char good_image[PATH_MAX];    /* known-good image ("" none) */

@@ -5,4 +5,4 @@
 sleep 300 &
 echo "$$ $!" >"$1"
 echo "waiting for a lock that never comes"
-sleep 300
+exec sleep 300

@@ -4,6 +4,7 @@
 (function () {
   const TAIL_MAX = 300, POINTS_MAX = 90, ALERTS_MAX = 15, SEEN_MAX = 2000;
   const services = new Map(), boards = new Map(), links = new Map(), jobs = new Map();
+  const fwHistory = new Map();   // board -> FirmwareHistory (builder: what was flashed or pushed)
   const sweeps = new Map(), tails = new Map();
   let alerts = [], tailBoard = null, busStats = null, dirty = new Set();
   // Time each serial line reached the page, for the end-to-end test.
@@ -63,9 +64,26 @@
         el('div', { class: 'kv' }, 'frames ', (b.frames_in || 0), '/', (b.frames_out || 0),
           ' · crc err ', (b.crc_errors || 0)),
         el('div', { class: 'kv' }, bytes(b.bytes_in), ' in · seen ', ago(b.last_byte_ns)),
-        b.firmware_version ? el('div', { class: 'kv' }, 'fw ', b.firmware_version, ' ', b.partition || '') : '');
+        b.firmware_version ? el('div', { class: 'kv' }, 'fw ', b.firmware_version, ' ', b.partition || '') : '',
+        ...renderFirmwareHistory(b));
     });
     replace('boards', cards.length ? cards : [el('p', { class: 'empty' }, 'none yet')]);
+  }
+  // The board's last flashes and OTAs, and a warning when it runs something
+  // other than what was last put on it.
+  function renderFirmwareHistory(b) {
+    const h = fwHistory.get(b.board);
+    if (!h || !(h.events || []).length) return [];
+    const out = [];
+    if (h.expected_version && b.firmware_version && h.expected_version !== b.firmware_version)
+      out.push(el('div', { class: 'kv' }, badge('fw mismatch', 'bad'), ' expected ', h.expected_version));
+    for (const e of h.events.slice(0, 3)) {
+      const when = new Date((e.ts_ns || 0) / 1e6).toLocaleString();
+      const kind = e.result === 'ok' ? 'ok' : e.result === 'failed' ? 'bad' : 'warn';
+      out.push(el('div', { class: 'kv fw-event' }, when, ' ', e.how || '', ' ', e.version || '', ' ',
+        (e.sha256 || '').slice(0, 12), ' ', badge(e.result || '?', kind), e.rollback ? ' rollback' : ''));
+    }
+    return out;
   }
   function renderTailChoices() {
     const sel = $('tail-board');
@@ -236,6 +254,8 @@
       l.points.push({ d: d.distance_m || 0, lo: d.low_m || 0, hi: d.high_m || 0, rssi: d.rssi_filtered_dbm || d.rssi_raw_dbm || 0 });
       if (l.points.length > POINTS_MAX) l.points.shift();
       dirty.add('links');
+    } else if (m.fw_history) {
+      fwHistory.set(m.fw_history.board, m.fw_history); dirty.add('boards');
     } else if (m.ota) {
       jobs.set(m.ota.job, m.ota); dirty.add('ota');
     } else if (m.eval_sweep) {
