@@ -21,12 +21,14 @@ builds
             artefact = "$dir/var/build/crashy.bin"
             timeout = "30s"
 CFG
+ctl() { labctl -c "$cfg" "$@"; }
+# The lab's keys before the boards boot (they are provisioned at start).
+ctl keys >/dev/null || { echo "FAIL: labctl keys"; rm -rf "$dir"; exit 1; }
 labd -c "$cfg" >"$dir/labd.log" 2>&1 &
 lab=$!
 cleanup() { kill -TERM $lab 2>/dev/null; wait $lab 2>/dev/null; rm -rf "$dir"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; tail -n 20 "$dir/var/log/builder.log" 2>/dev/null; exit 1; }
-ctl() { labctl -c "$cfg" "$@"; }
 up() { ctl --timeout 500 call labd status 2>/dev/null | grep -q "^$1 *up"; }
 for _ in $(seq 150); do up builder && up serial-bridge && up labsim-boards && break; sleep 0.2; done
 up builder || fail "builder did not come up"
