@@ -18,12 +18,36 @@
 #define N_UPDATES 30
 #define HELD_BOARD 10
 
+/* Fixtures are torn down by cmocka also when an assertion fails, so no
+ * directory or process is left behind. */
+static int
+s_setup (void **state)
+{
+    fx_t *f = fx_new ("");
+    *state = f;
+    return f ? 0 : -1;
+}
+
+static int
+s_setup_labd (void **state)
+{
+    fx_t *f = fx_new_under_labd ();
+    *state = f;
+    return f ? 0 : -1;
+}
+
+static int
+s_teardown (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    fx_destroy (&f);
+    return 0;
+}
+
 static void
 test_kill9_with_30_updates_queued_answers_each_exactly_once (void **state)
 {
-    (void) state;
-    fx_t *f = fx_new ("");
-    assert_non_null (f);
+    fx_t *f = (fx_t *) *state;
     fx_start_gw (f);
     /* The gateway is up and polling. */
     fake_api_message (f->api, 42, "/help", 0);
@@ -81,15 +105,12 @@ test_kill9_with_30_updates_queued_answers_each_exactly_once (void **state)
     fflush (stdout);
     assert_int_equal (once, N_UPDATES);
     assert_int_equal (fake_api_pending (f->api), 0);
-    fx_destroy (&f);
 }
 
 static void
 test_throttled_then_hanging_send_under_labd_no_restart (void **state)
 {
-    (void) state;
-    fx_t *f = fx_new_under_labd ();
-    assert_non_null (f);
+    fx_t *f = (fx_t *) *state;
     uint64_t end = fake_api_ms () + 30000;
     fake_api_message (f->api, 42, "/help", 0);
     assert_true (fx_wait_sent (f, "42", "Lab commands", 1, 30000));
@@ -119,15 +140,16 @@ test_throttled_then_hanging_send_under_labd_no_restart (void **state)
     assert_int_equal (f->gw_restarts, 0);
     assert_int_equal (f->ngw_pids, 1);
     assert_string_equal (f->gw_state, "up");
-    fx_destroy (&f);
 }
 
 int
 main (int argc, char **argv)
 {
     const struct CMUnitTest all[] = {
-        cmocka_unit_test (test_kill9_with_30_updates_queued_answers_each_exactly_once),
-        cmocka_unit_test (test_throttled_then_hanging_send_under_labd_no_restart),
+        cmocka_unit_test_setup_teardown (test_kill9_with_30_updates_queued_answers_each_exactly_once, s_setup,
+                                         s_teardown),
+        cmocka_unit_test_setup_teardown (test_throttled_then_hanging_send_under_labd_no_restart, s_setup_labd,
+                                         s_teardown),
     };
     bool demo = argc > 1 && !strcmp (argv[1], "--demo");
     return _cmocka_run_group_tests ("test_chat_recovery", all, demo ? 1 : 2, NULL, NULL);
