@@ -20,6 +20,7 @@ static const s_family_t s_families[] = {
     { "tel.frame", LAB__ENVELOPE__BODY_BOARD_FRAME },
     { "tel.rssi", LAB__ENVELOPE__BODY_RSSI },
     { "tel.pingpong", LAB__ENVELOPE__BODY_PINGPONG },
+    { "cmd.espnow", LAB__ENVELOPE__BODY_BOARD_FRAME },
     { "state.bus", LAB__ENVELOPE__BODY_BUS_STATS },
     { "state.service", LAB__ENVELOPE__BODY_SERVICE },
     { "state.backend", LAB__ENVELOPE__BODY_BACKEND },

@@ -168,25 +168,34 @@ s_finish (ota_service_t *self, job_t *j, job_phase_t phase, const char *error)
 }
 
 /* --- the transport: serial-bridge `espnow VIA TARGET HEX` ------------------ */
+/* Streamed to serial-bridge: the ESP-NOW frame travels as a binary
+ * BoardFrame on cmd.espnow.<via> (the LINK_T_ESPNOW_SEND body: target MAC,
+ * then the frame), never as hex text, and nothing waits for a reply per
+ * chunk. What the stream loses (a full queue, a bridge restart) the engine
+ * repairs from the ACKs, as it repairs loss on the air; its pacing at the
+ * serial line rate keeps the queues short. */
 static int
 s_send (void *ctx, const uint8_t *msg, size_t len)
 {
     job_t *j = (job_t *) ctx;
-    uint8_t air[ESPNOW_MAX_FRAME];
+    uint8_t body[6 + ESPNOW_MAX_FRAME];
     static uint32_t seq;
-    size_t n = espnow_frame_encode (air, sizeof air, ESPNOW_T_OTA, ++seq, msg, len);
+    memcpy (body, j->mac, 6);
+    size_t n = espnow_frame_encode (body + 6, ESPNOW_MAX_FRAME, ESPNOW_T_OTA, ++seq, msg, len);
     if (!n)
         return -1;
-    char hex[2 * ESPNOW_MAX_FRAME + 1];
-    for (size_t i = 0; i < n; i++)
-        sprintf (hex + 2 * i, "%02x", air[i]);
-    const char *args[] = { j->via, j->target_mac, hex };
-    Lab__CommandReply *reply = NULL;
-    int rc = bus_client_call (j->svc->bus, "serial-bridge", "espnow", 3, args, 1000, &reply);
-    int ok = rc == BUS_OK && reply->status == BUS_OK ? 0 : -1;
-    if (reply)
-        lab__command_reply__free_unpacked (reply, NULL);
-    return ok;
+    Lab__BoardFrame f = LAB__BOARD_FRAME__INIT;
+    f.board = j->via;
+    f.type = LINK_T_ESPNOW_SEND;
+    f.payload.data = body;
+    f.payload.len = 6 + n;
+    f.direction = 1;
+    Lab__Envelope env = LAB__ENVELOPE__INIT;
+    env.body_case = LAB__ENVELOPE__BODY_BOARD_FRAME;
+    env.board_frame = &f;
+    char topic[128];
+    snprintf (topic, sizeof topic, "cmd.espnow.%s", j->via);
+    return bus_client_publish (j->svc->bus, topic, &env) == 0 ? 0 : -1;
 }
 
 static int

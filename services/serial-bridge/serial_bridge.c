@@ -61,6 +61,9 @@ struct _serial_bridge_t {
     pp_run_t runs[MAX_RUNS];
     uint32_t next_run;
     flash_job_t jobs[MAX_JOBS];
+    /* cmd.espnow.<board>: ESP-NOW frames streamed in by ota-initiator */
+    uint64_t stream_written, stream_bad, stream_dropped;
+    uint64_t stream_next_warn_ms;
 };
 
 static uint64_t
@@ -515,6 +518,14 @@ s_handle (bus_request_t *rq, void *arg)
         s_cmd_pingpong (self, rq, argc, argv);
         return;
     }
+    if (!strcmp (c, "stream")) {
+        bus_request_reply (rq, BUS_OK, NULL,
+                           "cmd.espnow stream: %llu frames written, %llu refused (malformed or unknown board), "
+                           "%llu dropped (board not connected or not reading)",
+                           (unsigned long long) self->stream_written, (unsigned long long) self->stream_bad,
+                           (unsigned long long) self->stream_dropped);
+        return;
+    }
     static const char *const with_board[] = { "tail", "write", "frame", "espnow", "release",
                                               "acquire", "reset", "flash", "status", NULL };
     bool known = false;
@@ -524,7 +535,7 @@ s_handle (bus_request_t *rq, void *arg)
         bus_request_reply (rq, BUS_EUSAGE, NULL,
                            "serial-bridge: boards | tail B [N] | write B TEXT | frame B TYPE HEX | "
                            "espnow B MAC HEX | release B | acquire B | reset B [bootloader] | "
-                           "flash B IMAGE | pingpong A B COUNT HZ");
+                           "flash B IMAGE | pingpong A B COUNT HZ | stream");
         return;
     }
     if (argc < 1) {
@@ -740,6 +751,7 @@ serial_bridge_new (const char *config_path, const char *source, char *err, size_
         goto fail;
     bus_client_set_heartbeat (self->bus, 1000);
     bus_client_serve (self->bus, "serial-bridge", s_handle, self);
+    bus_client_subscribe (self->bus, "cmd.espnow.");
     return self;
 fail:
     serial_bridge_destroy (&self);
@@ -776,14 +788,59 @@ serial_bridge_destroy (serial_bridge_t **self_p)
     *self_p = NULL;
 }
 
+/* One frame of the ESP-NOW stream (cmd.espnow.<board>, a BoardFrame whose
+ * payload is a LINK_T_ESPNOW_SEND body: MAC, then the ESP-NOW frame). Binary
+ * end to end and fire-and-forget: nothing answers it, so a sender never
+ * waits per frame; what gets lost (bad input, a board that is not connected
+ * or not reading) is counted, and the sender's protocol repairs it as it
+ * repairs loss on the air. */
+static void
+s_on_stream (serial_bridge_t *self, bus_msg_t *m)
+{
+    static const char prefix[] = "cmd.espnow.";
+    Lab__BoardFrame *f = (Lab__BoardFrame *) bus_msg_body (m, LAB__ENVELOPE__BODY_BOARD_FRAME);
+    sb_board_t *b = f && !strncmp (m->topic, prefix, sizeof prefix - 1) ? s_board (self, m->topic + sizeof prefix - 1)
+                                                                         : NULL;
+    espnow_hdr_t h;
+    const uint8_t *pl;
+    if (!b || f->type != LINK_T_ESPNOW_SEND || f->payload.len < 6 + ESPNOW_HDR_SIZE
+        || f->payload.len > 6 + ESPNOW_MAX_FRAME
+        || espnow_frame_decode (f->payload.data + 6, f->payload.len - 6, &h, &pl)) {
+        self->stream_bad++;
+        uint64_t now = s_ms ();
+        if (now >= self->stream_next_warn_ms) {        /* one line per 10 s at most */
+            zsys_warning ("serial-bridge: %s: refused a malformed or misaddressed ESP-NOW stream frame "
+                          "(%llu so far)", m->topic, (unsigned long long) self->stream_bad);
+            self->stream_next_warn_ms = now + 10000;
+        }
+        return;
+    }
+    if (sb_board_send_frame (b, LINK_T_ESPNOW_SEND, f->payload.data, f->payload.len) < 0)
+        self->stream_dropped++;
+    else
+        self->stream_written++;
+}
+
+static void
+s_drain_stream (serial_bridge_t *self)
+{
+    bus_msg_t *m;
+    while ((m = bus_client_recv (self->bus, 0))) {
+        s_on_stream (self, m);
+        bus_msg_destroy (&m);
+    }
+}
+
 void
 serial_bridge_run (serial_bridge_t *self)
 {
-    zmq_pollitem_t items[1 + 2 * MAX_BOARDS];
-    sb_board_t *owner[1 + 2 * MAX_BOARDS];
+    zmq_pollitem_t items[2 + 2 * MAX_BOARDS];
+    sb_board_t *owner[2 + 2 * MAX_BOARDS];
     while (!zsys_interrupted) {
         int n = 0;
         items[n++] = (zmq_pollitem_t) { .socket = zsock_resolve (bus_client_req_sock (self->bus)),
+                                        .events = ZMQ_POLLIN };
+        items[n++] = (zmq_pollitem_t) { .socket = zsock_resolve (bus_client_sub_sock (self->bus)),
                                         .events = ZMQ_POLLIN };
         for (int i = 0; i < self->nboards; i++) {
             int cfd = sb_board_child_fd (self->boards[i]);
@@ -803,7 +860,9 @@ serial_bridge_run (serial_bridge_t *self)
         }
         if (zmq_poll (items, n, 50) < 0 && errno != EINTR)
             break;
-        for (int i = 1; i < first_port; i++)
+        if (items[1].revents & ZMQ_POLLIN)
+            s_drain_stream (self);
+        for (int i = 2; i < first_port; i++)
             if (items[i].revents & (ZMQ_POLLIN | ZMQ_POLLERR))
                 sb_board_on_child (owner[i]);
         for (int i = first_port; i < n; i++) {
