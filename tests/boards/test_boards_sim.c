@@ -332,6 +332,13 @@ test_tx_silent_board_raises_an_alert (void **state)
     assert_true (lab_test_wait (s_bridge_ready, lab, 5000));
 }
 
+static bool
+s_is_boot_frame (const bus_msg_t *m, void *arg)
+{
+    (void) arg;
+    return m->env->body_case == LAB__ENVELOPE__BODY_BOARD_FRAME && m->env->board_frame->type == LINK_T_BOOT;
+}
+
 static void
 test_port_vanishes_and_returns_bridge_reconnects (void **state)
 {
@@ -344,6 +351,12 @@ test_port_vanishes_and_returns_bridge_reconnects (void **state)
     assert_int_equal (s_call (lab, "serial-bridge", "status", 1, args, 5000, json, sizeof json), BUS_OK);
     assert_non_null (strstr (json, "\"connected\":false"));
     s_fault (lab, "board-b", "restore");
+    /* The port comes back before the board has booted (restore is a power
+     * cycle): wait for its boot report, or the first ping finds its radio
+     * still off. */
+    bus_msg_t *boot = s_wait_msg (lab, "tel.frame.board-b", s_is_boot_frame, NULL, 10000);
+    assert_non_null (boot);
+    bus_msg_destroy (&boot);
     assert_true (lab_test_wait (s_bridge_ready, lab, 10000));
     assert_true (s_board_num (lab, "board-b", "reconnects") > reconnects);
     char pp[1024];
