@@ -115,7 +115,8 @@ s_loaded (server_t *srv)
 static uint64_t
 s_token_due (stream_t *st, size_t i)
 {
-    double ms = st->model->ttft_ms + (double) i * 1000.0 / st->model->token_rate;
+    double ttft = st->plan.cache_hit ? st->model->ttft_ms / 10 : st->model->ttft_ms;
+    double ms = ttft + (double) i * 1000.0 / st->model->token_rate;
     return st->t0_ns + (uint64_t) (ms * 1e6);
 }
 
@@ -457,6 +458,8 @@ s_authorised (server_t *srv, struct MHD_Connection *c, const char *url)
 static MHD_RESULT_T
 s_get (server_t *srv, struct MHD_Connection *c, const char *url)
 {
+    if (srv->sim.vllm_style && !strcmp (url, "/version"))
+        return s_reply_json (c, 200, json_pack ("{s:s}", "version", "0.11.0-labsim"));
     if (srv->sim.litellm_style && (!strcmp (url, "/health/readiness") || !strcmp (url, "/health/liveliness")))
         return s_reply_json (c, 200, json_pack ("{s:s, s:s, s:s}", "status", "healthy", "db", "Not connected",
                                                 "litellm_version", "1.74.0-labsim"));
@@ -488,10 +491,13 @@ s_get (server_t *srv, struct MHD_Connection *c, const char *url)
                                             llm_fault_name (srv->sim.models[i].rt_fault), "rt_count",
                                             (json_int_t) srv->sim.models[i].rt_count));
         pthread_mutex_unlock (&srv->sim.lock);
-        return s_reply_json (c, 200, json_pack ("{s:s, s:o, s:I, s:I}", "backend", srv->sim.backend,
+        pthread_mutex_lock (&srv->sim.lock);
+        json_int_t hits = (json_int_t) srv->sim.cache_hits;
+        pthread_mutex_unlock (&srv->sim.lock);
+        return s_reply_json (c, 200, json_pack ("{s:s, s:o, s:I, s:I, s:I}", "backend", srv->sim.backend,
                                                 "models", models, "served",
                                                 (json_int_t) atomic_load (&srv->served), "bad_requests",
-                                                (json_int_t) atomic_load (&srv->bad_requests)));
+                                                (json_int_t) atomic_load (&srv->bad_requests), "cache_hits", hits));
     }
     return s_error (c, 404, "not_found_error", "no such endpoint");
 }
@@ -586,8 +592,9 @@ s_transcribe (server_t *srv, struct MHD_Connection *c, const char *body, size_t 
     }
     const eval_scenario_t *sc = s_heard (srv, f.file, f.file_len);
     free (f.file);
-    json_t *req = json_pack ("{s:s, s:[{s:s, s:s}]}", "model", model->name, "messages", "role", "user", "content",
-                             sc && sc->user ? sc->user : "");
+    /* A clip is not a prompt: no prompt cache for transcriptions. */
+    json_t *req = json_pack ("{s:s, s:b, s:[{s:s, s:s}]}", "model", model->name, "labsim_no_cache", 1, "messages",
+                             "role", "user", "content", sc && sc->user ? sc->user : "");
     stream_t st;
     memset (&st, 0, sizeof st);
     st.srv = srv;

@@ -11,7 +11,10 @@
  *           style = "llamacpp"      llamacpp: usage + timings in the finish
  *                                   chunk, /props; openai: usage in a
  *                                   choices:[] chunk, no /props; litellm:
- *                                   openai plus /health/readiness
+ *                                   openai plus /health/readiness; vllm:
+ *                                   openai plus /version
+ *           prefix_cache = "on"     a repeated prompt gets a tenth of the TTFT
+ *                                   (default on for style vllm; off else)
  *           api_key = "sk-..."      a LiteLLM proxy's master key: every
  *                                   endpoint but /health/liveliness and
  *                                   /health/readiness answers 401 without
@@ -97,6 +100,16 @@ typedef struct {
     char backend[64];
     bool llamacpp_style;
     bool litellm_style;      /* /health/readiness with litellm_version */
+    bool vllm_style;         /* /version; prefix caching on by default */
+    /* Prompt caching as servers do by default (vLLM's automatic prefix
+     * caching, llama-server's cache_prompt, MLX's prompt cache): a request
+     * whose messages were seen before gets a tenth of the TTFT. Whole
+     * prompts only: partial prefix hits are not modelled. llama-server
+     * style honours "cache_prompt": false. Guarded by LOCK. */
+    bool prefix_cache;
+    uint64_t seen[256];
+    size_t nseen;
+    uint64_t cache_hits;
     char api_key[128];       /* "": none; else a LiteLLM master key (401 without it) */
     char build[64];
     char chat_template[64];
@@ -123,6 +136,7 @@ typedef struct {
     const char *finish_reason;   /* "stop" or "length" */
     const char *scenario;        /* matched scenario id or NULL */
     const char *answer_kind;     /* good, bad, symptom, judge, filler */
+    bool cache_hit;              /* the prompt was cached: TTFT / 10 */
 } llm_plan_t;
 
 /* Decides the answer for REQUEST (the parsed body) to MODEL. Deterministic

@@ -128,17 +128,22 @@ llm_sim_load (llm_sim_t *sim, lab_config_t *cfg, const char *backend,
         return -1;
     }
     static const char *const keys[] = { "load_time", "style", "build", "chat_template", "memory",
-                                        "models", "api_key", NULL };
+                                        "models", "api_key", "prefix_cache", NULL };
     const char *style = zconfig_get (b, "style", "llamacpp");
     if (lab_config_known_keys (cfg, b, keys, err, errlen)
         || lab_config_duration_ms (cfg, b, "load_time", 200, &sim->load_time_ms, err, errlen)
         || lab_config_size (cfg, b, "memory", 0, &sim->memory_bytes, err, errlen))
         return -1;
-    if (strcmp (style, "llamacpp") && strcmp (style, "openai") && strcmp (style, "litellm"))
+    if (strcmp (style, "llamacpp") && strcmp (style, "openai") && strcmp (style, "litellm") && strcmp (style, "vllm"))
         return lab_config_error (cfg, zconfig_locate (b, "style"), err, errlen,
-                                 "style must be llamacpp, openai or litellm");
+                                 "style must be llamacpp, openai, litellm or vllm");
     sim->llamacpp_style = !strcmp (style, "llamacpp");
     sim->litellm_style = !strcmp (style, "litellm");
+    sim->vllm_style = !strcmp (style, "vllm");
+    const char *pc = zconfig_get (b, "prefix_cache", sim->vllm_style ? "on" : "off");
+    if (strcmp (pc, "on") && strcmp (pc, "off"))
+        return lab_config_error (cfg, zconfig_locate (b, "prefix_cache"), err, errlen, "prefix_cache must be on or off");
+    sim->prefix_cache = !strcmp (pc, "on");
     snprintf (sim->api_key, sizeof sim->api_key, "%s", zconfig_get (b, "api_key", ""));
     snprintf (sim->build, sizeof sim->build, "%s", zconfig_get (b, "build", "labsim"));
     snprintf (sim->chat_template, sizeof sim->chat_template, "%s",
@@ -267,7 +272,25 @@ llm_sim_plan (llm_sim_t *sim, llm_model_t *model, json_t *request, llm_plan_t *o
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
 
+    /* The prompt cache: the whole messages array, unless llama-server was
+     * told cache_prompt: false. */
+    bool cacheable = sim->prefix_cache && !model->judge && !json_is_true (json_object_get (request, "labsim_no_cache"))
+                     && !(sim->llamacpp_style && json_is_false (json_object_get (request, "cache_prompt")));
+    uint64_t ph = 0;
+    if (cacheable) {
+        char *all = json_dumps (json_object_get (request, "messages"), JSON_COMPACT);
+        ph = llm_hash (model->name, llm_hash (all, 0));
+        free (all);
+    }
     pthread_mutex_lock (&sim->lock);
+    for (size_t i = 0; cacheable && i < sim->nseen && i < 256; i++)
+        if (sim->seen[i] == ph) {
+            out->cache_hit = true;
+            sim->cache_hits++;
+            break;
+        }
+    if (cacheable && !out->cache_hit)
+        sim->seen[sim->nseen++ % 256] = ph;
     model->requests++;
     if (model->rt_count != 0 && model->rt_fault != LLM_FAULT_NONE) {
         out->fault = model->rt_fault;

@@ -923,6 +923,48 @@ test_audio_through_transcriptions_endpoint (void **state)
     json_decref (rows);
 }
 
+/* A vLLM-style server caches prompts it has seen (automatic prefix
+ * caching, on by default): the warm-up and three repetitions of the same
+ * scenario would come back from the cache at a tenth of the TTFT. Every
+ * measured request starts with a line of its own, so none does: each TTFT
+ * is at least the configured 60 ms (a lower bound: load only adds). The
+ * rows name the treatment. */
+static void
+test_prompt_cache_cannot_answer_a_measured_request (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    char text[2048];
+    snprintf (text, sizeof text,
+              "labsim-llm\n    scenarios = \"tests/eval/scenarios\"\n    vl\n        style = \"vllm\"\n"
+              "        load_time = \"0\"\n        models\n            m1\n                ttft = \"60ms\"\n"
+              "                token_rate = 4000\n"
+              "backends\n    vl\n        command = \"%s llm -c %s --backend vl --port ${port}\"\n"
+              "        base_url = \"http://127.0.0.1:${port}\"\n",
+              f->labsim, f->cfg);
+    s_write (f->cfg, text);
+    snprintf (text, sizeof text,
+              "plan\n    name = \"t\"\n    scenarios = \"tests/eval/scenarios\"\n    output = \"%s\"\n    warmup = 1\n"
+              "backends\n    vl\n        models = \"m1\"\n"
+              "buckets\n    throughput\n        repetitions = 3\n        scenarios = \"i01_dashboard\"\n",
+              f->out);
+    s_write (f->plan, text);
+    eval_progress_t pr;
+    assert_int_equal (s_run (f, NULL, &pr, 0), 0);
+    json_t *rows = s_rows (f);
+    assert_int_equal (json_array_size (rows), 3);
+    size_t i;
+    json_t *r;
+    json_array_foreach (rows, i, r) {
+        assert_string_equal (s_get (r, "backend_kind"), "vllm");
+        assert_string_equal (s_get (r, "backend_version"), "0.11.0-labsim");
+        assert_string_equal (s_get (r, "prompt_cache"), "unique prefix");
+        double ttft = json_number_value (json_object_get (r, "ttft_ms"));
+        if (ttft < 59)
+            fail_msg ("repetition %zu answered from the prompt cache: TTFT %.1f ms", i + 1, ttft);
+    }
+    json_decref (rows);
+}
+
 int
 main (void)
 {
@@ -940,6 +982,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_sweep_through_labd_keeps_one_backend_and_publishes, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_external_proxy_with_key_model_check_and_idle_limit, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_audio_through_transcriptions_endpoint, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_prompt_cache_cannot_answer_a_measured_request, s_setup, s_teardown),
     };
     int rc = cmocka_run_group_tests (tests, NULL, NULL);
     curl_global_cleanup ();
