@@ -4,8 +4,8 @@ EVALRUN_SRC := services/eval-runner/eval_sse.c services/eval-runner/eval_metrics
                services/eval-runner/eval_scenario.c services/eval-runner/eval_plan.c \
                services/eval-runner/eval_rows.c services/eval-runner/eval_backend.c \
                services/eval-runner/eval_sweep.c services/eval-runner/eval_summary.c \
-               services/eval-runner/eval_server.c services/eval-runner/eval_memprobe.c \
-               services/labsim/labsim_llm_model.c
+               services/eval-runner/eval_server.c services/eval-runner/eval_memprobe.c
+# (eval-runner does not link the simulator: the template fingerprint is its own, eval_server.c)
 $(eval $(call add_lib,evalrun,$(EVALRUN_SRC)))
 $(eval $(call add_prog,eval-runner,services/eval-runner/main.c,evala evalrun evalq bus))
 LABCTL_SRC += services/labctl/labctl_eval.c
