@@ -88,6 +88,7 @@ _esp_error_check_failed (esp_err_t rc, const char *file, int line, const char *f
 static void
 s_wait_ticks (TickType_t ticks, const char *what)
 {
+    idf_fake_wifi_task ();             /* the bench task blocks: the Wi-Fi task runs */
     if (ticks == 0 && !idf_fake.zero_tick_waits++)
         snprintf (idf_fake.zero_tick_where, sizeof idf_fake.zero_tick_where, "%s with 0 ticks", what);
     idf_fake.now_us += (int64_t) ticks * 1000000 / configTICK_RATE_HZ;
@@ -215,6 +216,8 @@ xSemaphoreGive (SemaphoreHandle_t s)
 BaseType_t
 xSemaphoreTake (SemaphoreHandle_t s, TickType_t wait)
 {
+    if (!s->count && wait)
+        idf_fake_wifi_task ();         /* blocking: the Wi-Fi task may give it meanwhile */
     if (!s->count) {
         s_wait_ticks (wait, "xSemaphoreTake");
         return pdFALSE;
@@ -337,8 +340,12 @@ esp_now_set_pmk (const uint8_t *pmk)
     return ESP_OK;
 }
 
-/* Like the real one, the send callback comes later, from the Wi-Fi task;
- * here it comes before esp_now_send returns, which the glue must handle. */
+/* esp_now.h (v5.5): the frame is queued and the send callback comes later,
+ * from the Wi-Fi task, with the MAC-layer outcome; while the radio still
+ * holds a frame, another send is ESP_ERR_ESPNOW_NO_MEM (the fake's queue is
+ * one frame deep: the bench sends one frame at a time and must not burst).
+ * The callback runs when the bench task blocks (the Wi-Fi task gets the
+ * CPU), unless a test holds it back to play a late callback. */
 esp_err_t
 esp_now_send (const uint8_t *mac, const uint8_t *data, size_t len)
 {
@@ -350,14 +357,30 @@ esp_now_send (const uint8_t *mac, const uint8_t *data, size_t len)
         idf_fake.no_mem_left--;
         return ESP_ERR_ESPNOW_NO_MEM;
     }
+    if (idf_fake.in_flight) {
+        idf_fake.no_mem_returned++;
+        return ESP_ERR_ESPNOW_NO_MEM;
+    }
     idf_fake.sends++;
     memcpy (idf_fake.last_mac, mac, 6);
     memcpy (idf_fake.last_data, data, len);
     idf_fake.last_len = len;
-    esp_now_send_info_t info = { .des_addr = (uint8_t *) mac };
-    if (idf_fake.send_cb)
-        idf_fake.send_cb (&info, ESP_NOW_SEND_SUCCESS);
+    idf_fake.in_flight = true;
+    idf_fake.in_flight_status = idf_fake.next_send_fails ? ESP_NOW_SEND_FAIL : ESP_NOW_SEND_SUCCESS;
+    if (idf_fake.next_send_fails > 0)
+        idf_fake.next_send_fails--;
     return ESP_OK;
+}
+
+void
+idf_fake_wifi_task (void)
+{
+    if (!idf_fake.in_flight || idf_fake.hold_send_cb)
+        return;
+    idf_fake.in_flight = false;
+    esp_now_send_info_t info = { .des_addr = idf_fake.last_mac };
+    if (idf_fake.send_cb)
+        idf_fake.send_cb (&info, idf_fake.in_flight_status);
 }
 
 /* --- UART -------------------------------------------------------------- */

@@ -59,6 +59,11 @@ typedef struct {
     uint8_t pmk[ESP_NOW_KEY_LEN];
     bool pmk_set;
     int no_mem_left;             /* esp_now_send returns NO_MEM this many times */
+    bool in_flight;              /* a frame the radio holds; its callback is due */
+    int in_flight_status;        /* esp_now_send_status_t it will report */
+    int next_send_fails;         /* this many next frames get no MAC-layer ACK */
+    bool hold_send_cb;           /* a late callback: not delivered until released */
+    int no_mem_returned;         /* sends refused because a frame was in flight */
     /* clock and OTA */
     int64_t now_us;
     esp_ota_img_states_t ota_state;
@@ -93,6 +98,9 @@ void idf_fake_reset (void);
  * and NVS stay. */
 void idf_fake_reboot (void);
 void idf_fake_uart_push (const void *data, size_t len);
+/* The Wi-Fi task's turn: delivers the send callback of the frame in flight
+ * (unless held). Runs whenever the bench task blocks. */
+void idf_fake_wifi_task (void);
 /* The spare slot's contents (ota_1). */
 const uint8_t *idf_fake_slot (void);
 /* What provisioning over USB leaves in NVS: the lab's PMK and the paired

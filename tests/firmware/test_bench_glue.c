@@ -301,6 +301,46 @@ test_unpaired_board_takes_no_ota_and_encrypted_peers_are_limited (void **state)
     assert_int_equal (esp_now_add_peer (&p), ESP_ERR_ESPNOW_ARG);    /* broadcast cannot be encrypted */
 }
 
+/* Host frame -> ESP-NOW send of PAYLOAD to PEER with link seq SEQ; returns
+ * the LINK_SEND_* status the board reported for it. */
+static int
+s_send_via_host (uint16_t seq, const char *payload)
+{
+    uint8_t air[ESPNOW_MAX_FRAME];
+    size_t air_len = espnow_frame_encode (air, sizeof air, ESPNOW_T_APP, seq, payload, strlen (payload));
+    uint8_t body[6 + ESPNOW_MAX_FRAME];
+    const uint8_t peer[6] = { 0x24, 0x6f, 0x28, 0xaa, 0xbb, 0xcc };
+    memcpy (body, peer, 6);
+    memcpy (body + 6, air, air_len);
+    uint8_t wire[LINK_MAX_WIRE];
+    size_t n = link_frame_encode (wire, sizeof wire, LINK_T_ESPNOW_SEND, seq, body, 6 + air_len);
+    idf_fake_uart_push (wire, n);
+    bench_step (&s_bench, 1);
+    frames_t f;
+    s_frames (&f);
+    for (int i = f.n - 1; i >= 0; i--)
+        if (f.type[i] == LINK_T_SEND_STATUS && link_get16 (f.payload[i]) == seq)
+            return f.payload[i][2];
+    return -1;
+}
+
+/* The send callback of a frame comes after the glue stopped waiting for it
+ * (50 ms): that late SUCCESS must not be taken as the outcome of the next
+ * frame, which here gets no MAC-layer ACK. ESP-NOW reports callbacks in
+ * order, one per accepted frame. */
+static void
+test_a_late_send_callback_is_not_taken_for_the_next_frame (void **state)
+{
+    (void) state;
+    idf_fake.hold_send_cb = true;
+    assert_int_equal (s_send_via_host (101, "one"), LINK_SEND_FAIL);      /* timed out */
+    assert_int_equal (s_bench.send_timeouts, 1);
+    idf_fake.hold_send_cb = false;                                        /* its callback: SUCCESS, late */
+    idf_fake.next_send_fails = 1;                                         /* the next frame is not acked */
+    assert_int_equal (s_send_via_host (102, "two"), LINK_SEND_FAIL);
+    assert_int_equal (idf_fake.sends, 2);
+}
+
 static void
 test_no_wait_rounds_to_zero_ticks (void **state)
 {
@@ -338,6 +378,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_ota_push_lands_in_the_next_slot_through_esp_ota, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_unpaired_board_takes_no_ota_and_encrypted_peers_are_limited, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_no_wait_rounds_to_zero_ticks, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_a_late_send_callback_is_not_taken_for_the_next_frame, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

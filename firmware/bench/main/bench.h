@@ -55,7 +55,12 @@ typedef struct {
     uint8_t rx_storage[BENCH_RX_QUEUE_LEN * sizeof (bench_rx_t)];
     SemaphoreHandle_t sent;            /* given by the send callback */
     StaticSemaphore_t sent_buf;
-    volatile bool last_send_ok;
+    volatile bool last_send_ok;        /* outcome reported by the latest send callback */
+    /* ESP-NOW calls the send callback once per accepted frame, in order:
+     * frame k is done when tx_done reaches k, whatever late or coalesced
+     * semaphore gives are pending. */
+    uint32_t tx_accepted;
+    volatile uint32_t tx_done;
     uint32_t rx_dropped;               /* queue full in the Wi-Fi task */
     uint32_t send_timeouts;
     uint32_t uart_overflows;           /* RX FIFO or ring buffer overflowed: bytes lost */

@@ -47,6 +47,7 @@ s_on_sent (const esp_now_send_info_t *tx_info, esp_now_send_status_t status)
     if (!self)
         return;
     self->last_send_ok = status == ESP_NOW_SEND_SUCCESS;
+    self->tx_done++;
     xSemaphoreGive (self->sent);
 }
 
@@ -70,10 +71,17 @@ s_radio_send (void *ctx, const uint8_t mac[BOARD_MAC_LEN], const uint8_t *data, 
     }
     if (rc != ESP_OK)
         return -1;
-    /* One frame in flight: wait for its callback before the next send. */
-    if (xSemaphoreTake (self->sent, bench_ticks (50)) != pdTRUE) {
-        self->send_timeouts++;
-        return -1;
+    /* One frame in flight: wait for its own callback before the next send.
+     * A give can be stale (the late callback of a frame we stopped waiting
+     * for), so the count decides, not the semaphore. */
+    uint32_t mine = ++self->tx_accepted;
+    TickType_t start = xTaskGetTickCount (), limit = bench_ticks (50);
+    while ((int32_t) (self->tx_done - mine) < 0) {
+        TickType_t spent = xTaskGetTickCount () - start;
+        if (spent >= limit || xSemaphoreTake (self->sent, limit - spent) != pdTRUE) {
+            self->send_timeouts++;
+            return -1;
+        }
     }
     return self->last_send_ok ? 0 : -1;
 }
