@@ -15,6 +15,7 @@
  * gap. ZMTP heartbeats are on (1 s interval, 3 s timeout) so dead peers are
  * noticed without traffic. */
 #include "bus/bus_broker.h"
+#include "bus/bus_cache.h"
 #include "bus/bus_conns.h"
 #include "bus/bus_curve.h"
 #include "bus/bus_json.h"
@@ -27,10 +28,15 @@
 
 #define BATCH 256
 
+/* Per-peer budget for snapshot requests (a token bucket). */
 typedef struct {
-    zframe_t *topic;
-    zframe_t *body;
-} s_cached_t;
+    double tokens;
+    uint64_t last_ms;
+} s_budget_t;
+
+#define SNAP_BURST 20.0         /* requests a peer may make at once */
+#define SNAP_PER_S 5.0          /* and then per second */
+#define SNAP_PEERS_MAX 10000    /* budgets kept; past that the table starts afresh */
 
 
 struct _bus_broker_t {
@@ -40,7 +46,8 @@ struct _bus_broker_t {
     zsock_t *router;
     zcert_t *cert;              /* CURVE server certificate, or NULL */
     zactor_t *auth;             /* ZAP handler when CURVE is on */
-    zhashx_t *cache;            /* topic -> s_cached_t */
+    bus_cache_t *cache;         /* last value of each state.* topic */
+    zhashx_t *budgets;          /* peer routing id (hex) -> s_budget_t */
     bus_names_t *names;         /* service name -> holder connection */
     bus_recorder_t *recorder;
     bus_conns_t *conns;         /* who sent what, for the stamps */
@@ -53,6 +60,7 @@ struct _bus_broker_t {
     /* counters */
     uint64_t in_total, out_total, malformed, drops, requests, not_running;
     uint64_t wrong_body;        /* also counted in malformed */
+    uint64_t subscriptions, snap_served, snap_refused, snap_items, router_drops;
     uint64_t last_in, last_out, last_stats_ms;
     bool malformed_logged;
     uint64_t refusals_unlogged;
@@ -75,6 +83,9 @@ bus_broker_opts_defaults (bus_broker_opts_t *opts)
     opts->reg_expiry_ms = BUS_REG_EXPIRY_MS;
     opts->sndhwm = 100000;
     opts->max_services = BUS_NAMES_MAX_DEFAULT;
+    opts->cache_entries = 10000;
+    opts->cache_bytes = 16u << 20;
+    opts->max_message = 1u << 20;
 }
 
 /* bus/curve/names: NAME = "public certificate file" per bound name. */
@@ -107,7 +118,8 @@ bus_broker_opts_from_config (bus_broker_opts_t *opts, lab_config_t *cfg, char *e
         return 0;
     zconfig_t *bus = zconfig_locate (lab_config_root (cfg), "bus");
     static const char *const bus_keys[] = { "pub", "sub", "req", "recorder", "heartbeat",
-                                            "service_expiry", "sndhwm", "curve", "max_services", NULL };
+                                            "service_expiry", "sndhwm", "curve", "max_services",
+                                            "cache_entries", "cache_bytes", "max_message", NULL };
     if (bus && lab_config_known_keys (cfg, bus, bus_keys, err, errlen))
         return -1;
     long v;
@@ -120,6 +132,18 @@ bus_broker_opts_from_config (bus_broker_opts_t *opts, lab_config_t *cfg, char *e
     if (lab_config_int (cfg, bus, "max_services", BUS_NAMES_MAX_DEFAULT, 1, 100000, &v, err, errlen))
         return -1;
     opts->max_services = (size_t) v;
+    if (lab_config_int (cfg, bus, "cache_entries", 10000, 1, 10000000, &v, err, errlen))
+        return -1;
+    opts->cache_entries = (size_t) v;
+    if (lab_config_size (cfg, bus, "cache_bytes", 16 << 20, &v, err, errlen))
+        return -1;
+    opts->cache_bytes = (size_t) v;
+    if (lab_config_size (cfg, bus, "max_message", 1 << 20, &v, err, errlen))
+        return -1;
+    if (v < 4096)
+        return lab_config_error (cfg, zconfig_locate (bus, "max_message"), err, errlen,
+                                 "max_message: at least 4K");
+    opts->max_message = (size_t) v;
     zconfig_t *curve = bus ? zconfig_locate (bus, "curve") : NULL;
     if (curve) {
         static const char *const curve_keys[] = { "server_cert", "server_public", "clients",
@@ -157,19 +181,8 @@ bus_broker_opts_from_config (bus_broker_opts_t *opts, lab_config_t *cfg, char *e
     return 0;
 }
 
-static void
-s_cached_destroy (void **item)
-{
-    s_cached_t *c = (s_cached_t *) *item;
-    zframe_destroy (&c->topic);
-    zframe_destroy (&c->body);
-    free (c);
-    *item = NULL;
-}
-
-
 static zsock_t *
-s_bind (int type, const char *ep, int hwm, zcert_t *cert, char *err, size_t errlen)
+s_bind (int type, const char *ep, int hwm, size_t maxmsg, zcert_t *cert, char *err, size_t errlen)
 {
     zsock_t *s = zsock_new (type);
     if (!s) {
@@ -181,6 +194,10 @@ s_bind (int type, const char *ep, int hwm, zcert_t *cert, char *err, size_t errl
     zsock_set_heartbeat_timeout (s, 3000);
     zsock_set_sndhwm (s, hwm);
     zsock_set_rcvhwm (s, hwm);
+    /* Before bind: the listener copies the options its connections get. A
+     * peer that sends a larger message is disconnected by libzmq before the
+     * bytes are buffered, so a 100 MB envelope never reaches anyone. */
+    zsock_set_maxmsgsize (s, (int) maxmsg);
     if (cert)
         bus_curve_apply_server (s, cert);
     if (zsock_bind (s, "%s", ep) < 0) {
@@ -220,8 +237,9 @@ bus_broker_new (const bus_broker_opts_t *opts, char *err, size_t errlen)
 {
     bus_broker_t *self = (bus_broker_t *) zmalloc (sizeof (bus_broker_t));
     self->opts = *opts;
-    self->cache = zhashx_new ();
-    zhashx_set_destructor (self->cache, s_cached_destroy);
+    self->cache = bus_cache_new (opts->cache_entries, opts->cache_bytes);
+    self->budgets = zhashx_new ();
+    zhashx_set_destructor (self->budgets, (zhashx_destructor_fn *) zstr_free);
     self->names = bus_names_new (opts->reg_expiry_ms, opts->max_services);
     for (int i = 0; i < opts->n_curve_names; i++)
         bus_names_bind_key (self->names, opts->curve_names[i].name, opts->curve_names[i].key);
@@ -232,16 +250,17 @@ bus_broker_new (const bus_broker_opts_t *opts, char *err, size_t errlen)
         bus_broker_destroy (&self);
         return NULL;
     }
-    self->xsub = s_bind (ZMQ_XSUB, opts->ep.pub, opts->sndhwm, self->cert, err, errlen);
-    self->xpub = self->xsub ? s_bind (ZMQ_XPUB, opts->ep.sub, opts->sndhwm, self->cert, err, errlen)
+    self->xsub = s_bind (ZMQ_XSUB, opts->ep.pub, opts->sndhwm, opts->max_message, self->cert, err, errlen);
+    /* Subscriptions are short; nothing else comes in on XPUB. */
+    self->xpub = self->xsub ? s_bind (ZMQ_XPUB, opts->ep.sub, opts->sndhwm, 4096, self->cert, err, errlen)
                             : NULL;
     self->router
-        = self->xpub ? s_bind (ZMQ_ROUTER, opts->ep.req, 10000, self->cert, err, errlen) : NULL;
+        = self->xpub ? s_bind (ZMQ_ROUTER, opts->ep.req, 10000, opts->max_message, self->cert, err, errlen) : NULL;
     if (!self->router) {
         bus_broker_destroy (&self);
         return NULL;
     }
-    zsock_set_xpub_verbose (self->xpub, 1);
+    zsock_set_sndtimeo (self->router, 0);   /* never block on a slow requester */
     self->conns = bus_conns_new (self->xsub, !strncmp (opts->ep.pub, "ipc://", 6), self->epoch);
     zsock_set_router_mandatory (self->router, 1);
     /* Subscribe upstream to everything: each publisher's XPUB sees this and
@@ -272,7 +291,8 @@ bus_broker_destroy (bus_broker_t **self_p)
     zsock_destroy (&self->xsub);
     zactor_destroy (&self->auth);
     zcert_destroy (&self->cert);
-    zhashx_destroy (&self->cache);
+    bus_cache_destroy (&self->cache);
+    zhashx_destroy (&self->budgets);
     bus_names_destroy (&self->names);
     bus_recorder_destroy (&self->recorder);
     free (self);
@@ -297,20 +317,8 @@ s_is_state (const void *topic, size_t len)
 static void
 s_cache_put (bus_broker_t *self, zmq_msg_t *topic, zmq_msg_t *body)
 {
-    char key[1024];
-    size_t tlen = zmq_msg_size (topic);
-    if (tlen >= sizeof key)
-        return;
-    memcpy (key, zmq_msg_data (topic), tlen);
-    key[tlen] = '\0';
-    s_cached_t *c = (s_cached_t *) zhashx_lookup (self->cache, key);
-    if (!c) {
-        c = (s_cached_t *) zmalloc (sizeof (s_cached_t));
-        c->topic = zframe_new (zmq_msg_data (topic), tlen);
-        zhashx_insert (self->cache, key, c);
-    }
-    zframe_destroy (&c->body);
-    c->body = zframe_new (zmq_msg_data (body), zmq_msg_size (body));
+    bus_cache_put (self->cache, zmq_msg_data (topic), zmq_msg_size (topic), zmq_msg_data (body),
+                   zmq_msg_size (body));
 }
 
 /* Checks one message's shape: the envelope must unpack and name a source,
@@ -433,25 +441,23 @@ s_forward (bus_broker_t *self)
     }
 }
 
-/* A subscription arrived on XPUB: replay cached state.* values it covers. */
+/* Subscriptions arriving on XPUB are only read and counted: state is no
+ * longer replayed to everyone on a subscription (one peer's storm of
+ * subscriptions cost every subscriber a replay), but sent to the one client
+ * that asks for it (SNAP on the request socket, Clone pattern). */
 static void
 s_on_subscription (bus_broker_t *self)
 {
-    zframe_t *frame = zframe_recv (self->xpub);
-    if (!frame)
-        return;
-    size_t size = zframe_size (frame);
-    const uint8_t *data = zframe_data (frame);
-    if (size >= 1 && data[0] == 1) {
-        const char *prefix = (const char *) data + 1;
-        size_t plen = size - 1;
-        for (s_cached_t *c = (s_cached_t *) zhashx_first (self->cache); c;
-             c = (s_cached_t *) zhashx_next (self->cache))
-            if (zframe_size (c->topic) >= plen && memcmp (zframe_data (c->topic), prefix, plen) == 0)
-                s_publish_raw (self, zframe_data (c->topic), zframe_size (c->topic),
-                               zframe_data (c->body), zframe_size (c->body));
+    void *xpub = zsock_resolve (self->xpub);
+    for (int i = 0; i < BATCH; i++) {
+        zmq_msg_t m;
+        zmq_msg_init (&m);
+        int rc = zmq_msg_recv (&m, xpub, ZMQ_DONTWAIT);
+        zmq_msg_close (&m);
+        if (rc < 0)
+            break;
+        self->subscriptions++;
     }
-    zframe_destroy (&frame);
 }
 
 /* Publishes one of the broker's own messages (state.bus, hb.labbus). */
@@ -493,6 +499,23 @@ s_status_json (bus_broker_t *self)
     json_object_set_new (o, "drops", json_integer ((json_int_t) self->drops));
     json_object_set_new (o, "malformed", json_integer ((json_int_t) self->malformed));
     json_object_set_new (o, "wrong_body", json_integer ((json_int_t) self->wrong_body));
+    bus_cache_stats_t cs;
+    bus_cache_stats (self->cache, &cs);
+    json_t *cache = json_object ();
+    json_object_set_new (cache, "entries", json_integer ((json_int_t) cs.entries));
+    json_object_set_new (cache, "bytes", json_integer ((json_int_t) cs.bytes));
+    json_object_set_new (cache, "evicted", json_integer ((json_int_t) cs.evicted));
+    json_object_set_new (cache, "too_big", json_integer ((json_int_t) cs.too_big));
+    json_object_set_new (cache, "max_entries", json_integer ((json_int_t) self->opts.cache_entries));
+    json_object_set_new (cache, "max_bytes", json_integer ((json_int_t) self->opts.cache_bytes));
+    json_object_set_new (o, "cache", cache);
+    json_t *snap = json_object ();
+    json_object_set_new (snap, "served", json_integer ((json_int_t) self->snap_served));
+    json_object_set_new (snap, "refused", json_integer ((json_int_t) self->snap_refused));
+    json_object_set_new (snap, "items", json_integer ((json_int_t) self->snap_items));
+    json_object_set_new (o, "snapshots", snap);
+    json_object_set_new (o, "subscriptions", json_integer ((json_int_t) self->subscriptions));
+    json_object_set_new (o, "reply_drops", json_integer ((json_int_t) self->router_drops));
     json_object_set_new (o, "requests", json_integer ((json_int_t) self->requests));
     json_object_set_new (o, "not_running", json_integer ((json_int_t) self->not_running));
     json_object_set_new (o, "recorder_bytes",
@@ -779,6 +802,91 @@ s_on_req (bus_broker_t *self, zframe_t *from, zmsg_t *msg)
     free (corr);
 }
 
+/* Takes one token from FROM's snapshot budget; false when it has none. */
+static bool
+s_snap_allowed (bus_broker_t *self, zframe_t *from)
+{
+    char *key = zframe_strhex (from);
+    s_budget_t *b = (s_budget_t *) zhashx_lookup (self->budgets, key);
+    uint64_t now = s_ms ();
+    if (!b) {
+        if (zhashx_size (self->budgets) >= SNAP_PEERS_MAX)
+            zhashx_purge (self->budgets);
+        b = (s_budget_t *) zmalloc (sizeof (s_budget_t));
+        b->tokens = SNAP_BURST;
+        b->last_ms = now;
+        zhashx_insert (self->budgets, key, b);
+    }
+    free (key);
+    b->tokens += (double) (now - b->last_ms) / 1000.0 * SNAP_PER_S;
+    if (b->tokens > SNAP_BURST)
+        b->tokens = SNAP_BURST;
+    b->last_ms = now;
+    if (b->tokens < 1.0)
+        return false;
+    b->tokens -= 1.0;
+    return true;
+}
+
+typedef struct {
+    bus_broker_t *self;
+    zframe_t *to;
+    bool full;
+} s_snap_t;
+
+/* Sends [to][SNAPV][topic][body]; stops the walk when the peer's queue is full. */
+static int
+s_snap_one (const char *topic, size_t tlen, const void *body, size_t blen, void *arg)
+{
+    s_snap_t *sn = (s_snap_t *) arg;
+    void *router = zsock_resolve (sn->self->router);
+    if (zmq_send (router, zframe_data (sn->to), zframe_size (sn->to), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+        sn->full = true;
+        return 1;
+    }
+    /* Once the first frame is accepted, the rest of the message is too. */
+    zmq_send (router, BUS_WIRE_SNAPV, strlen (BUS_WIRE_SNAPV), ZMQ_SNDMORE);
+    zmq_send (router, topic, tlen, ZMQ_SNDMORE);
+    zmq_send (router, body, blen, 0);
+    sn->self->snap_items++;
+    return 0;
+}
+
+/* SNAP prefix: the cached state.* values under PREFIX, to this peer only,
+ * then SNAPEND prefix. Rate-limited per peer: a storm costs the storming
+ * peer its own snapshots, nobody else anything. */
+static void
+s_on_snap (bus_broker_t *self, zframe_t *from)
+{
+    char *prefix = zsock_rcvmore (self->router) ? zstr_recv (self->router) : NULL;
+    s_drain_router (self);
+    if (!prefix) {
+        self->malformed++;
+        return;
+    }
+    bool ok = s_snap_allowed (self, from);
+    if (ok) {
+        s_snap_t sn = { self, from, false };
+        bus_cache_each (self->cache, prefix, strlen (prefix), s_snap_one, &sn);
+        if (sn.full)
+            self->router_drops++;
+        self->snap_served++;
+    }
+    else
+        self->snap_refused++;
+    zmsg_t *end = zmsg_new ();
+    zframe_t *to = zframe_dup (from);
+    zmsg_append (end, &to);
+    zmsg_addstr (end, BUS_WIRE_SNAPEND);
+    zmsg_addstr (end, prefix);
+    zmsg_addstr (end, ok ? "ok" : "refused");
+    if (zmsg_send (&end, self->router)) {
+        zmsg_destroy (&end);
+        self->router_drops++;
+    }
+    free (prefix);
+}
+
 static void
 s_on_router (bus_broker_t *self)
 {
@@ -792,6 +900,8 @@ s_on_router (bus_broker_t *self)
         s_on_reg (self, from, verb);
     else if (zframe_streq (verb, BUS_WIRE_UNREG))
         s_on_unreg (self, from);
+    else if (zframe_streq (verb, BUS_WIRE_SNAP))
+        s_on_snap (self, from);
     else {
         /* The other verbs have a handful of frames: more is malformed. */
         zmsg_t *msg = zmsg_new ();

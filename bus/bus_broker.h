@@ -19,6 +19,9 @@ typedef struct {
     int reg_expiry_ms;           /* registration lifetime (default 3000) */
     int sndhwm;                  /* per-subscriber queue in the broker */
     size_t max_services;         /* registered names (bus/max_services) */
+    size_t cache_entries;        /* state.* topics kept (bus/cache_entries) */
+    size_t cache_bytes;          /* and their bytes (bus/cache_bytes) */
+    size_t max_message;          /* ZMQ_MAXMSGSIZE on every socket (bus/max_message) */
     char curve_cert[512];        /* broker's secret certificate; empty: plain */
     char curve_clients[512];     /* directory of allowed client public certs */
     /* Names bound to client keys (bus/curve/names): only that key registers it. */

@@ -57,6 +57,7 @@ struct _bus_client_t {
     zhashx_t *source_gaps;     /* source -> uint64_t* */
     zhashx_t *malformed_seen;  /* source or topic -> logged once */
     zlistx_t *services;        /* s_service_t* */
+    zlistx_t *snapshot;        /* bus_msg_t* from SNAPV, delivered before SUB */
     zcert_t *cert;             /* CURVE client certificate, or NULL */
     uint64_t next_reg_ms;
     int hb_interval_ms;
@@ -248,6 +249,9 @@ s_connect (bus_client_t *self, int type, const char *endpoint)
     zsock_set_reconnect_ivl_max (sock, 1000);
     zsock_set_heartbeat_ivl (sock, 1000);
     zsock_set_heartbeat_timeout (sock, 3000);
+    /* Far above the broker's bus/max_message (1 MB by default): only a
+     * peer that is not our broker could send more, and it is cut off. */
+    zsock_set_maxmsgsize (sock, 64 << 20);
     if (type == ZMQ_SUB)
         zsock_set_rcvhwm (sock, 10000);
     else
@@ -287,6 +291,8 @@ bus_client_new (const char *source, const bus_endpoints_t *ep)
     self->malformed_seen = zhashx_new ();
     self->pending = zlistx_new ();
     zlistx_set_destructor (self->pending, s_zmsg_destroy);
+    self->snapshot = zlistx_new ();
+    zlistx_set_destructor (self->snapshot, (zlistx_destructor_fn *) bus_msg_destroy);
     self->services = zlistx_new ();
     zlistx_set_destructor (self->services, s_service_destroy);
     if (ep->curve_cert[0]) {
@@ -354,6 +360,7 @@ bus_client_destroy (bus_client_t **self_p)
     zcert_destroy (&self->cert);
     zlistx_destroy (&self->pending);
     zlistx_destroy (&self->services);
+    zlistx_destroy (&self->snapshot);
     zhashx_destroy (&self->out_seq);
     zhashx_destroy (&self->streams);
     zhashx_destroy (&self->source_gaps);
@@ -516,11 +523,29 @@ bus_client_publish_text (bus_client_t *self, const char *topic, const char *text
     return bus_client_publish (self, topic, &env);
 }
 
+/* Could PREFIX cover a state.* topic (the ones the broker keeps)? */
+static bool
+s_covers_state (const char *prefix)
+{
+    size_t n = strlen (prefix);
+    return strncmp (prefix, "state.", n < 6 ? n : 6) == 0;
+}
+
 int
 bus_client_subscribe (bus_client_t *self, const char *prefix)
 {
     assert (self && prefix);
     zsock_set_subscribe (self->sub, prefix);
+    /* Clone pattern: subscribe first, then ask for the current state; what
+     * arrives both ways is dropped once as a duplicate (same connection,
+     * topic and seq). */
+    if (s_covers_state (prefix)) {
+        zmsg_t *msg = zmsg_new ();
+        zmsg_addstr (msg, BUS_WIRE_SNAP);
+        zmsg_addstr (msg, prefix);
+        if (zmsg_send (&msg, self->dealer))
+            zmsg_destroy (&msg);
+    }
     return 0;
 }
 
@@ -870,6 +895,52 @@ s_handle_request (bus_client_t *self, zmsg_t *msg)
     free (corr);
 }
 
+/* One cached state value (SNAPV topic envelope): checked like anything
+ * read off SUB, then queued for bus_client_recv. */
+static void
+s_on_snapshot_value (bus_client_t *self, zmsg_t *msg)
+{
+    char *topic = zmsg_popstr (msg);
+    zframe_t *body = zmsg_pop (msg);
+    if (!topic || !body || zmsg_size (msg)) {
+        s_count_malformed (self, topic ? topic : "snapshot", NULL, 0);
+        free (topic);
+        zframe_destroy (&body);
+        return;
+    }
+    bus_decode_t why;
+    bus_msg_t *out = bus_msg_decode (topic, zframe_data (body), zframe_size (body), &why);
+    if (why == BUS_DECODE_MALFORMED)
+        s_count_malformed (self, topic, zframe_data (body), zframe_size (body));
+    else if (why == BUS_DECODE_WRONG_BODY) {
+        s_count_wrong_body (self, topic, out->env);
+        bus_msg_destroy (&out);
+    }
+    else if (zlistx_size (self->snapshot) >= PENDING_MAX)
+        bus_msg_destroy (&out);      /* bounded; the live stream brings it again */
+    else
+        zlistx_add_end (self->snapshot, out);
+    free (topic);
+    zframe_destroy (&body);
+}
+
+/* Next queued snapshot value that is not a duplicate, or NULL. */
+static bus_msg_t *
+s_next_snapshot (bus_client_t *self)
+{
+    bus_msg_t *m;
+    while ((m = (bus_msg_t *) zlistx_first (self->snapshot))) {
+        zlistx_detach_cur (self->snapshot);
+        if (s_track_seq (self, m->topic, m->env)) {
+            self->counters.received++;
+            m->client = self;
+            return m;
+        }
+        bus_msg_destroy (&m);
+    }
+    return NULL;
+}
+
 /* Reads one DEALER message. A REP/ERR matching WANT_CORR is returned in
  * *reply_p (REP) or as a status (ERR); others are handled or dropped. Returns
  * -1 when the message was not the awaited reply. */
@@ -883,6 +954,8 @@ s_read_dealer (bus_client_t *self, const char *want_corr, Lab__Envelope **reply_
     char *verb = zmsg_popstr (msg);
     if (verb && !strcmp (verb, BUS_WIRE_REQ))
         s_handle_request (self, msg);
+    else if (verb && !strcmp (verb, BUS_WIRE_SNAPV))
+        s_on_snapshot_value (self, msg);
     else if (verb && (!strcmp (verb, BUS_WIRE_REP) || !strcmp (verb, BUS_WIRE_ERR))) {
         char *corr = zmsg_popstr (msg);
         if (want_corr && corr && !strcmp (corr, want_corr)) {
@@ -988,6 +1061,9 @@ bus_client_recv (bus_client_t *self, int timeout_ms)
     assert (self);
     uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : s_mono_ms () + (uint64_t) timeout_ms;
     while (true) {
+        bus_msg_t *snap = s_next_snapshot (self);
+        if (snap)
+            return snap;
         if (zsock_events (self->sub) & ZMQ_POLLIN) {
             bus_msg_t *msg = s_read_sub (self);
             if (msg)
@@ -1002,7 +1078,8 @@ bus_client_recv (bus_client_t *self, int timeout_ms)
             wait = (int) (deadline - now);
         void *which = zpoller_wait (self->poller, wait);
         if (which == self->dealer)
-            s_read_dealer (self, NULL, NULL);
+            while (zsock_events (self->dealer) & ZMQ_POLLIN)
+                s_read_dealer (self, NULL, NULL);
         else if (!which && zpoller_terminated (self->poller))
             return NULL;
     }

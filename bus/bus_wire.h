@@ -8,6 +8,10 @@
  *   broker -> service REQ  client-id corr envelope
  *   broker -> client  REP  corr envelope
  *   broker -> client  ERR  corr status message     e.g. 3 "not running"
+ *   client -> broker  SNAP prefix                  the cached state.* values
+ *   broker -> client  SNAPV topic envelope         one of them
+ *   broker -> client  SNAPEND prefix ok|refused    the last (refused: over
+ *                                                  the peer's rate)
  *   broker -> client  PING                         is this connection alive?
  *                                                  (clients ignore it)
  *
@@ -22,6 +26,9 @@
 #define BUS_WIRE_UNREG "UNREG"
 #define BUS_WIRE_ERR "ERR"
 #define BUS_WIRE_PING "PING"
+#define BUS_WIRE_SNAP "SNAP"
+#define BUS_WIRE_SNAPV "SNAPV"
+#define BUS_WIRE_SNAPEND "SNAPEND"
 
 /* The broker answers requests to this name itself. */
 #define BUS_BROKER_SERVICE "labbus"
