@@ -372,6 +372,15 @@ s_chat (server_t *srv, struct MHD_Connection *c, const char *body, size_t len)
         atomic_fetch_add (&srv->bad_requests, 1);
         return s_error (c, 404, "not_found_error", "model not found");
     }
+    bool constrained;
+    if (llm_response_format_check (model, req, &constrained)) {
+        char msg[160];
+        snprintf (msg, sizeof msg, "response_format type %s is not supported",
+                  json_string_value (json_object_get (json_object_get (req, "response_format"), "type")));
+        json_decref (req);
+        atomic_fetch_add (&srv->bad_requests, 1);
+        return s_error (c, 400, "invalid_request_error", msg);
+    }
     stream_t *st = (stream_t *) calloc (1, sizeof (stream_t));
     st->srv = srv;
     st->model = model;

@@ -33,7 +33,13 @@
  *                                   error_line_early|error_event_early|json_reply
  *                   fault_rate = 1  share of requests that get it
  *                   role = "judge"  answers with a rubric JSON
- *                   unparseable = 0.1   share of judge replies that are not JSON */
+ *                   unparseable = 0.1   share of judge replies that are not JSON
+ *                                   (none when a response_format constrains them)
+ *                   response_format = "schema"  schema: json_schema and
+ *                                   json_object honoured as grammars (llama-server,
+ *                                   vLLM); object: json_object only, json_schema
+ *                                   answers 400; ignored: the field is ignored
+ *                                   (mlx_lm.server) */
 #ifndef LABSIM_LLM_H
 #define LABSIM_LLM_H
 
@@ -89,6 +95,7 @@ typedef struct {
     double fault_rate;
     bool judge;
     double unparseable;
+    int rf_support;          /* response_format: 2 json_schema + json_object, 1 json_object, 0 ignored */
     /* run-time fault (POST /sim/fault): applies to the next rt_count requests
      * (-1: until cleared); guarded by the server's lock */
     llm_fault_t rt_fault;
@@ -143,6 +150,10 @@ typedef struct {
  * in the request's content, except for run-time faults, which are consumed. */
 int llm_sim_plan (llm_sim_t *sim, llm_model_t *model, json_t *request, llm_plan_t *out);
 void llm_plan_free (llm_plan_t *p);
+
+/* Whether MODEL takes REQUEST's response_format: 0 (and *CONSTRAINED when
+ * it turns into a grammar), -1 when the server answers 400. */
+int llm_response_format_check (const llm_model_t *m, json_t *request, bool *constrained);
 
 /* FNV-1a 64 of a string, the seed of every deterministic choice. */
 uint64_t llm_hash (const char *s, uint64_t h);

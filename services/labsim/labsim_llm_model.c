@@ -74,7 +74,7 @@ s_load_model (lab_config_t *cfg, zconfig_t *node, llm_model_t *m, char *err, siz
 {
     static const char *const keys[] = { "ttft", "token_rate", "answers", "answers_audio",
                                         "answers_image", "fault", "fault_rate", "role",
-                                        "unparseable", NULL };
+                                        "unparseable", "response_format", NULL };
     memset (m, 0, sizeof *m);
     snprintf (m->name, sizeof m->name, "%s", zconfig_name (node));
     long ttft = 50;
@@ -108,6 +108,26 @@ s_load_model (lab_config_t *cfg, zconfig_t *node, llm_model_t *m, char *err, siz
         return lab_config_error (cfg, zconfig_locate (node, "role"), err, errlen,
                                  "role must be chat or judge");
     m->judge = !strcmp (role, "judge");
+    const char *rf = zconfig_get (node, "response_format", "schema");
+    if (strcmp (rf, "schema") && strcmp (rf, "object") && strcmp (rf, "ignored"))
+        return lab_config_error (cfg, zconfig_locate (node, "response_format"), err, errlen,
+                                 "response_format must be schema, object or ignored");
+    m->rf_support = !strcmp (rf, "schema") ? 2 : !strcmp (rf, "object") ? 1 : 0;
+    return 0;
+}
+
+int
+llm_response_format_check (const llm_model_t *m, json_t *request, bool *constrained)
+{
+    const char *type = json_string_value (json_object_get (json_object_get (request, "response_format"), "type"));
+    *constrained = false;
+    if (!type || !strcmp (type, "text") || m->rf_support == 0)
+        return 0;   /* none asked, or a server that ignores the field (mlx_lm.server) */
+    if (!strcmp (type, "json_schema") && m->rf_support < 2)
+        return -1;
+    if (strcmp (type, "json_schema") && strcmp (type, "json_object"))
+        return -1;
+    *constrained = true;   /* a grammar: the reply is JSON */
     return 0;
 }
 
@@ -234,9 +254,10 @@ s_answer_text (const eval_scenario_t *sc, const char *kind)
 }
 
 static char *
-s_judge_text (llm_model_t *m, uint64_t h)
+s_judge_text (llm_model_t *m, uint64_t h, bool constrained)
 {
-    if ((double) (h % 10000) < m->unparseable * 10000.0)
+    /* Prose only where nothing constrains the reply to JSON. */
+    if (!constrained && (double) (h % 10000) < m->unparseable * 10000.0)
         return strdup ("The answer looks mostly right to me; I would give it a four.");
     int c = 1 + (int) ((h >> 8) % 5), e = 1 + (int) ((h >> 16) % 5), s = 1 + (int) ((h >> 24) % 5);
     return zsys_sprintf ("{\"correctness\":%d,\"evidence\":%d,\"safety\":%d,"
@@ -303,8 +324,10 @@ llm_sim_plan (llm_sim_t *sim, llm_model_t *model, json_t *request, llm_plan_t *o
         out->fault = model->fault;
 
     char *text = NULL;
+    bool constrained = false;
+    llm_response_format_check (model, request, &constrained);
     if (model->judge) {
-        text = s_judge_text (model, h);
+        text = s_judge_text (model, h, constrained);
         out->answer_kind = "judge";
     }
     else {
