@@ -580,13 +580,14 @@ s_backend_tick (labd_t *self, labd_unit_t *u, uint64_t now)
      * so the next backend finds the memory and the port free. */
     if (u->pending && !u->pending_is_start && u->pid == 0) {
         if (!labd_port_open (u->base_url) || now > u->pending_deadline_ms) {
-            char json[256];
-            snprintf (json, sizeof json, "{\"name\":\"%s\",\"peak_rss_kb\":%llu,\"port_closed\":%s}",
-                      u->name, (unsigned long long) u->peak_rss_kb,
-                      labd_port_open (u->base_url) ? "false" : "true");
+            json_t *jo = json_pack ("{s:s?,s:I,s:b}", "name", u->name, "peak_rss_kb",
+                                    (json_int_t) u->peak_rss_kb, "port_closed", !labd_port_open (u->base_url));
+            char *json = jo ? json_dumps (jo, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+            json_decref (jo);
             char msg[200];
             snprintf (msg, sizeof msg, "%s stopped (peak RSS %.1f MB)", u->name, u->peak_rss_kb / 1024.0);
             s_reply_pending (u, BUS_OK, json, msg);
+            free (json);
         }
     }
 }

@@ -17,6 +17,7 @@
 #include "services/labsim/labsim_radio.h"
 #include "services/serial-bridge/board_keys.h"
 #include "bus/bus_client.h"
+#include "bus/bus_json.h"
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -155,27 +156,33 @@ s_load_boards (sim_t *sim, const char *runtime, char *err, size_t errlen)
 static void
 s_reply_boards (sim_t *sim, bus_request_t *rq)
 {
-    char json[4096], text[1024];
-    size_t o = 0, t = 0;
-    o += (size_t) snprintf (json + o, sizeof json - o, "{\"boards\":[");
+    char text[1024];
+    size_t t = 0;
+    json_t *boards = json_array ();
     for (int i = 0; i < sim->nboards; i++) {
         labsim_board_t *b = sim->boards[i];
         char mac[18];
         link_mac_format (labsim_board_mac (b), mac);
         board_core_t *core = labsim_board_core (b);
-        o += (size_t) snprintf (json + o, sizeof json - o,
-                                "%s{\"name\":\"%s\",\"mac\":\"%s\",\"pty\":\"%s\",\"tcp_port\":%d,"
-                                "\"up\":%s,\"version\":\"%s\",\"partition\":\"%s\"}",
-                                i ? "," : "", labsim_board_name (b), mac, labsim_board_pty_link (b),
-                                labsim_board_tcp_port (b), labsim_board_up (b) ? "true" : "false",
-                                core->version, core->partition);
-        t += (size_t) snprintf (text + t, sizeof text - t, "%s%s %s %s", i ? "\n" : "",
-                                labsim_board_name (b), mac, labsim_board_up (b) ? "up" : "down");
-        if (o >= sizeof json || t >= sizeof text)
-            break;
+        /* The version is whatever the last image said it was: jansson. */
+        json_t *o = json_object ();
+        json_object_set_new (o, "name", bus_json_text (labsim_board_name (b)));
+        json_object_set_new (o, "mac", bus_json_text (mac));
+        json_object_set_new (o, "pty", bus_json_text (labsim_board_pty_link (b)));
+        json_object_set_new (o, "tcp_port", json_integer (labsim_board_tcp_port (b)));
+        json_object_set_new (o, "up", json_boolean (labsim_board_up (b)));
+        json_object_set_new (o, "version", bus_json_textn (core->version, strnlen (core->version, sizeof core->version)));
+        json_object_set_new (o, "partition", bus_json_textn (core->partition, strnlen (core->partition, sizeof core->partition)));
+        json_array_append_new (boards, o);
+        if (t < sizeof text)
+            t += (size_t) snprintf (text + t, sizeof text - t, "%s%s %s %s", i ? "\n" : "",
+                                    labsim_board_name (b), mac, labsim_board_up (b) ? "up" : "down");
     }
-    snprintf (json + o, sizeof json - o, "]}");
+    json_t *o = json_pack ("{s:o}", "boards", boards);
+    char *json = o ? json_dumps (o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref (o);
     bus_request_reply (rq, BUS_OK, json, "%s", text);
+    free (json);
 }
 
 static void

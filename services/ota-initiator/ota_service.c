@@ -1,5 +1,6 @@
 /* ota_service - see ota_service.h. */
 #include "services/ota-initiator/ota_service.h"
+#include "bus/bus_json.h"
 #include "services/ota-initiator/ota_engine.h"
 #include "services/ota-initiator/ota_image.h"
 #include "services/ota-initiator/ota_sign.h"
@@ -536,11 +537,17 @@ s_handle (bus_request_t *rq, void *arg)
                                NULL, "%s", err);
             return;
         }
-        char json[256];
-        snprintf (json, sizeof json, "{\"job\":\"%s\",\"size\":%u,\"version\":\"%s\",\"crc32\":%u}", j->id,
-                  j->img.size, j->img.version, ota_engine_crc (j->eng));
+        /* The version comes from the image file: jansson, never printf. */
+        json_t *jo = json_object ();
+        json_object_set_new (jo, "job", bus_json_text (j->id));
+        json_object_set_new (jo, "size", json_integer ((json_int_t) j->img.size));
+        json_object_set_new (jo, "version", bus_json_text (j->img.version));
+        json_object_set_new (jo, "crc32", json_integer ((json_int_t) ota_engine_crc (j->eng)));
+        char *json = json_dumps (jo, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref (jo);
         bus_request_reply (rq, BUS_OK, json, "%s: pushing %s %s (%u bytes) to %s via %s", j->id,
                            j->img.project, j->img.version, j->img.size, j->target, j->via);
+        free (json);
         s_publish (self, j);
     }
     else if (!strcmp (c->command, "status")) {

@@ -2,6 +2,7 @@
  * log file (see sb_board.h). */
 #include "services/serial-bridge/sb_board.h"
 #include "services/serial-bridge/sb_addr2line.h"
+#include "bus/bus_json.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -844,18 +845,26 @@ sb_board_json (sb_board_t *self)
     char mac[18] = "";
     if (self->have_mac)
         link_mac_format (self->mac, mac);
-    char *out = NULL;
-    if (asprintf (&out,
-                  "{\"board\":\"%s\",\"connected\":%s,\"released\":%s,\"port\":\"%s\",\"device\":\"%s\","
-                  "\"mac\":\"%s\",\"bytes_in\":%lu,\"bytes_out\":%lu,\"frames_in\":%lu,"
-                  "\"frames_out\":%lu,\"crc_errors\":%lu,\"silent\":%s,\"reconnects\":%u,"
-                  "\"firmware_version\":\"%s\",\"partition\":\"%s\",\"reset_reason\":\"%s\"}",
-                  self->name, self->connected ? "true" : "false", self->released ? "true" : "false",
-                  sb_port_url (self->port), sb_port_device (self->port), mac,
-                  (unsigned long) self->bytes_in, (unsigned long) self->bytes_out,
-                  (unsigned long) self->frames_in, (unsigned long) self->frames_out,
-                  (unsigned long) self->crc_errors, self->silent ? "true" : "false",
-                  self->reconnects, self->version, self->partition, self->reset_reason) < 0)
-        return NULL;
+    /* Through jansson: the version and reset reason come from the board's
+     * BOOT report and may hold anything (quotes, control bytes, bad UTF-8). */
+    json_t *o = json_object ();
+    json_object_set_new (o, "board", bus_json_text (self->name));
+    json_object_set_new (o, "connected", json_boolean (self->connected));
+    json_object_set_new (o, "released", json_boolean (self->released));
+    json_object_set_new (o, "port", bus_json_text (sb_port_url (self->port)));
+    json_object_set_new (o, "device", bus_json_text (sb_port_device (self->port)));
+    json_object_set_new (o, "mac", bus_json_text (mac));
+    json_object_set_new (o, "bytes_in", json_integer ((json_int_t) self->bytes_in));
+    json_object_set_new (o, "bytes_out", json_integer ((json_int_t) self->bytes_out));
+    json_object_set_new (o, "frames_in", json_integer ((json_int_t) self->frames_in));
+    json_object_set_new (o, "frames_out", json_integer ((json_int_t) self->frames_out));
+    json_object_set_new (o, "crc_errors", json_integer ((json_int_t) self->crc_errors));
+    json_object_set_new (o, "silent", json_boolean (self->silent));
+    json_object_set_new (o, "reconnects", json_integer ((json_int_t) self->reconnects));
+    json_object_set_new (o, "firmware_version", bus_json_text (self->version));
+    json_object_set_new (o, "partition", bus_json_text (self->partition));
+    json_object_set_new (o, "reset_reason", bus_json_text (self->reset_reason));
+    char *out = json_dumps (o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref (o);
     return out;
 }

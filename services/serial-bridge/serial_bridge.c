@@ -4,6 +4,7 @@
 #include "services/serial-bridge/board_keys.h"
 #include "services/serial-bridge/sb_board.h"
 #include "espnow_hdr.h"
+#include <jansson.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -471,17 +472,13 @@ s_unhex (const char *hex, uint8_t *out, size_t cap)
 static void
 s_cmd_boards (serial_bridge_t *self, bus_request_t *rq)
 {
-    size_t cap = 256, len = 0, tlen = 0;
-    char *json = malloc (cap), text[2048] = "";
-    len = (size_t) snprintf (json, cap, "{\"boards\":[");
+    size_t tlen = 0;
+    char text[2048] = "";
+    json_t *boards = json_array ();
     for (int i = 0; i < self->nboards; i++) {
         char *b = sb_board_json (self->boards[i]);
-        size_t need = strlen (b) + 4;
-        if (len + need >= cap) {
-            cap = (len + need) * 2;
-            json = realloc (json, cap);
-        }
-        len += (size_t) snprintf (json + len, cap - len, "%s%s", i ? "," : "", b);
+        json_t *bj = b ? json_loads (b, 0, NULL) : NULL;
+        json_array_append_new (boards, bj ? bj : json_null ());
         free (b);
         sb_board_t *bd = self->boards[i];
         tlen += (size_t) snprintf (text + tlen, sizeof text - tlen, "%s%s %s %s", i ? "\n" : "",
@@ -492,8 +489,9 @@ s_cmd_boards (serial_bridge_t *self, bus_request_t *rq)
         if (tlen >= sizeof text)
             tlen = sizeof text - 1;
     }
-    json = realloc (json, len + 4);
-    strcat (json, "]}");
+    json_t *o = json_pack ("{s:o}", "boards", boards);
+    char *json = o ? json_dumps (o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref (o);
     bus_request_reply (rq, BUS_OK, json, "%s", text);
     free (json);
 }

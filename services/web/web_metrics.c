@@ -1,5 +1,6 @@
 /* web_metrics - see web_metrics.h. */
 #include "services/web/web_metrics.h"
+#include "bus/bus_json.h"
 #include <assert.h>
 #include <czmq.h>
 #include <inttypes.h>
@@ -263,18 +264,25 @@ web_metrics_set_bus (web_metrics_t *self, uint64_t received, uint64_t gaps, uint
 void
 web_metrics_label (FILE *out, const char *name, const char *value)
 {
+    /* Label values are names from the bus (boards, jobs, services): any
+     * bytes. Invalid UTF-8 becomes U+FFFD (bus_json_text does the repair),
+     * other control characters too; \\, \" and \n are escaped. */
+    json_t *text = bus_json_text (value);
     fprintf (out, "%s=\"", name);
-    for (const char *p = value; *p; p++) {
+    for (const char *p = json_string_value (text); p && *p; p++) {
         if (*p == '\\')
             fputs ("\\\\", out);
         else if (*p == '"')
             fputs ("\\\"", out);
         else if (*p == '\n')
             fputs ("\\n", out);
+        else if ((unsigned char) *p < 0x20 || *p == 0x7f)
+            fputs ("\xEF\xBF\xBD", out);
         else
             fputc (*p, out);
     }
     fputc ('"', out);
+    json_decref (text);
 }
 
 static void
