@@ -32,6 +32,7 @@ static const s_family_t s_families[] = {
     { "state.fwhistory", LAB__ENVELOPE__BODY_FW_HISTORY },
     { "evt.alert", LAB__ENVELOPE__BODY_ALERT },
     { "evt.eval", LAB__ENVELOPE__BODY_EVAL_ROW },
+    { "evt.flash", LAB__ENVELOPE__BODY_FW_EVENT },
     { "evt.rssi.moved", LAB__ENVELOPE__BODY_RSSI_MOVED },
     { "hb", LAB__ENVELOPE__BODY_HEARTBEAT },
     { "log", LAB__ENVELOPE__BODY_BLOB },

@@ -145,6 +145,11 @@ $C ota push direct.bin --to board-b --via board-a >/dev/null 2>&1 || fail "labct
 for _ in $(seq 50); do hist board-b | grep -q '"version":"direct-7.0"' && break; sleep 0.2; done
 hist board-b | grep -q '"version":"direct-7.0","how":"espnow","result":"ok"' || fail "a direct OTA push is not in the history: $(hist board-b)"
 echo "ok: a push with labctl ota push (not through the builder) is in board-b's history"
+labsim mkimage --size 64K --version direct-usb-3.0 -o "$dir/direct-usb.bin" >/dev/null
+$C --timeout 60000 flash board-a "$dir/direct-usb.bin" >/dev/null 2>&1 || fail "labctl flash"
+for _ in $(seq 50); do hist board-a | grep -q '"version":"direct-usb-3.0"' && break; sleep 0.2; done
+hist board-a | grep -q '"version":"direct-usb-3.0","how":"usb","result":"ok"' || fail "a labctl flash is not in the history: $(hist board-a)"
+echo "ok: a labctl flash (serial-bridge, not the builder) is in board-a's history"
 v_b=direct-7.0
 hb=$(hist board-b); ha=$(hist board-a)
 echo "$hb" | grep -q "\"version\":\"$v_b\"" || fail "history of board-b lacks $v_b: $hb"

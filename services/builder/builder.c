@@ -110,7 +110,10 @@ s_job_on_board (builder_t *self, const char *board)
 static void
 s_on_board_state (builder_t *self, const Lab__BoardState *b)
 {
-    if (!b->board || !fw_name_ok (b->board) || !b->firmware_version || !*b->firmware_version)
+    /* A silent or unplugged board's version is the last one it reported,
+     * not what it runs now. */
+    if (!b->board || !fw_name_ok (b->board) || !b->firmware_version || !*b->firmware_version || b->silent
+        || !b->connected)
         return;
     const char *last = (const char *) zhashx_lookup (self->board_version, b->board);
     if (last && !strcmp (last, b->firmware_version))
@@ -514,6 +517,13 @@ s_cmd_builds (builder_t *self, bus_request_t *rq, const Lab__CommandRequest *c)
     json_decref (rows);
 }
 
+static const char *
+s_field (json_t *o, const char *key)
+{
+    const char *v = json_string_value (json_object_get (o, key));
+    return v ? v : "";
+}
+
 static void
 s_history_text (builder_t *self, FILE *t, const char *board)
 {
@@ -528,15 +538,14 @@ s_history_text (builder_t *self, FILE *t, const char *board)
         localtime_r (&when, &tm);
         char stamp[32];
         strftime (stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
-        const char *err = json_string_value (json_object_get (ev, "error"));
-        fprintf (t, "  %s %-6s %-20s %.12s %-11s%s%s%s%s\n", stamp, json_string_value (json_object_get (ev, "how")),
-                 json_string_value (json_object_get (ev, "version")),
-                 json_string_value (json_object_get (ev, "sha256")) ?: "",
-                 json_string_value (json_object_get (ev, "result")),
-                 json_is_true (json_object_get (ev, "rollback")) ? " ROLLBACK" : "",
-                 strcmp (json_string_value (json_object_get (ev, "result")), "ok") && err && *err ? " (" : "",
-                 strcmp (json_string_value (json_object_get (ev, "result")), "ok") && err ? err : "",
-                 strcmp (json_string_value (json_object_get (ev, "result")), "ok") && err && *err ? ")" : "");
+        bool ok = !strcmp (s_field (ev, "result"), "ok");
+        const char *err = s_field (ev, "error");
+        fprintf (t, "  %s %-6s %-20s %.12s %s%s", stamp, s_field (ev, "how"), s_field (ev, "version"),
+                 s_field (ev, "sha256"), s_field (ev, "result"),
+                 json_is_true (json_object_get (ev, "rollback")) ? " ROLLBACK" : "");
+        if (!ok && *err)
+            fprintf (t, " (%s)", err);
+        fprintf (t, "\n");
     }
     json_decref (events);
 }
@@ -570,8 +579,9 @@ s_cmd_history (builder_t *self, bus_request_t *rq, const Lab__CommandRequest *c)
     zlist_destroy (&hist);
     char *json = json_dumps (out, JSON_COMPACT);
     bool none = c->n_args == 1 && !json_object_size (out);
-    bus_request_reply (rq, none ? BUS_ENOTFOUND : BUS_OK, json, "%s",
-                       none ? "no such board" : (len && text[len - 1] == '\n' ? (text[len - 1] = 0, text) : text));
+    if (len && text[len - 1] == '\n')
+        text[len - 1] = 0;
+    bus_request_reply (rq, none ? BUS_ENOTFOUND : BUS_OK, json, "%s", none ? "no such board" : text);
     free (json);
     free (text);
     json_decref (out);
@@ -671,9 +681,39 @@ s_on_ota (builder_t *self, const Lab__Envelope *env, const Lab__OtaJobState *s)
     json_decref (ev);
 }
 
+/* A USB flash someone else asked serial-bridge for (labctl flash, chat
+ * /flash BOARD IMAGE). Ours carry the job's client name as the caller. */
+static void
+s_on_flash (builder_t *self, const Lab__FirmwareEvent *e)
+{
+    if (!e->board || !fw_name_ok (e->board) || !e->result || !e->job || !strncmp (e->job, "builder.", 8))
+        return;
+    fw_image_info_t info;
+    char err[256];
+    memset (&info, 0, sizeof info);
+    if (!e->image || fw_image_inspect (e->image, &info, err, sizeof err))
+        snprintf (info.version, sizeof info.version, "%s", e->booted_version ? e->booted_version : "");
+    const char *booted = e->booted_version ? e->booted_version : "";
+    const char *result = e->result;
+    if (!strcmp (result, "ok") && strcmp (booted, info.version))
+        result = "mismatch";
+    json_t *ev = json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s}", "ts_ns",
+                            (json_int_t) e->ts_ns, "board", e->board, "sha256", info.sha256, "version", info.version,
+                            "how", "usb", "result", result, "rollback", false, "booted_version", booted, "job",
+                            e->job, "recipe", "", "error", e->error ? e->error : "");
+    char *text = json_dumps (ev, JSON_COMPACT);
+    s_on_history (self, text);
+    free (text);
+    json_decref (ev);
+}
+
 static void
 s_on_message (builder_t *self, bus_msg_t *msg)
 {
+    const Lab__FirmwareEvent *flash
+        = !strncmp (msg->topic, "evt.flash.", 10) ? bus_msg_body (msg, LAB__ENVELOPE__BODY_FW_EVENT) : NULL;
+    if (flash)
+        s_on_flash (self, flash);
     const Lab__OtaJobState *ota = !strncmp (msg->topic, "state.ota.", 10) ? bus_msg_body (msg, LAB__ENVELOPE__BODY_OTA) : NULL;
     if (ota)
         s_on_ota (self, msg->env, ota);
@@ -759,6 +799,7 @@ builder_new (lab_config_t *cfg, bus_client_t *bus, char *err, size_t errlen)
     if (bus) {
         bus_client_subscribe (bus, "state.board.");
         bus_client_subscribe (bus, "state.ota.");
+        bus_client_subscribe (bus, "evt.flash.");
         bus_client_serve (bus, "builder", s_handle, self);
         /* Late joiners (the web page, chat) get every board's history. */
         zlist_t *hist = fw_history_boards (self->history);

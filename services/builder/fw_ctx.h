@@ -27,6 +27,7 @@ typedef struct {
     char *evidence[FW_EVIDENCE_MAX];
     int nevidence;
     char artefact[PATH_MAX];       /* the kept image after a build or given */
+    char source[160];              /* "ota:<job>@<ts>" of the OTA job's final state */
 } fw_ctx_t;
 
 uint64_t fw_ms (void);

@@ -168,11 +168,12 @@ s_tell (fw_ctx_t *c, const char *first, ...)
 static void
 s_history (fw_ctx_t *c, const char *board, const char *how, const char *result, bool rollback)
 {
-    json_t *ev = json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s}", "ts_ns",
+    json_t *ev = json_pack ("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s}", "ts_ns",
                             (json_int_t) bus_now_ns (), "board", board, "sha256", c->sha256, "version",
                             c->version, "how", how, "result", result, "rollback", rollback, "booted_version",
                             c->booted, "job", c->a->id, "recipe",
-                            c->a->has_recipe ? c->a->recipe.name : c->a->image_recipe, "error", c->error);
+                            c->a->has_recipe ? c->a->recipe.name : c->a->image_recipe, "error", c->error,
+                            "source", c->source);
     char *text = json_dumps (ev, JSON_COMPACT);
     s_tell (c, "history", text, NULL);
     free (text);
@@ -488,6 +489,9 @@ s_push_espnow (fw_ctx_t *c, const char *board, const char *via)
         }
         const Lab__OtaJobState *s = !strcmp (m->topic, topic) ? bus_msg_body (m, LAB__ENVELOPE__BODY_OTA) : NULL;
         if (s) {
+            /* The same key the service gives an OTA job it did not start:
+             * the final state replayed after a restart is not recorded twice. */
+            snprintf (c->source, sizeof c->source, "ota:%s@%llu", ota_job, (unsigned long long) m->env->ts_ns);
             if (!strcmp (s->state, "done")) {
                 snprintf (c->booted, sizeof c->booted, "%s", s->booted_version);
                 result = 0;
@@ -537,6 +541,7 @@ fw_ctx_deliver (fw_ctx_t *c, const char *board, fw_deliver_t how, const char *vi
     snprintf (c->how, sizeof c->how, "%s", fw_deliver_name (how));
     c->booted[0] = 0;
     c->error[0] = 0;
+    c->source[0] = 0;
     uint64_t start = fw_ms ();
     int rc = how == FW_DELIVER_USB ? s_flash_usb (c, board) : s_push_espnow (c, board, via);
     c->deliver_s = (double) (fw_ms () - start) / 1000.0;

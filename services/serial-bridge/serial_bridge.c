@@ -49,6 +49,7 @@ typedef struct {
     uint64_t boots_before;
     uint64_t deadline_ms;
     bus_request_t *rq;
+    char caller[64];          /* who asked: the builder records the others' flashes */
 } flash_job_t;
 
 struct _serial_bridge_t {
@@ -354,6 +355,8 @@ s_cmd_flash (serial_bridge_t *self, bus_request_t *rq, sb_board_t *b, const char
     }
     memset (job, 0, sizeof *job);
     job->board = b;
+    const Lab__CommandRequest *req = bus_request_command (rq);
+    snprintf (job->caller, sizeof job->caller, "%s", req && req->caller ? req->caller : "");
     snprintf (job->image, sizeof job->image, "%s", image);
     char *argv[64];
     s_flash_argv (self, job, tmpl, argv, 64);
@@ -402,6 +405,28 @@ out:
         free (argv[i]);
 }
 
+/* evt.flash.<board>: every flash changes what a board runs, whoever asked
+ * for it, so the firmware history (builder) hears of each. */
+static void
+s_flash_event (serial_bridge_t *self, flash_job_t *job, const char *result, const char *booted)
+{
+    Lab__FirmwareEvent ev = LAB__FIRMWARE_EVENT__INIT;
+    ev.ts_ns = bus_now_ns ();
+    ev.how = "usb";
+    ev.result = (char *) result;
+    ev.booted_version = (char *) booted;
+    ev.job = job->caller;
+    ev.error = strcmp (result, "ok") ? job->output : "";
+    ev.image = job->image;
+    ev.board = (char *) sb_board_name (job->board);
+    Lab__Envelope env = LAB__ENVELOPE__INIT;
+    env.body_case = LAB__ENVELOPE__BODY_FW_EVENT;
+    env.fw_event = &ev;
+    char topic[128];
+    snprintf (topic, sizeof topic, "evt.flash.%s", sb_board_name (job->board));
+    bus_client_publish (self->bus, topic, &env);
+}
+
 static void
 s_jobs_tick (serial_bridge_t *self, uint64_t now)
 {
@@ -432,6 +457,7 @@ s_jobs_tick (serial_bridge_t *self, uint64_t now)
             sb_board_expect_reset (job->board, 10000);
             sb_board_acquire (job->board);
             if (!WIFEXITED (status) || WEXITSTATUS (status)) {
+                s_flash_event (self, job, "failed", "");
                 s_job_reply (job, BUS_ERROR, "%s: flash failed (%s %d): %s", sb_board_name (job->board),
                              WIFEXITED (status) ? "exit" : "signal",
                              WIFEXITED (status) ? WEXITSTATUS (status) : WTERMSIG (status), job->output);
@@ -442,12 +468,16 @@ s_jobs_tick (serial_bridge_t *self, uint64_t now)
         } else if (job->phase == JOB_BOOTING) {
             if (!sb_board_connected (job->board))
                 sb_board_acquire (job->board);
-            if (sb_board_boots (job->board) > job->boots_before)
+            if (sb_board_boots (job->board) > job->boots_before) {
+                s_flash_event (self, job, "ok", sb_board_version (job->board));
                 s_job_reply (job, BUS_OK, "%s: flashed %s, booted version %s", sb_board_name (job->board),
                              job->image, sb_board_version (job->board));
-            else if (now >= job->deadline_ms)
+            }
+            else if (now >= job->deadline_ms) {
+                s_flash_event (self, job, "unconfirmed", "");
                 s_job_reply (job, BUS_ERROR, "%s: flashed %s but no boot report within 15 s",
                              sb_board_name (job->board), job->image);
+            }
         }
     }
 }
