@@ -247,15 +247,28 @@ s_connect (bus_client_t *self, int type, const char *endpoint)
     zsock_set_linger (sock, 200);
     zsock_set_reconnect_ivl (sock, 50);
     zsock_set_reconnect_ivl_max (sock, 1000);
-    zsock_set_heartbeat_ivl (sock, 1000);
-    zsock_set_heartbeat_timeout (sock, 3000);
     /* Far above the broker's bus/max_message (1 MB by default): only a
      * peer that is not our broker could send more, and it is cut off. */
     zsock_set_maxmsgsize (sock, 64 << 20);
-    if (type == ZMQ_SUB)
+    if (type == ZMQ_SUB) {
         zsock_set_rcvhwm (sock, 10000);
-    else
+        /* No ZMTP heartbeats on SUB: while backpressure stops the engine's
+         * input (a subscriber slower than its publishers) it cannot read the
+         * PINGs, times out, reconnects, and libzmq 4.3.4 then aborts the
+         * whole process ("Assertion failed: _input_stopped", libzmq issues
+         * #3937 and #4767, unfixed in Debian 12's 4.3.4). TCP keepalive finds
+         * a dead broker host instead: the kernel answers its probes whether
+         * or not we read. Over ipc a dead broker closes the socket anyway. */
+        zsock_set_tcp_keepalive (sock, 1);
+        zsock_set_tcp_keepalive_idle (sock, 5);
+        zsock_set_tcp_keepalive_intvl (sock, 2);
+        zsock_set_tcp_keepalive_cnt (sock, 3);
+    }
+    else {
+        zsock_set_heartbeat_ivl (sock, 1000);
+        zsock_set_heartbeat_timeout (sock, 3000);
         zsock_set_sndhwm (sock, 10000);
+    }
     /* A DEALER with no usable pipe (broker down, or a CURVE handshake it
      * refused) blocks in send for ever; never wait there. Registrations are
      * resent on a timer; a call sets its own send timeout. */

@@ -348,6 +348,52 @@ test_seq_gaps_counted_when_subscriber_flooded (void **state)
     bus_client_destroy (&sub);
 }
 
+/* A subscriber that stops reading while the broker keeps sending (a slow
+ * `labctl sub`, a busy service) for longer than a ZMTP heartbeat timeout,
+ * then reads again. libzmq 4.3.4 (Debian 12) aborts the process there when
+ * ZMTP heartbeats are on for the SUB socket (libzmq issues #3937, #4767: the
+ * engine cannot see PINGs while backpressure stops its input, times out,
+ * reconnects, and a stale activation trips "Assertion failed:
+ * _input_stopped"). The client must keep working, gaps counted. */
+static void
+test_stalled_subscriber_survives_past_heartbeat_timeout (void **state)
+{
+    fixture_t *f = (fixture_t *) *state;
+    bus_client_t *sub = bus_client_new ("stalled-sub", &f->ep);
+    bus_client_subscribe (sub, "tel.stall");
+    zclock_sleep (100);
+    bus_client_t *pub = bus_client_new ("stall-pub", &f->ep);
+    /* Enough to fill the subscriber's queue and the socket buffers, so the
+     * receiving engine stops reading; then keep the stall past the 3 s
+     * heartbeat timeout while more messages arrive. */
+    for (int round = 0; round < 9; round++) {
+        for (int i = 0; i < 20000; i++)
+            bus_client_publish_text (pub, "tel.stall", "0123456789012345678901234567890123456789");
+        zclock_sleep (500);
+    }
+    int got = 0;
+    bus_msg_t *m;
+    while ((m = bus_client_recv (sub, 1000))) {
+        got++;
+        bus_msg_destroy (&m);
+    }
+    assert_true (got > 0);
+    /* Still subscribed and receiving afterwards. */
+    bool tail = false;
+    for (int i = 0; i < 50 && !tail; i++) {
+        bus_client_publish_text (pub, "tel.stall", "tail");
+        while ((m = bus_client_recv (sub, 100))) {
+            Lab__Blob *b = bus_msg_body (m, LAB__ENVELOPE__BODY_BLOB);
+            if (b && b->data.len == 4 && memcmp (b->data.data, "tail", 4) == 0)
+                tail = true;
+            bus_msg_destroy (&m);
+        }
+    }
+    assert_true (tail);
+    bus_client_destroy (&pub);
+    bus_client_destroy (&sub);
+}
+
 static void
 test_clients_recover_after_broker_restart (void **state)
 {
@@ -527,6 +573,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_deferred_reply_arrives, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_call_times_out_when_service_hangs, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_seq_gaps_counted_when_subscriber_flooded, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_stalled_subscriber_survives_past_heartbeat_timeout, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_clients_recover_after_broker_restart, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_malformed_envelope_dropped_by_broker, s_setup, s_teardown),
         cmocka_unit_test (test_malformed_envelope_counted_by_client),
