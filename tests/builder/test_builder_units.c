@@ -303,6 +303,29 @@ test_recipes_are_checked_with_file_and_line (void **state)
     assert_non_null (strstr (err, "no command"));
 }
 
+/* The recipes the project ships parse (run from the repository root). */
+static void
+test_shipped_configs_have_valid_recipes (void **state)
+{
+    (void) state;
+    const char *files[] = { "compose/lab.cfg", "compose/lab-hardware.cfg" };
+    for (int i = 0; i < 2; i++) {
+        char err[512] = "";
+        lab_config_t *cfg = lab_config_load (files[i], err, sizeof err);
+        if (!cfg)
+            fprintf (stderr, "%s\n", err);
+        assert_non_null (cfg);
+        fw_recipes_t set;
+        int rc = fw_recipes_load (cfg, &set, err, sizeof err);
+        if (rc)
+            fprintf (stderr, "%s\n", err);
+        assert_int_equal (rc, 0);
+        assert_true (set.n >= 1);
+        fw_recipes_free (&set);
+        lab_config_destroy (&cfg);
+    }
+}
+
 /* One case per verdict, from the observations each simulated fault gives
  * (tests/diagnose.sh runs them on labsim). */
 static void
@@ -348,6 +371,7 @@ main (void)
         cmocka_unit_test (test_history_round_trip_and_expected_version),
         cmocka_unit_test (test_recipes_are_checked_with_file_and_line),
         cmocka_unit_test (test_diagnose_verdicts),
+        cmocka_unit_test (test_shipped_configs_have_valid_recipes),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
