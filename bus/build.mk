@@ -1,5 +1,5 @@
 # bus/: the generated protobuf code, the client library, config loading, broker.
 BUS_SRC := $(BUILD)/gen/lab.pb-c.c bus/bus_status.c bus/lab_config.c bus/bus_client.c \
            bus/bus_broker.c bus/bus_recorder.c bus/bus_json.c bus/bus_curve.c bus/bus_service.c \
-           bus/bus_topic.c bus/bus_names.c bus/bus_conns.c bus/bus_cache.c
+           bus/bus_topic.c bus/bus_names.c bus/bus_conns.c bus/bus_cache.c bus/bus_alerts.c
 $(eval $(call add_lib,bus,$(BUS_SRC)))

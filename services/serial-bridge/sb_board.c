@@ -2,6 +2,7 @@
  * log file (see sb_board.h). */
 #include "services/serial-bridge/sb_board.h"
 #include "services/serial-bridge/sb_addr2line.h"
+#include "bus/bus_alerts.h"
 #include "bus/bus_json.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -25,10 +26,15 @@ typedef struct {
     char *text;
 } tail_line_t;
 
+/* A board's alerts of one kind go on the bus at most once per this long;
+ * repeats in between are counted into the next one (bus_alerts.h). */
+#define SB_ALERT_INTERVAL_MS 10000
+
 struct _sb_board_t {
     char name[64];
     sb_port_t *port;
     bus_client_t *bus;
+    bus_alerts_t *alerts;       /* de-duplicates this board's alerts */
     long silent_after_ms;
     char reset[16];
     char *flash;
@@ -163,23 +169,26 @@ s_hex (const uint8_t *p, size_t len)
 
 /* --- publishing ------------------------------------------------------ */
 
+/* bus_alerts' sender: the alert as it goes on the bus. */
+static void
+s_send_alert (void *arg, const Lab__Alert *alert)
+{
+    sb_board_t *self = (sb_board_t *) arg;
+    Lab__Envelope env = LAB__ENVELOPE__INIT;
+    env.body_case = LAB__ENVELOPE__BODY_ALERT;
+    env.alert = (Lab__Alert *) alert;
+    char topic[160];
+    snprintf (topic, sizeof topic, "evt.alert.%s.%s", alert->kind, alert->subject);
+    bus_client_publish (self->bus, topic, &env);
+}
+
+/* Every alert is logged; on the bus a crash loop is one alert per interval
+ * with a count (bus_alerts), not one per crash. */
 static void
 s_publish_alert (sb_board_t *self, const char *severity, const char *kind, const char *text,
                  char **detail, size_t ndetail)
 {
-    Lab__Alert alert = LAB__ALERT__INIT;
-    alert.severity = (char *) severity;
-    alert.kind = (char *) kind;
-    alert.subject = self->name;
-    alert.text = (char *) text;
-    alert.detail = detail;
-    alert.n_detail = ndetail;
-    Lab__Envelope env = LAB__ENVELOPE__INIT;
-    env.body_case = LAB__ENVELOPE__BODY_ALERT;
-    env.alert = &alert;
-    char topic[160];
-    snprintf (topic, sizeof topic, "evt.alert.%s.%s", kind, self->name);
-    bus_client_publish (self->bus, topic, &env);
+    bus_alerts_raise (self->alerts, severity, kind, self->name, text, detail, ndetail, s_ms ());
     s_log (self, bus_now_ns (), "!!", "%s: %s", kind, text);
 }
 
@@ -501,6 +510,7 @@ sb_board_new (const sb_board_opts_t *opts, bus_client_t *bus, char *err, size_t 
         return NULL;
     }
     self->bus = bus;
+    self->alerts = bus_alerts_new (SB_ALERT_INTERVAL_MS, s_send_alert, self);
     self->silent_after_ms = opts->silent_after_ms;
     snprintf (self->reset, sizeof self->reset, "%s", opts->reset ? opts->reset : "dtr-rts");
     self->flash = opts->flash ? strdup (opts->flash) : NULL;
@@ -528,6 +538,7 @@ sb_board_destroy (sb_board_t **self_p)
     if (!self)
         return;
     sb_port_destroy (&self->port);
+    bus_alerts_destroy (&self->alerts);
     sb_addr2line_destroy (&self->a2l);
     s_free_lines (self->a2l_detail, self->a2l_n);
     for (size_t i = 0; i < TAIL_LINES; i++)
@@ -657,6 +668,7 @@ sb_board_tick (sb_board_t *self, uint64_t now)
     if (self->in_panic && now >= self->panic_deadline_ms)
         s_panic_finish (self);
     s_addr2line_tick (self, now);
+    bus_alerts_tick (self->alerts, now);
     if (now >= self->next_state_ms) {
         self->next_state_ms = now + 1000;
         sb_board_publish_state (self);
