@@ -30,7 +30,7 @@ if [ -n "$other" ]; then
     echo "FAIL: the firmware core needs symbols an ESP32 build would not have:"; echo "$other"; fail=1
 fi
 
-GLUEFLAGS="-std=gnu11 -Wall -Wextra -Werror -Werror=incompatible-pointer-types -Itests/firmware/idf -Ifirmware/core"
+GLUEFLAGS="-std=gnu11 -Wall -Wextra -Werror -Werror=incompatible-pointer-types -Itests/firmware/idf-v5.5 -Itests/firmware/idf -Ifirmware/core"
 for c in firmware/*/main/*.c; do
     [ -f "$c" ] || continue
     if ! gcc $GLUEFLAGS -c "$c" -o "$out/glue/$(basename "$c" .c).o"; then
