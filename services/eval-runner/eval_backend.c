@@ -33,65 +33,6 @@ struct _eval_backends_t {
     s_local_t running[MAX_LOCAL];
 };
 
-typedef struct {
-    char *buf;
-    size_t len;
-} s_body_t;
-
-static size_t
-s_collect (char *p, size_t size, size_t n, void *arg)
-{
-    s_body_t *b = (s_body_t *) arg;
-    size_t k = size * n;
-    if (b->len + k > (1u << 20))
-        return 0;
-    char *nb = (char *) realloc (b->buf, b->len + k + 1);
-    if (!nb)
-        return 0;
-    b->buf = nb;
-    memcpy (b->buf + b->len, p, k);
-    b->len += k;
-    b->buf[b->len] = 0;
-    return k;
-}
-
-long
-eval_http_get (const char *url, long timeout_ms, char **body_p)
-{
-    return eval_http_get_auth (url, NULL, timeout_ms, body_p);
-}
-
-long
-eval_http_get_auth (const char *url, const char *key, long timeout_ms, char **body_p)
-{
-    CURL *c = curl_easy_init ();
-    s_body_t b = { NULL, 0 };
-    struct curl_slist *hdr = NULL;
-    if (key && *key) {
-        char auth[600];
-        snprintf (auth, sizeof auth, "Authorization: Bearer %s", key);
-        hdr = curl_slist_append (hdr, auth);
-        memset (auth, 0, sizeof auth);
-        curl_easy_setopt (c, CURLOPT_HTTPHEADER, hdr);
-    }
-    curl_easy_setopt (c, CURLOPT_URL, url);
-    curl_easy_setopt (c, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt (c, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, s_collect);
-    curl_easy_setopt (c, CURLOPT_WRITEDATA, &b);
-    long status = 0;
-    if (curl_easy_perform (c) == CURLE_OK)
-        curl_easy_getinfo (c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup (c);
-    curl_slist_free_all (hdr);
-    if (body_p)
-        *body_p = b.buf;
-    else
-        free (b.buf);
-    return status;
-}
-
 eval_backends_t *
 eval_backends_new_labd (bus_client_t *bus)
 {

@@ -15,6 +15,7 @@
 #include "bus/bus_client.h"
 #include "bus/lab_config.h"
 #include "services/eval-runner/eval_memprobe.h"
+#include "services/eval-runner/eval_http.h"   /* eval_http_get, for its users */
 
 typedef struct {
     char base_url[256];      /* server root, without /v1 */
@@ -61,9 +62,6 @@ int eval_backends_api_key (eval_backends_t *self, const char *name, char *out, s
  * backend that is started here or by labd, none for an external one). */
 int eval_backends_memprobe (eval_backends_t *self, const char *name, eval_memprobe_t *p, char *err, size_t errlen);
 
-/* An HTTP GET: status code (0 when no answer), body in *body_p when given. */
-long eval_http_get (const char *url, long timeout_ms, char **body_p);
-/* The same with "Authorization: Bearer KEY" (KEY NULL or "": none). */
-long eval_http_get_auth (const char *url, const char *key, long timeout_ms, char **body_p);
+
 
 #endif

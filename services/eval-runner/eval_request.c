@@ -1,6 +1,7 @@
 /* eval_request - a streamed chat completion through libcurl; see eval_request.h. */
 #include "services/eval-runner/eval_request.h"
 #include "services/eval-runner/eval_openai.h"
+#include "services/eval-runner/eval_http.h"
 #include <czmq.h>
 #include <curl/curl.h>
 #include <math.h>
@@ -326,10 +327,10 @@ eval_request_run (const eval_request_opts_t *o, eval_result_t *r)
     return r->ok ? 0 : -1;
 }
 
-/* The body of a transcription reply, kept whole (4 MiB at most). */
+/* The body of a transcription reply, kept whole (4 MiB at most), with the
+ * times the idle limit and TTFT need. */
 typedef struct {
-    char *data;
-    size_t len;
+    eval_http_buf_t buf;
     uint64_t first_ns, last_byte_ns, idle_ns;
     curl_off_t last_ul;
     eval_result_t *r;
@@ -339,21 +340,11 @@ static size_t
 s_body_write (char *ptr, size_t size, size_t nmemb, void *arg)
 {
     s_body_t *b = (s_body_t *) arg;
-    size_t k = size * nmemb;
     uint64_t now = eval_now_ns ();
     if (!b->first_ns)
         b->first_ns = now;
     b->last_byte_ns = now;
-    if (b->len + k > (4u << 20))
-        return 0;
-    char *nd = (char *) realloc (b->data, b->len + k + 1);
-    if (!nd)
-        return 0;
-    b->data = nd;
-    memcpy (b->data + b->len, ptr, k);
-    b->len += k;
-    b->data[b->len] = 0;
-    return k;
+    return eval_http_collect (ptr, size, nmemb, &b->buf);
 }
 
 static int
@@ -399,7 +390,7 @@ eval_transcribe_run (const eval_transcribe_opts_t *o, eval_result_t *r)
     part = curl_mime_addpart (mime);
     curl_mime_name (part, "response_format");
     curl_mime_data (part, "json", CURL_ZERO_TERMINATED);
-    s_body_t b = { .r = r };
+    s_body_t b = { .buf = { .max = 4u << 20 }, .r = r };
     b.idle_ns = (uint64_t) (o->timeout_ms > 0 ? o->timeout_ms : 60000L) * 1000000ull;
     curl_easy_setopt (curl, CURLOPT_URL, o->url);
     curl_easy_setopt (curl, CURLOPT_MIMEPOST, mime);
@@ -443,19 +434,19 @@ eval_transcribe_run (const eval_transcribe_opts_t *o, eval_result_t *r)
         s_fail (r, true, "stream_cut", "%s", curl_easy_strerror (cc));
     else if (status >= 400) {
         char msg[220], text[200];
-        s_error_message (b.data ? b.data : "", b.len, text, sizeof text);
+        s_error_message (b.buf.data ? b.buf.data : "", b.buf.len, text, sizeof text);
         snprintf (msg, sizeof msg, "HTTP %ld: %s", status, text);
         s_fail (r, false, "http", "%s", msg);
     }
     else {
-        json_t *j = json_loadb (b.data ? b.data : "", b.len, 0, NULL);
+        json_t *j = json_loadb (b.buf.data ? b.buf.data : "", b.buf.len, 0, NULL);
         const char *text = json_string_value (json_object_get (j, "text"));
         if (json_is_object (j) && !text)
             s_fail (r, false, "malformed_json", "%s", "a transcription reply without \"text\"");
         else {
             /* response_format=json gives {"text"}; a server that answers
              * text/plain anyway gives the transcript itself. */
-            r->completion = strdup (text ? text : (b.data ? b.data : ""));
+            r->completion = strdup (text ? text : (b.buf.data ? b.buf.data : ""));
             snprintf (r->finish_reason, sizeof r->finish_reason, "stop");
             uint64_t start = t0 + (uint64_t) pretransfer_us * 1000ull;
             r->m.have_ttft = b.first_ns > start;
@@ -471,7 +462,7 @@ eval_transcribe_run (const eval_transcribe_opts_t *o, eval_result_t *r)
         r->completion = strdup ("");
     r->template_leak = eval_text_has_template_leak (r->completion);
     r->cpu_us = s_thread_cpu_us () - cpu0;
-    free (b.data);
+    free (b.buf.data);
     curl_mime_free (mime);
     curl_slist_free_all (hdr);
     if (!o->curl)

@@ -1,6 +1,7 @@
 /* judge - see judge.h. */
 #include "services/judge-client/judge.h"
 #include "services/eval-runner/quality/evalq_clean.h"
+#include "services/eval-runner/eval_http.h"
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -81,22 +82,6 @@ s_response_format (int level)
     return NULL;
 }
 
-typedef struct { char *data; size_t len; } s_buf_t;
-
-static size_t
-s_collect (char *p, size_t size, size_t n, void *arg)
-{
-    s_buf_t *b = (s_buf_t *) arg;
-    size_t k = size * n;
-    if (b->len + k > (4u << 20))
-        return 0;
-    b->data = (char *) realloc (b->data, b->len + k + 1);
-    memcpy (b->data + b->len, p, k);
-    b->len += k;
-    b->data[b->len] = 0;
-    return k;
-}
-
 void
 judge_ask (const judge_opts_t *o, const char *scenario, const char *answer, const char *rubric, judge_result_t *r)
 {
@@ -123,7 +108,7 @@ judge_ask (const judge_opts_t *o, const char *scenario, const char *answer, cons
     for (int attempt = 0; attempt <= o->retries; attempt++) {
         r->attempts = attempt + 1;
         CURL *c = curl_easy_init ();
-        s_buf_t b = { NULL, 0 };
+        eval_http_buf_t b = { NULL, 0, 4u << 20 };
         struct curl_slist *h = curl_slist_append (NULL, "Content-Type: application/json");
         curl_easy_setopt (c, CURLOPT_URL, url);
         curl_easy_setopt (c, CURLOPT_NOSIGNAL, 1L);
@@ -131,7 +116,7 @@ judge_ask (const judge_opts_t *o, const char *scenario, const char *answer, cons
         curl_easy_setopt (c, CURLOPT_TIMEOUT_MS, (long) (o->timeout_ms > 0 ? o->timeout_ms : 60000));
         curl_easy_setopt (c, CURLOPT_HTTPHEADER, h);
         curl_easy_setopt (c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, s_collect);
+        curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, eval_http_collect);
         curl_easy_setopt (c, CURLOPT_WRITEDATA, &b);
         CURLcode rc = curl_easy_perform (c);
         long status = 0;

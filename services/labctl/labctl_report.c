@@ -16,6 +16,7 @@
 #include "services/labctl/labctl.h"
 #include "services/labctl/labctl_evaldata.h"
 #include "services/eval-runner/analysis/evala_sweep.h"
+#include "services/eval-runner/eval_metrics.h"
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -59,31 +60,10 @@ typedef struct {
     evala_sweep_t *sw;   /* the figures and verdicts: the decision's own (evala) */
 } s_report_t;
 
-static int
-s_cmp_double (const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return x < y ? -1 : x > y;
-}
-
-/* Percentile P (0..100) of sorted V, interpolating between closest ranks. */
-static double
-s_pct (const double *v, size_t n, double p)
-{
-    if (!n)
-        return NAN;
-    double rank = p / 100.0 * (double) (n - 1);
-    size_t lo = (size_t) rank;
-    double frac = rank - (double) lo;
-    return lo + 1 < n ? v[lo] + frac * (v[lo + 1] - v[lo]) : v[lo];
-}
-
-static void
-s_sort (double *v, size_t n)
-{
-    if (n)   /* qsort's first argument must not be NULL, even for 0 items */
-        qsort (v, n, sizeof (double), s_cmp_double);
-}
+/* Percentiles as everywhere in the eval (eval_metrics: linear between
+ * closest ranks) - one implementation. */
+#define s_pct  eval_percentile
+#define s_sort eval_sort_doubles
 
 static s_cohort_t *
 s_cohort (s_report_t *rep, json_t *row)
