@@ -102,7 +102,7 @@ s_count (json_t *obj, const char *key)
 }
 
 static void
-s_add_row (s_report_t *rep, json_t *r, bool quality_only)
+s_add_row (s_report_t *rep, json_t *r, bool quality_only, bool speed_only)
 {
     s_cohort_t *c = s_cohort (rep, r);
     if (!c)
@@ -117,9 +117,14 @@ s_add_row (s_report_t *rep, json_t *r, bool quality_only)
         return;
     }
     c->ok++;
-    s_push (&c->ttft, &c->nttft, json_number_value (json_object_get (r, "ttft_ms")));
-    if (json_is_number (json_object_get (r, "decode_tps")))
-        s_push (&c->decode, &c->ndecode, json_number_value (json_object_get (r, "decode_tps")));
+    /* The speed set of the decision (evala): throughput rows when the
+     * sweep has them, text rows only. */
+    const char *kind = json_string_value (json_object_get (r, "kind"));
+    if ((!speed_only || (bucket && !strcmp (bucket, "throughput"))) && !(kind && !strcmp (kind, "audio"))) {
+        s_push (&c->ttft, &c->nttft, json_number_value (json_object_get (r, "ttft_ms")));
+        if (json_is_number (json_object_get (r, "decode_tps")))
+            s_push (&c->decode, &c->ndecode, json_number_value (json_object_get (r, "decode_tps")));
+    }
     double rss = json_number_value (json_object_get (r, "peak_rss_kb"));
     if (rss > c->peak_rss_kb)
         c->peak_rss_kb = rss;
@@ -749,8 +754,9 @@ labctl_eval_report (labctl_t *ctx, int argc, char **argv)
     bool has_quality = evala_rows_have_quality (rows);
     size_t i;
     json_t *r;
+    bool has_speed = evala_rows_have_bucket (rows, "throughput");
     json_array_foreach (rows, i, r)
-        s_add_row (&rep, r, has_quality);
+        s_add_row (&rep, r, has_quality, has_speed);
     s_add_human (&rep, rows);
 
     char md_path[4200], html_path[4200];

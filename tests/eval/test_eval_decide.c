@@ -35,7 +35,7 @@ s_row (const char *kind, bool ok, double composite, double decode, double ttft, 
 static void
 s_add (evala_cohort_t *c, json_t *r, double human)
 {
-    evala_cohort_add (c, r, true, human);
+    evala_cohort_add (c, r, true, true, human);
     json_decref (r);
 }
 
@@ -437,6 +437,56 @@ test_sweep_directory_reads_like_the_decision (void **state)
     assert_int_equal (system (cmd), 0);
 }
 
+/* Quality from the quality bucket, speed from the throughput bucket: the
+ * one quality row of each cohort says nothing about its speed here (decode
+ * 1 and TTFT 1000), the two throughput rows do (medians 150 / 50 against
+ * 300 / 25). Audio rows never set the speed while text rows exist. */
+static void
+test_buckets_feed_their_own_figures (void **state)
+{
+    (void) state;
+    char dir[] = "/tmp/test-decide-XXXXXX";
+    assert_non_null (mkdtemp (dir));
+    char path[256];
+    snprintf (path, sizeof path, "%s/rows.jsonl", dir);
+    FILE *f = fopen (path, "w");
+    assert_non_null (f);
+    const char *rows[] = {
+        "{\"key\":\"a|quality|s1|1\",\"cohort\":\"a\",\"pair\":\"p\",\"bucket\":\"quality\",\"kind\":\"triage\","
+        "\"outcome\":\"ok\",\"composite\":1.0,\"decode_tps\":1,\"ttft_ms\":1000,\"peak_rss_kb\":1000}",
+        "{\"key\":\"a|throughput|s1|1\",\"cohort\":\"a\",\"pair\":\"p\",\"bucket\":\"throughput\",\"kind\":\"triage\","
+        "\"outcome\":\"ok\",\"composite\":0.0,\"decode_tps\":100,\"ttft_ms\":40,\"peak_rss_kb\":1000}",
+        "{\"key\":\"a|throughput|s1|2\",\"cohort\":\"a\",\"pair\":\"p\",\"bucket\":\"throughput\",\"kind\":\"triage\","
+        "\"outcome\":\"ok\",\"composite\":0.0,\"decode_tps\":200,\"ttft_ms\":60,\"peak_rss_kb\":1000}",
+        "{\"key\":\"a|throughput|v1|1\",\"cohort\":\"a\",\"pair\":\"p\",\"bucket\":\"throughput\",\"kind\":\"audio\","
+        "\"outcome\":\"ok\",\"decode_tps\":9000,\"ttft_ms\":9000,\"peak_rss_kb\":1000}",
+        "{\"key\":\"b|quality|s1|1\",\"cohort\":\"b\",\"pair\":\"p\",\"bucket\":\"quality\",\"kind\":\"triage\","
+        "\"outcome\":\"ok\",\"composite\":1.0,\"decode_tps\":1,\"ttft_ms\":1000,\"peak_rss_kb\":1000}",
+        "{\"key\":\"b|throughput|s1|1\",\"cohort\":\"b\",\"pair\":\"p\",\"bucket\":\"throughput\",\"kind\":\"triage\","
+        "\"outcome\":\"ok\",\"composite\":0.0,\"decode_tps\":300,\"ttft_ms\":25,\"peak_rss_kb\":1000}",
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        fprintf (f, "%s\n", rows[i]);
+    fclose (f);
+    char err[256];
+    evala_sweep_t *sw = evala_sweep_load (dir, &s_opts, err, sizeof err);
+    assert_non_null (sw);
+    evala_pair_t *p = evala_sweep_pair (sw, 0);
+    assert_non_null (p);
+    assert_float_equal (p->v.figure[0][0], 1.0, 1e-12);    /* the quality row only */
+    assert_float_equal (p->v.figure[0][1], 150, 1e-12);    /* median of 100, 200 */
+    assert_float_equal (p->v.figure[0][2], 50, 1e-12);     /* median of 40, 60 */
+    assert_float_equal (p->v.figure[1][1], 300, 1e-12);
+    assert_float_equal (p->v.figure[1][2], 25, 1e-12);
+    /* a: 0.40 + 0.25 * 0.5 + 0.20 * 0.5 + 0.15 = 0.775; b: 1.00 -> migrate */
+    assert_float_equal (p->v.score[0], 0.775, 1e-12);
+    assert_int_equal (p->v.outcome, EVALA_MIGRATE);
+    evala_sweep_destroy (&sw);
+    char cmd[300];
+    snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal (system (cmd), 0);
+}
+
 int
 main (void)
 {
@@ -454,6 +504,7 @@ main (void)
         cmocka_unit_test (test_faster_candidate_that_lost_audio_is_blocked),
         cmocka_unit_test (test_capability_margin_edge),
         cmocka_unit_test (test_sweep_directory_reads_like_the_decision),
+        cmocka_unit_test (test_buckets_feed_their_own_figures),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

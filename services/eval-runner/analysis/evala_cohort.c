@@ -83,7 +83,7 @@ s_memory (evala_cohort_t *c, json_t *j)
 }
 
 void
-evala_cohort_add (evala_cohort_t *c, json_t *row, bool quality_row, double human)
+evala_cohort_add (evala_cohort_t *c, json_t *row, bool quality_row, bool speed_row, double human)
 {
     const char *outcome = json_string_value (json_object_get (row, "outcome"));
     const char *kind = json_string_value (json_object_get (row, "kind"));
@@ -102,13 +102,14 @@ evala_cohort_add (evala_cohort_t *c, json_t *row, bool quality_row, double human
         k->rows++;
         k->errors += !ok;
     }
-    if (ok) {
+    if (ok && speed_row) {
         s_push (audio ? &c->decode_audio : &c->decode, audio ? &c->ndecode_audio : &c->ndecode,
                 json_object_get (row, "decode_tps"));
         s_push (audio ? &c->ttft_audio : &c->ttft, audio ? &c->nttft_audio : &c->nttft,
                 json_object_get (row, "ttft_ms"));
-        s_memory (c, row);
     }
+    if (ok)
+        s_memory (c, row);
     if (!quality_row)
         return;
     double q = s_row_quality (row, ok, human);

@@ -13,8 +13,10 @@
  *   per kind          the same quality per scenario kind (triage, audio,
  *                     image ...), and for audio the corpus WER
  *                     (S + D + I) / N of the scored rows
- *   decode, ttft      medians over the ok rows of the text kinds (every
- *                     bucket); audio rows only when there is nothing else
+ *   decode, ttft      medians over the ok rows of the text kinds in the
+ *                     speed set (the "throughput" bucket when the sweep has
+ *                     one, else every row); audio rows only when there is
+ *                     nothing else
  *   memory            the largest peak over the rows and the cohort record,
  *                     with the probe that measured it; 0 = unknown
  *   truncated         quality rows cut at max_tokens: when they are more
@@ -66,9 +68,9 @@ void evala_cohort_init (evala_cohort_t *c, const char *name);
 void evala_cohort_free (evala_cohort_t *c);
 
 /* Adds ROW (one of this cohort's, deduplicated). QUALITY_ROW: the row is in
- * the quality set. HUMAN: the row's mean blind score mapped to 0..1, or NAN
- * when it has none. */
-void evala_cohort_add (evala_cohort_t *c, json_t *row, bool quality_row, double human);
+ * the quality set; SPEED_ROW: in the speed set. HUMAN: the row's mean blind
+ * score mapped to 0..1, or NAN when it has none. */
+void evala_cohort_add (evala_cohort_t *c, json_t *row, bool quality_row, bool speed_row, double human);
 
 /* Takes the cohort record of cohorts.jsonl (status, reason, peak memory). */
 void evala_cohort_record (evala_cohort_t *c, json_t *rec);

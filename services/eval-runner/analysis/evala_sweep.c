@@ -59,16 +59,22 @@ evala_rows_load (const char *dir, size_t *skipped)
 }
 
 bool
-evala_rows_have_quality (json_t *rows)
+evala_rows_have_bucket (json_t *rows, const char *bucket)
 {
     size_t i;
     json_t *r;
     json_array_foreach (rows, i, r) {
         const char *b = json_string_value (json_object_get (r, "bucket"));
-        if (b && !strcmp (b, "quality"))
+        if (b && !strcmp (b, bucket))
             return true;
     }
     return false;
+}
+
+bool
+evala_rows_have_quality (json_t *rows)
+{
+    return evala_rows_have_bucket (rows, "quality");
 }
 
 /* blind/scores.jsonl: key -> mean of the valid scores (1..5). */
@@ -169,7 +175,10 @@ evala_sweep_load (const char *dir, const evala_opts_t *o, char *err, size_t errl
         return NULL;
     }
     self->human = s_human (dir);
+    /* Quality from the quality bucket, speed from the throughput bucket,
+     * when the sweep has them: buckets measure different things. */
     bool has_quality = evala_rows_have_quality (self->rows);
+    bool has_speed = evala_rows_have_bucket (self->rows, "throughput");
     size_t i;
     json_t *r;
     json_array_foreach (self->rows, i, r) {
@@ -179,8 +188,9 @@ evala_sweep_load (const char *dir, const evala_opts_t *o, char *err, size_t errl
             continue;
         const char *bucket = json_string_value (json_object_get (r, "bucket"));
         bool quality_row = !has_quality || (bucket && !strcmp (bucket, "quality"));
+        bool speed_row = !has_speed || (bucket && !strcmp (bucket, "throughput"));
         json_t *h = json_object_get (self->human, json_string_value (json_object_get (r, "key")));
-        evala_cohort_add (c, r, quality_row, h ? (json_real_value (h) - 1) / 4 : NAN);
+        evala_cohort_add (c, r, quality_row, speed_row, h ? (json_real_value (h) - 1) / 4 : NAN);
     }
     s_records (self, dir);
     s_pairs (self, o);

@@ -27,6 +27,8 @@ json_t *evala_rows_load (const char *dir, size_t *skipped);
 
 /* Whether ROWS have a bucket named "quality" (then only those are quality rows). */
 bool evala_rows_have_quality (json_t *rows);
+/* Whether ROWS have a bucket named BUCKET. */
+bool evala_rows_have_bucket (json_t *rows, const char *bucket);
 
 /* Reads DIR and decides every pair with O. NULL with ERR when DIR has no
  * rows.jsonl. */
