@@ -133,6 +133,20 @@ grep -q 'nan\|NaN' "$md" "$html" && fail "NaN in the report"
 grep -q '^| down/qwen3-8b | 0/1 | 0.000 |' "$md" || fail "the all-errors cohort: $(grep down/ "$md")"
 echo "ok: report (Markdown + HTML, 3 SVG plots), suspect truth flag on s2 only, judge self-bias noted"
 
+# labctl eval decide reads the same rows through the same code: the same
+# verdict, and the figures behind it.
+out=$("$LABCTL" eval decide "$sweep" 2>&1) || fail "decide: $out"
+echo "$out" | grep -q '^  verdict: migrate (score +0.115, errors 0.0 % / 0.0 %, data complete)$' \
+    || fail "decide disagrees with the report: $out"
+echo "$out" | grep -q '^overall: migrate (1 of 1 pairs favour the candidate' || fail "overall: $out"
+# A larger capability margin changes nothing here; a smaller one blocks the
+# audio drop (0.9 -> 0.8 is more than 0.05).
+out=$("$LABCTL" eval decide "$sweep" --capability-margin 0.05 2>&1)
+echo "$out" | grep -q 'verdict: blocked: audio lost (WER 0.200 vs 0.100)' || fail "capability margin: $out"
+"$LABCTL" eval decide "$sweep" --weights 1,2 >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --weights is not a usage error"
+"$LABCTL" eval decide "$sweep" --threshold abc >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --threshold is not a usage error"
+echo "ok: decide agrees with the report"
+
 # Bad arguments and a missing sweep are clear errors.
 "$LABCTL" eval report "$dir/nothing" >/dev/null 2>&1; [ $? -eq 7 ] || fail "a missing sweep is not 'not found' (7)"
 "$LABCTL" eval score >/dev/null 2>&1; [ $? -eq 2 ] || fail "score without a sweep is not a usage error"
