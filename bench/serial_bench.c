@@ -9,6 +9,7 @@
  *   serial.bridge_cpu_pct  bridge CPU time / wall time during the throughput run
  * Usage: serial-bench BIN_DIR [SECONDS] */
 #include "bus/bus_client.h"
+#include "bus/lab_proc.h"
 #include "link_frame.h"
 #include <fcntl.h>
 #include <pty.h>
@@ -57,25 +58,6 @@ s_stop (pid_t pid)
     }
     kill (pid, SIGKILL);
     waitpid (pid, NULL, 0);
-}
-
-static double
-s_cpu_s (pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *f = fopen (path, "r");
-    if (!f)
-        return 0;
-    size_t n = fread (buf, 1, sizeof buf - 1, f);
-    fclose (f);
-    buf[n] = 0;
-    char *p = strrchr (buf, ')');
-    unsigned long ut = 0, st = 0;
-    /* Fields after the command: state(3) ... utime(14) stime(15). */
-    if (p && sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2)
-        return (double) (ut + st) / (double) sysconf (_SC_CLK_TCK);
-    return 0;
 }
 
 static void
@@ -184,7 +166,7 @@ main (int argc, char **argv)
     double line_Bps = BAUD / 10.0;
     size_t frames = (size_t) (seconds * line_Bps / (double) frame_len);
     uint64_t frame_ns = (uint64_t) ((double) frame_len / line_Bps * 1e9);
-    double cpu0 = s_cpu_s (bridge);
+    double cpu0 = lab_proc_cpu_s (bridge);
     uint64_t t0 = bus_mono_ns ();
     size_t got = 0;
     for (size_t i = 0; i < frames; i++) {
@@ -203,7 +185,7 @@ main (int argc, char **argv)
     }
     uint64_t t_end_write = bus_mono_ns ();
     got += s_drain (bus, 500, NULL, 0, NULL, NULL);
-    double cpu1 = s_cpu_s (bridge);
+    double cpu1 = lab_proc_cpu_s (bridge);
     double elapsed = (double) (t_end_write - t0) / 1e9;
     double ratio = ((double) got / elapsed) / line_Bps;
     double cpu_pct = (cpu1 - cpu0) / elapsed * 100.0;

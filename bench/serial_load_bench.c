@@ -13,6 +13,7 @@
  *       written with 16 boards (1.0: nothing lost at full load)
  * Usage: serial-load-bench BIN_DIR [SECONDS_PER_STEP] */
 #include "bus/bus_client.h"
+#include "bus/lab_proc.h"
 #include "link_frame.h"
 #include <fcntl.h>
 #include <pty.h>
@@ -62,24 +63,6 @@ s_stop (pid_t pid)
     }
     kill (pid, SIGKILL);
     waitpid (pid, NULL, 0);
-}
-
-static double
-s_cpu_s (pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *f = fopen (path, "r");
-    if (!f)
-        return 0;
-    size_t n = fread (buf, 1, sizeof buf - 1, f);
-    fclose (f);
-    buf[n] = 0;
-    char *p = strrchr (buf, ')');
-    unsigned long ut = 0, st = 0;
-    if (p && sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2)
-        return (double) (ut + st) / (double) sysconf (_SC_CLK_TCK);
-    return 0;
 }
 
 static size_t
@@ -160,7 +143,7 @@ s_step (const char *bin, const char *dir, int nboards, double seconds, s_result_
     uint64_t frame_ns = (uint64_t) ((double) frame_len / line_Bps * 1e9);
     size_t frames = (size_t) (seconds * 1e9 / (double) frame_ns);
     size_t sent[MAX_BOARDS] = { 0 }, written = 0, got = 0;
-    double cpu0 = s_cpu_s (bridge);
+    double cpu0 = lab_proc_cpu_s (bridge);
     uint64_t t0 = bus_mono_ns ();
     /* Every 2 ms, each board gets the frames its line rate allows by now. */
     for (;;) {
@@ -192,7 +175,7 @@ s_step (const char *bin, const char *dir, int nboards, double seconds, s_result_
     }
     uint64_t t1 = bus_mono_ns ();
     got += s_drain (bus, 500);
-    double cpu1 = s_cpu_s (bridge);
+    double cpu1 = lab_proc_cpu_s (bridge);
     double elapsed = (double) (t1 - t0) / 1e9;
     out->cpu_pct = (cpu1 - cpu0) / elapsed * 100.0;
     out->delivered = written ? (double) got / (double) written : 0;

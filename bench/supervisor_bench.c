@@ -7,6 +7,7 @@
  *
  * usage: supervisor-bench BINDIR [ROUNDS] */
 #include "bus/bus_client.h"
+#include "bus/lab_proc.h"
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -71,24 +72,6 @@ s_cmp (const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static double
-s_cpu_s (pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *f = fopen (path, "r");
-    if (!f)
-        return 0;
-    size_t n = fread (buf, 1, sizeof buf - 1, f);
-    fclose (f);
-    buf[n] = 0;
-    char *p = strrchr (buf, ')');
-    unsigned long ut = 0, st = 0;
-    if (p)
-        sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st);
-    return (double) (ut + st) / (double) sysconf (_SC_CLK_TCK);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -149,9 +132,9 @@ main (int argc, char **argv)
         printf ("BENCH supervisor.restart_ms FAIL no heartbeat after SIGKILL\n");
     /* Idle: 9 children heartbeating once a second, nothing else. */
     sleep (2);
-    double cpu0 = s_cpu_s (labd), t0 = s_ms ();
+    double cpu0 = lab_proc_cpu_s (labd), t0 = s_ms ();
     sleep (10);
-    double cpu = s_cpu_s (labd) - cpu0, wall = (s_ms () - t0) / 1000.0;
+    double cpu = lab_proc_cpu_s (labd) - cpu0, wall = (s_ms () - t0) / 1000.0;
     printf ("BENCH supervisor.idle_cpu_pct %.2f %%\n", 100.0 * cpu / wall);
     bus_client_destroy (&bus);
     kill (labd, SIGTERM);

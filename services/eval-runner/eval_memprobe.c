@@ -1,5 +1,6 @@
 /* eval_memprobe - a backend's memory where it runs; see the header. */
 #include "services/eval-runner/eval_memprobe.h"
+#include "bus/lab_proc.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,16 +43,8 @@ eval_memprobe_name (const eval_memprobe_t *p)
 uint64_t
 eval_proc_vmhwm_kb (pid_t pid)
 {
-    char path[64], line[256];
-    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
-    FILE *f = pid > 0 ? fopen (path, "r") : NULL;
-    uint64_t kb = 0;
-    while (f && fgets (line, sizeof line, f))
-        if (!strncmp (line, "VmHWM:", 6))
-            kb = strtoull (line + 6, NULL, 10);
-    if (f)
-        fclose (f);
-    return kb;
+    uint64_t rss = 0, hwm = 0;
+    return lab_proc_memory (pid, &rss, &hwm) == 0 ? hwm : 0;
 }
 
 /* kB in one UNIT (case-insensitive); 0 when it is not a unit. */

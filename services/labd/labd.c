@@ -6,6 +6,7 @@
 #include "services/labd/labd_health.h"
 #include "services/labd/labd_liveness.h"
 #include "services/labd/labd_proc.h"
+#include "bus/lab_proc.h"
 #include "services/labd/labd_unit.h"
 #include <errno.h>
 #include <jansson.h>
@@ -351,7 +352,7 @@ s_start (labd_t *self, labd_unit_t *u)
         s_set_state (self, u, u->backend ? LABD_EXITED : LABD_FAILED);
         return;
     }
-    u->pid_start = labd_proc_start_time (u->pid);
+    u->pid_start = lab_proc_start_time (u->pid);
     labd_pidfile_write (self->piddir, u->name, u->pid, u->pid_start);
     u->reason[0] = 0;
     u->health_wait_start_ms = now;
@@ -368,7 +369,7 @@ static void
 s_sample (labd_unit_t *u)
 {
     uint64_t rss, hwm;
-    if (u->pid > 0 && labd_proc_memory (u->pid, &rss, &hwm) == 0) {
+    if (u->pid > 0 && lab_proc_memory (u->pid, &rss, &hwm) == 0) {
         u->rss_kb = rss;
         if (hwm > u->peak_rss_kb)
             u->peak_rss_kb = hwm;

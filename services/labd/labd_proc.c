@@ -1,5 +1,6 @@
 /* labd_proc - see labd_proc.h. */
 #include "services/labd/labd_proc.h"
+#include "bus/lab_proc.h"
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
@@ -103,48 +104,6 @@ labd_signal (pid_t pid, int sig)
         kill (pid, sig);
 }
 
-uint64_t
-labd_proc_start_time (pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *f = fopen (path, "r");
-    if (!f)
-        return 0;
-    size_t n = fread (buf, 1, sizeof buf - 1, f);
-    fclose (f);
-    buf[n] = 0;
-    /* The command name may hold spaces and parentheses: fields start after
-     * the last ')'. start time is field 22, the 20th after that. */
-    char *p = strrchr (buf, ')');
-    if (!p)
-        return 0;
-    int field = 2;
-    for (p++; *p && field < 22; p++)
-        if (*p == ' ')
-            field++;
-    return strtoull (p, NULL, 10);
-}
-
-int
-labd_proc_memory (pid_t pid, uint64_t *rss_kb, uint64_t *hwm_kb)
-{
-    char path[64], line[256];
-    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
-    FILE *f = fopen (path, "r");
-    if (!f)
-        return -1;
-    *rss_kb = *hwm_kb = 0;
-    while (fgets (line, sizeof line, f)) {
-        if (!strncmp (line, "VmRSS:", 6))
-            *rss_kb = strtoull (line + 6, NULL, 10);
-        else if (!strncmp (line, "VmHWM:", 6))
-            *hwm_kb = strtoull (line + 6, NULL, 10);
-    }
-    fclose (f);
-    return 0;
-}
-
 void
 labd_pidfile_write (const char *dir, const char *name, pid_t pid, uint64_t start)
 {
@@ -188,7 +147,7 @@ labd_pidfile_reap_all (const char *dir)
             fclose (f);
         }
         /* Only the very process we started: a reused pid has another start time. */
-        if (pid > 1 && start && labd_proc_start_time (pid) == start) {
+        if (pid > 1 && start && lab_proc_start_time (pid) == start) {
             labd_signal (pid, SIGKILL);
             killed++;
         }

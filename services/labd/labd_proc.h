@@ -20,10 +20,7 @@ pid_t labd_spawn (char *const argv[], char *const env[], const char *bindir, int
 /* Signals the whole process group of PID. */
 void labd_signal (pid_t pid, int sig);
 
-/* /proc/PID/stat field 22 (start time in ticks), 0 when gone. */
-uint64_t labd_proc_start_time (pid_t pid);
-/* VmRSS and VmHWM in kB; -1 when the process is gone. */
-int labd_proc_memory (pid_t pid, uint64_t *rss_kb, uint64_t *hwm_kb);
+/* (A process's memory and start time: bus/lab_proc.h.) */
 
 /* Pid files under DIR: NAME.pid holds "pid start_time". */
 void labd_pidfile_write (const char *dir, const char *name, pid_t pid, uint64_t start);

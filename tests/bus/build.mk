@@ -8,3 +8,4 @@ $(eval $(call add_test,test_bus_senders,tests/bus/test_bus_senders.c,labtest bus
 $(eval $(call add_test,test_bus_storm,tests/bus/test_bus_storm.c,labtest bus))
 $(eval $(call add_test,test_bus_hostile,tests/bus/test_bus_hostile.c,webtest web serial fwcore labtest bus))
 $(eval $(call add_test,test_bus_alerts,tests/bus/test_bus_alerts.c,serial fwcore labtest bus))
+$(eval $(call add_test,test_lab_helpers,tests/bus/test_lab_helpers.c,bus))
