@@ -122,10 +122,10 @@ main (int argc, char **argv)
         fprintf (stderr, "eval-bench: no successful requests\n");
         return 1;
     }
-    eval_sort_doubles (ttft_err, (size_t) ok);
-    eval_sort_doubles (tpot_err, (size_t) ok);
-    printf ("BENCH eval.ttft_error_ms %.3f ms\n", eval_percentile (ttft_err, (size_t) ok, 50));
-    printf ("BENCH eval.tpot_error_pct %.3f %%\n", eval_percentile (tpot_err, (size_t) ok, 50));
+    lab_stats_sort (ttft_err, (size_t) ok);
+    lab_stats_sort (tpot_err, (size_t) ok);
+    printf ("BENCH eval.ttft_error_ms %.3f ms\n", lab_stats_percentile (ttft_err, (size_t) ok, 50));
+    printf ("BENCH eval.tpot_error_pct %.3f %%\n", lab_stats_percentile (tpot_err, (size_t) ok, 50));
     printf ("BENCH eval.overhead_us_per_token %.2f us\n", cpu_per_token);
     fflush (stdout);
     fprintf (stderr, "eval-bench: %d requests at TTFT %.0f ms / %.0f tok/s; worst TTFT error %.3f ms, "

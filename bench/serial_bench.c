@@ -10,6 +10,7 @@
  * Usage: serial-bench BIN_DIR [SECONDS] */
 #include "bus/bus_client.h"
 #include "bus/lab_proc.h"
+#include "bus/lab_stats.h"
 #include "link_frame.h"
 #include <fcntl.h>
 #include <pty.h>
@@ -65,13 +66,6 @@ s_sleep_until (uint64_t t_ns)
 {
     struct timespec ts = { .tv_sec = (time_t) (t_ns / 1000000000u), .tv_nsec = (long) (t_ns % 1000000000u) };
     clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-}
-
-static int
-s_cmp (const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return x < y ? -1 : x > y;
 }
 
 /* Drains subscribed frames; returns payload bytes, records latencies. */
@@ -203,9 +197,9 @@ main (int argc, char **argv)
         s_drain (bus, 5, sent_at, nlat_frames, lat, &nlat);
     }
     s_drain (bus, 500, sent_at, nlat_frames, lat, &nlat);
-    qsort (lat, nlat, sizeof (double), s_cmp);
-    double p99 = nlat ? lat[(size_t) ((double) nlat * 0.99) < nlat ? (size_t) ((double) nlat * 0.99) : nlat - 1] : -1;
-    double p50 = nlat ? lat[nlat / 2] : -1;
+    lab_stats_sort (lat, nlat);
+    double p99 = nlat ? lab_stats_percentile (lat, nlat, 99) : -1;
+    double p50 = nlat ? lab_stats_percentile (lat, nlat, 50) : -1;
     fprintf (stderr, "serial-bench: %zu frames of %d payload bytes (%zu on the wire) in %.2f s, %zu payload bytes "
                      "delivered; latency %zu samples, median %.0f us\n",
              frames, PAYLOAD, frame_len, elapsed, got, nlat, p50);

@@ -68,22 +68,6 @@ struct _bus_client_t {
     char error[512];
 };
 
-uint64_t
-bus_now_ns (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_REALTIME, &ts);
-    return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
-}
-
-uint64_t
-bus_mono_ns (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
-}
-
 static uint64_t
 s_mono_ms (void)
 {

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "lab.pb-c.h"
+#include "bus/bus_clock.h"
 #include "bus/bus_status.h"
 #include "bus/bus_topic.h"
 #include "bus/lab_config.h"
@@ -166,8 +167,6 @@ void bus_client_counters (bus_client_t *self, bus_counters_t *out);
 /* Gaps seen from one source (0 when unknown). */
 uint64_t bus_client_gaps_from (bus_client_t *self, const char *source);
 
-/* Wall clock in ns (CLOCK_REALTIME) and monotonic ns, for envelopes and timing. */
-uint64_t bus_now_ns (void);
-uint64_t bus_mono_ns (void);
+/* bus_now_ns (wall) and bus_mono_ns (monotonic): bus/bus_clock.h. */
 
 #endif

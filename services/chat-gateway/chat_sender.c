@@ -2,6 +2,7 @@
  * attempts (never sleep(3)), and a transfer in progress is abandoned when
  * $TERM arrives, so stopping the gateway never waits for a hanging API. */
 #include "services/chat-gateway/chat_sender.h"
+#include "bus/lab_curl.h"
 #include "services/chat-gateway/chat_updates.h"
 #include <curl/curl.h>
 #include <jansson.h>
@@ -79,28 +80,6 @@ chat_sender_judge (bool transport_ok, long status, const char *body, size_t len,
     return CHAT_SEND_FAILED;
 }
 
-typedef struct {
-    char *data;
-    size_t len;
-} s_buf_t;
-
-static size_t
-s_collect (char *ptr, size_t size, size_t nmemb, void *arg)
-{
-    s_buf_t *b = (s_buf_t *) arg;
-    size_t n = size * nmemb;
-    if (b->len + n > (1u << 20))
-        return 0;                /* a sendMessage answer that large is not from the Bot API */
-    char *bigger = (char *) realloc (b->data, b->len + n + 1);
-    if (!bigger)
-        return 0;
-    b->data = bigger;
-    memcpy (b->data + b->len, ptr, n);
-    b->len += n;
-    b->data[b->len] = 0;
-    return n;
-}
-
 /* Reads one command from the pipe: a piece to queue, or $TERM. */
 static void
 s_read_pipe (s_actor_t *a)
@@ -156,7 +135,8 @@ s_attempt (s_actor_t *a, s_piece_t *p)
         zlistx_delete (a->queue, zlistx_cursor (a->queue));
         return 0;
     }
-    s_buf_t b = { NULL, 0 };
+    /* a sendMessage answer over 1 MB is not from the Bot API */
+    lab_curl_buf_t b = { .max = 1u << 20 };
     struct curl_slist *h = curl_slist_append (NULL, "Content-Type: application/json");
     CURL *c = a->curl;
     curl_easy_reset (c);
@@ -166,7 +146,7 @@ s_attempt (s_actor_t *a, s_piece_t *p)
     curl_easy_setopt (c, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt (c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt (c, CURLOPT_POSTFIELDS, json);
-    curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, s_collect);
+    curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, lab_curl_collect);
     curl_easy_setopt (c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt (c, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt (c, CURLOPT_XFERINFOFUNCTION, s_progress);

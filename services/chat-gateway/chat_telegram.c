@@ -9,6 +9,7 @@
  * a reply can then be sent twice, never lost (sendMessage has no idempotency
  * key). */
 #include "services/chat-gateway/chat_telegram.h"
+#include "bus/lab_curl.h"
 #include "services/chat-gateway/chat_journal.h"
 #include "services/chat-gateway/chat_sender.h"
 #include "services/chat-gateway/chat_updates.h"
@@ -42,28 +43,6 @@ typedef struct {
     zsock_t *pipe;
     bool term;
 } s_poll_t;
-
-typedef struct {
-    char *data;
-    size_t len;
-} s_buf_t;
-
-static size_t
-s_collect (char *ptr, size_t size, size_t nmemb, void *arg)
-{
-    s_buf_t *b = (s_buf_t *) arg;
-    size_t n = size * nmemb;
-    if (b->len + n > (8u << 20))
-        return 0;                   /* a reply that large is not from the Bot API */
-    char *bigger = (char *) realloc (b->data, b->len + n + 1);
-    if (!bigger)
-        return 0;
-    b->data = bigger;
-    memcpy (b->data + b->len, ptr, n);
-    b->len += n;
-    b->data[b->len] = 0;
-    return n;
-}
 
 static void
 s_poll_pipe (s_poll_t *p)
@@ -107,13 +86,14 @@ s_poll_once (s_poll_t *p, CURL *curl, int *failures)
     char url[1024];
     snprintf (url, sizeof url, "%s/bot%s/getUpdates?timeout=%d&offset=%lld", tg->base, tg->token,
               tg->poll_timeout_s, (long long) chat_journal_next_offset (tg->journal));
-    s_buf_t b = { NULL, 0 };
+    /* a reply over 8 MB is not from the Bot API */
+    lab_curl_buf_t b = { .max = 8u << 20 };
     curl_easy_reset (curl);
     curl_easy_setopt (curl, CURLOPT_URL, url);
     curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt (curl, CURLOPT_TIMEOUT, (long) tg->poll_timeout_s + 10);
     curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_collect);
+    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, lab_curl_collect);
     curl_easy_setopt (curl, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt (curl, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt (curl, CURLOPT_XFERINFOFUNCTION, s_poll_progress);

@@ -9,17 +9,9 @@ size_t
 eval_http_collect (char *ptr, size_t size, size_t nmemb, void *arg)
 {
     eval_http_buf_t *b = (eval_http_buf_t *) arg;
-    size_t k = size * nmemb, max = b->max ? b->max : (1u << 20);
-    if (b->len + k > max)
-        return 0;   /* libcurl ends the transfer: CURLE_WRITE_ERROR */
-    char *nd = (char *) realloc (b->data, b->len + k + 1);
-    if (!nd)
-        return 0;
-    b->data = nd;
-    memcpy (b->data + b->len, ptr, k);
-    b->len += k;
-    b->data[b->len] = 0;
-    return k;
+    if (!b->max)
+        b->max = 1u << 20;      /* the eval's default bound */
+    return lab_curl_collect (ptr, size, nmemb, b);
 }
 
 long

@@ -5,15 +5,15 @@
 #ifndef EVAL_HTTP_H
 #define EVAL_HTTP_H
 
+#include "bus/lab_curl.h"
 #include <stddef.h>
 
-typedef struct {
-    char *data;       /* NUL-terminated, owned; NULL until the first byte */
-    size_t len;
-    size_t max;       /* a body longer than this ends the transfer (0: 1 MiB) */
-} eval_http_buf_t;
+/* data (NUL-terminated, owned), len, max: a body longer than max ends the
+ * transfer (0 here: 1 MiB). bus/lab_curl's buffer. */
+typedef lab_curl_buf_t eval_http_buf_t;
 
-/* CURLOPT_WRITEFUNCTION with an eval_http_buf_t as CURLOPT_WRITEDATA. */
+/* CURLOPT_WRITEFUNCTION with an eval_http_buf_t as CURLOPT_WRITEDATA
+ * (lab_curl_collect with the eval's default bound). */
 size_t eval_http_collect (char *ptr, size_t size, size_t nmemb, void *buf);
 
 /* An HTTP GET: status code (0 when no answer), body in *body_p when given. */

@@ -35,35 +35,6 @@ eval_timeline_token (eval_timeline_t *tl, uint64_t ts_ns)
     return 0;
 }
 
-static int
-s_cmp (const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return x < y ? -1 : x > y ? 1 : 0;
-}
-
-void
-eval_sort_doubles (double *v, size_t n)
-{
-    if (n > 1)
-        qsort (v, n, sizeof (double), s_cmp);
-}
-
-double
-eval_percentile (const double *sorted, size_t n, double p)
-{
-    if (n == 0)
-        return NAN;
-    if (n == 1)
-        return sorted[0];
-    double rank = p / 100.0 * (double) (n - 1);
-    size_t lo = (size_t) floor (rank);
-    if (lo >= n - 1)
-        return sorted[n - 1];
-    double frac = rank - (double) lo;
-    return sorted[lo] + (sorted[lo + 1] - sorted[lo]) * frac;
-}
-
 int
 eval_metrics_compute (const eval_timeline_t *tl, eval_metrics_t *out)
 {
@@ -93,11 +64,11 @@ eval_metrics_compute (const eval_timeline_t *tl, eval_metrics_t *out)
             return 0;
         for (size_t i = 0; i < ng; i++)
             gaps[i] = (double) (tl->token_ns[i + 1] - tl->token_ns[i]) / 1e6;
-        eval_sort_doubles (gaps, ng);
+        lab_stats_sort (gaps, ng);
         out->ngaps = ng;
-        out->itl_p50_ms = eval_percentile (gaps, ng, 50);
-        out->itl_p90_ms = eval_percentile (gaps, ng, 90);
-        out->itl_p99_ms = eval_percentile (gaps, ng, 99);
+        out->itl_p50_ms = lab_stats_percentile (gaps, ng, 50);
+        out->itl_p90_ms = lab_stats_percentile (gaps, ng, 90);
+        out->itl_p99_ms = lab_stats_percentile (gaps, ng, 99);
         free (gaps);
     }
     return 0;

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "bus/lab_stats.h"
 
 typedef struct {
     uint64_t t0_ns;
@@ -44,9 +45,6 @@ typedef struct {
 /* Computes OUT from TL. Returns 0, or -1 when there was no token event. */
 int eval_metrics_compute (const eval_timeline_t *tl, eval_metrics_t *out);
 
-/* Percentile P (0..100) of SORTED[0..N-1] ascending; NAN when N == 0. */
-double eval_percentile (const double *sorted, size_t n, double p);
-/* Sorts V in place ascending. */
-void eval_sort_doubles (double *v, size_t n);
+/* Percentiles of the gaps and of summaries: bus/lab_stats.h. */
 
 #endif

@@ -1,5 +1,6 @@
 /* eval_request - a streamed chat completion through libcurl; see eval_request.h. */
 #include "services/eval-runner/eval_request.h"
+#include "bus/bus_clock.h"
 #include "services/eval-runner/eval_openai.h"
 #include "services/eval-runner/eval_http.h"
 #include <czmq.h>
@@ -28,9 +29,7 @@ typedef struct _eval_stream_t s_ctx_t;
 uint64_t
 eval_now_ns (void)
 {
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
+    return bus_mono_ns ();     /* the lab's one monotonic clock */
 }
 
 static double

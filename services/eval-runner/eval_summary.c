@@ -26,9 +26,9 @@ s_stats (json_t *rows, const char *cohort, const char *field, const char *bucket
             && !(kind && !strcmp (kind, "audio")) && (!bucket || (b && !strcmp (b, bucket))))
             v[n++] = json_number_value (x);
     }
-    eval_sort_doubles (v, n);
-    json_t *s = n ? json_pack ("{s:i, s:f, s:f, s:f}", "n", (int) n, "p50", eval_percentile (v, n, 50),
-                               "p90", eval_percentile (v, n, 90), "p99", eval_percentile (v, n, 99))
+    lab_stats_sort (v, n);
+    json_t *s = n ? json_pack ("{s:i, s:f, s:f, s:f}", "n", (int) n, "p50", lab_stats_percentile (v, n, 50),
+                               "p90", lab_stats_percentile (v, n, 90), "p99", lab_stats_percentile (v, n, 99))
                   : json_pack ("{s:i}", "n", 0);
     free (v);
     return s;

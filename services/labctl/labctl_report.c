@@ -62,8 +62,8 @@ typedef struct {
 
 /* Percentiles as everywhere in the eval (eval_metrics: linear between
  * closest ranks) - one implementation. */
-#define s_pct  eval_percentile
-#define s_sort eval_sort_doubles
+#define s_pct  lab_stats_percentile
+#define s_sort lab_stats_sort
 
 static s_cohort_t *
 s_cohort (s_report_t *rep, json_t *row)

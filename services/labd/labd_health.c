@@ -1,6 +1,7 @@
 /* labd_health - probes as curl easy handles in one multi handle; a small
  * table maps each key (a backend) to its handle and last result. */
 #include "services/labd/labd_health.h"
+#include "bus/lab_curl.h"
 #include <curl/curl.h>
 #include <string.h>
 #include <sys/select.h>
@@ -18,14 +19,6 @@ struct _labd_health_t {
     CURLM *multi;
     s_probe_t probes[PROBES_MAX];
 };
-
-static size_t
-s_discard (char *ptr, size_t size, size_t nmemb, void *arg)
-{
-    (void) ptr;
-    (void) arg;
-    return size * nmemb;
-}
 
 labd_health_t *
 labd_health_new (void)
@@ -91,7 +84,7 @@ labd_health_probe (labd_health_t *self, const void *key, const char *url, int ti
     curl_easy_setopt (p->easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt (p->easy, CURLOPT_TIMEOUT_MS, (long) timeout_ms);
     curl_easy_setopt (p->easy, CURLOPT_CONNECTTIMEOUT_MS, (long) timeout_ms);
-    curl_easy_setopt (p->easy, CURLOPT_WRITEFUNCTION, s_discard);
+    curl_easy_setopt (p->easy, CURLOPT_WRITEFUNCTION, lab_curl_discard);
     curl_easy_setopt (p->easy, CURLOPT_PROXY, "");
     curl_easy_setopt (p->easy, CURLOPT_PRIVATE, (void *) p);
     curl_multi_add_handle (self->multi, p->easy);

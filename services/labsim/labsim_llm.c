@@ -14,6 +14,7 @@
  * can be checked against the configured truth. One thread per connection
  * lets a response sleep until its next token is due. */
 #include "services/labsim/labsim.h"
+#include "bus/bus_clock.h"
 #include "services/labsim/labsim_llm.h"
 #include <czmq.h>
 #include <getopt.h>
@@ -60,14 +61,6 @@ typedef struct {
     bool malformed_sent;
 } stream_t;
 
-static uint64_t
-s_now_ns (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
-}
-
 /* Sleeps until monotonic time T (ns); false when the server is stopping. */
 static bool
 s_sleep_until (server_t *srv, uint64_t t)
@@ -75,7 +68,7 @@ s_sleep_until (server_t *srv, uint64_t t)
     for (;;) {
         if (atomic_load (&srv->stopping))
             return false;
-        uint64_t now = s_now_ns ();
+        uint64_t now = bus_mono_ns ();
         if (now >= t)
             return true;
         uint64_t d = t - now;
@@ -108,7 +101,7 @@ s_error (struct MHD_Connection *c, unsigned status, const char *type, const char
 static bool
 s_loaded (server_t *srv)
 {
-    return s_now_ns () - srv->start_ns >= (uint64_t) srv->sim.load_time_ms * 1000000ull;
+    return bus_mono_ns () - srv->start_ns >= (uint64_t) srv->sim.load_time_ms * 1000000ull;
 }
 
 /* Time the token I is due (ns after t0). */
@@ -216,7 +209,7 @@ s_next_piece (stream_t *st)
     llm_fault_t fault = st->plan.fault;
     if (fault == LLM_FAULT_HANG) {
         /* Headers are out; nothing else ever comes (until shutdown). */
-        s_sleep_until (srv, s_now_ns () + 3600ull * 1000000000ull);
+        s_sleep_until (srv, bus_mono_ns () + 3600ull * 1000000000ull);
         return -1;
     }
     switch (st->phase) {
@@ -310,7 +303,7 @@ s_complete_whole (struct MHD_Connection *c, stream_t *st)
 {
     server_t *srv = st->srv;
     if (st->plan.fault == LLM_FAULT_HANG) {
-        s_sleep_until (srv, s_now_ns () + 3600ull * 1000000000ull);
+        s_sleep_until (srv, bus_mono_ns () + 3600ull * 1000000000ull);
         s_stream_free (st);
         return MHD_NO;
     }
@@ -384,7 +377,7 @@ s_chat (server_t *srv, struct MHD_Connection *c, const char *body, size_t len)
     stream_t *st = (stream_t *) calloc (1, sizeof (stream_t));
     st->srv = srv;
     st->model = model;
-    st->t0_ns = s_now_ns ();
+    st->t0_ns = bus_mono_ns ();
     st->created = (long) time (NULL);
     unsigned long long n = atomic_fetch_add (&srv->served, 1) + 1;
     snprintf (st->id, sizeof st->id, "chatcmpl-sim-%llu", n);
@@ -608,7 +601,7 @@ s_transcribe (server_t *srv, struct MHD_Connection *c, const char *body, size_t 
     memset (&st, 0, sizeof st);
     st.srv = srv;
     st.model = model;
-    st.t0_ns = s_now_ns ();
+    st.t0_ns = bus_mono_ns ();
     llm_sim_plan (&srv->sim, model, req, &st.plan);
     json_decref (req);
     if (st.plan.fault == LLM_FAULT_500) {
@@ -783,7 +776,7 @@ labsim_llm_main (int argc, char **argv)
     char *weights = NULL;
     if (srv->sim.memory_bytes > 0 && (weights = (char *) malloc ((size_t) srv->sim.memory_bytes)))
         memset (weights, 0x5a, (size_t) srv->sim.memory_bytes);
-    srv->start_ns = s_now_ns ();
+    srv->start_ns = bus_mono_ns ();
     /* Block the stop signals before any thread exists: every thread inherits
      * the mask and main takes them with sigwait. */
     sigset_t set;

@@ -19,6 +19,7 @@
  * programmed sector holding the progress blob (NVS's page format is not
  * modelled). */
 #include "services/labsim/labsim_board.h"
+#include "bus/bus_clock.h"
 #include "firmware/sim/app_image.h"
 #include "firmware/sim/nor_flash.h"
 #include "firmware/sim/sim_ota.h"
@@ -237,14 +238,6 @@ s_poll (void *ctx, board_core_t *core, uint64_t now_us)
     }
 }
 
-static uint64_t
-s_now_us (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
-
 /* What provisioning over USB left on the board: the lab's PMK, and each
  * other lab board it shares an LMK with as an encrypted ESP-NOW peer and as
  * an initiator it takes OTA from. Read at every boot, as the firmware reads
@@ -300,7 +293,7 @@ s_on_boot (labsim_board_t *board, void *app)
     }
     o->running = o->od.boot;
     o->confirmed = o->od.state != IMG_PENDING;
-    o->boot_us = s_now_us ();
+    o->boot_us = bus_mono_ns () / 1000u;
     s_slot_version (o, o->running, o->version, sizeof o->version);
     if (!o->version[0])
         snprintf (o->version, sizeof o->version, "%s", o->factory_version);

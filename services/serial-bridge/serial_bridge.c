@@ -1,6 +1,7 @@
 /* serial_bridge - the service: config, bus commands, ping-pong runs, flash
  * jobs and the event loop (see serial_bridge.h). */
 #include "services/serial-bridge/serial_bridge.h"
+#include "bus/lab_stats.h"
 #include "services/serial-bridge/board_keys.h"
 #include "services/serial-bridge/sb_board.h"
 #include "espnow_hdr.h"
@@ -94,23 +95,6 @@ s_mac_name (void *ctx, const uint8_t mac[6])
     return NULL;
 }
 
-double
-serial_bridge_percentile (double *v, size_t n, double p)
-{
-    if (!n)
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            double t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    size_t rank = (size_t) ceil (p / 100.0 * (double) n);
-    if (rank < 1)
-        rank = 1;
-    return v[rank - 1];
-}
-
 /* --- ping-pong ------------------------------------------------------- */
 
 static void
@@ -118,8 +102,9 @@ s_run_finish (serial_bridge_t *self, pp_run_t *r, bool done)
 {
     double *sorted = malloc ((r->nrtt + 1) * sizeof (double));
     memcpy (sorted, r->rtt_ms, r->nrtt * sizeof (double));
-    double median = serial_bridge_percentile (sorted, r->nrtt, 50);
-    double p99 = serial_bridge_percentile (sorted, r->nrtt, 99);
+    lab_stats_sort (sorted, r->nrtt);
+    double median = r->nrtt ? lab_stats_percentile (sorted, r->nrtt, 50) : 0;
+    double p99 = r->nrtt ? lab_stats_percentile (sorted, r->nrtt, 99) : 0;
     double mn = r->nrtt ? sorted[0] : 0, mx = r->nrtt ? sorted[r->nrtt - 1] : 0;
     free (sorted);
     uint32_t received = r->received > r->nrtt ? r->received : (uint32_t) r->nrtt;

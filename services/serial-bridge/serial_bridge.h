@@ -27,7 +27,4 @@ void serial_bridge_destroy (serial_bridge_t **self_p);
 /* Runs until interrupted (zsys_interrupted). */
 void serial_bridge_run (serial_bridge_t *self);
 
-/* Percentile P (0..100) of N values (sorted in place), nearest-rank. */
-double serial_bridge_percentile (double *values, size_t n, double p);
-
 #endif

@@ -372,10 +372,10 @@ test_percentile_interpolates_between_ranks (void **state)
 {
     (void) state;
     double v[] = { 1, 2, 3, 4 };
-    assert_true (fabs (eval_percentile (v, 4, 50) - 2.5) < 1e-12);
-    assert_true (fabs (eval_percentile (v, 4, 0) - 1) < 1e-12);
-    assert_true (fabs (eval_percentile (v, 4, 100) - 4) < 1e-12);
-    assert_true (isnan (eval_percentile (v, 0, 50)));
+    assert_true (fabs (lab_stats_percentile (v, 4, 50) - 2.5) < 1e-12);
+    assert_true (fabs (lab_stats_percentile (v, 4, 0) - 1) < 1e-12);
+    assert_true (fabs (lab_stats_percentile (v, 4, 100) - 4) < 1e-12);
+    assert_true (isnan (lab_stats_percentile (v, 0, 50)));
 }
 
 static void

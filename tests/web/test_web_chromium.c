@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "bus/lab_curl.h"
 #include <curl/curl.h>
 #include <jansson.h>
 #include <netinet/in.h>
@@ -27,26 +28,6 @@ typedef struct {
     char *profile;
 } fixture_t;
 
-typedef struct {
-    char *data;
-    size_t len;
-} buf_t;
-
-static size_t
-s_collect (char *ptr, size_t size, size_t nmemb, void *arg)
-{
-    buf_t *b = arg;
-    size_t n = size * nmemb;
-    char *grown = realloc (b->data, b->len + n + 1);
-    if (!grown)
-        return 0;
-    b->data = grown;
-    memcpy (b->data + b->len, ptr, n);
-    b->len += n;
-    b->data[b->len] = 0;
-    return n;
-}
-
 /* One WebDriver call; returns the reply's "value" (new reference) or NULL. */
 static json_t *
 s_wd (fixture_t *f, const char *method, const char *path, json_t *body, long timeout_ms)
@@ -54,7 +35,7 @@ s_wd (fixture_t *f, const char *method, const char *path, json_t *body, long tim
     char url[512];
     snprintf (url, sizeof url, "%s%s", f->driver_url, path);
     CURL *curl = curl_easy_init ();
-    buf_t b = { NULL, 0 };
+    lab_curl_buf_t b = { NULL, 0, 0 };
     char *text = body ? json_dumps (body, JSON_COMPACT) : NULL;
     struct curl_slist *hdr = curl_slist_append (NULL, "Content-Type: application/json");
     curl_easy_setopt (curl, CURLOPT_URL, url);
@@ -62,7 +43,7 @@ s_wd (fixture_t *f, const char *method, const char *path, json_t *body, long tim
     curl_easy_setopt (curl, CURLOPT_HTTPHEADER, hdr);
     if (text)
         curl_easy_setopt (curl, CURLOPT_POSTFIELDS, text);
-    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_collect);
+    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, lab_curl_collect);
     curl_easy_setopt (curl, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     CURLcode rc = curl_easy_perform (curl);

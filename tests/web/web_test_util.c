@@ -1,5 +1,6 @@
 /* web_test_util - see web_test_util.h. */
 #include "tests/web/web_test_util.h"
+#include "bus/lab_curl.h"
 #include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -75,26 +76,6 @@ web_lab_stop (web_lab_t *lab)
     return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + (WIFSIGNALED (status) ? WTERMSIG (status) : 0);
 }
 
-typedef struct {
-    char *data;
-    size_t len;
-} buf_t;
-
-static size_t
-s_collect (char *ptr, size_t size, size_t nmemb, void *arg)
-{
-    buf_t *b = arg;
-    size_t n = size * nmemb;
-    char *grown = realloc (b->data, b->len + n + 1);
-    if (!grown)
-        return 0;
-    b->data = grown;
-    memcpy (b->data + b->len, ptr, n);
-    b->len += n;
-    b->data[b->len] = 0;
-    return n;
-}
-
 long
 web_http_method (const char *url, const char *method, char **body)
 {
@@ -105,12 +86,12 @@ long
 web_http_header (const char *url, const char *method, const char *header, char **body)
 {
     CURL *curl = curl_easy_init ();
-    buf_t b = { calloc (1, 1), 0 };
+    lab_curl_buf_t b = { calloc (1, 1), 0, 0 };
     struct curl_slist *hdr = header ? curl_slist_append (NULL, header) : NULL;
     if (hdr)
         curl_easy_setopt (curl, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt (curl, CURLOPT_URL, url);
-    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_collect);
+    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, lab_curl_collect);
     curl_easy_setopt (curl, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, 10000L);
     if (method && strcmp (method, "GET"))
@@ -131,9 +112,9 @@ web_http_get (const char *url, const char *userpwd, char **body)
     if (!userpwd)
         return web_http_method (url, "GET", body);
     CURL *curl = curl_easy_init ();
-    buf_t b = { calloc (1, 1), 0 };
+    lab_curl_buf_t b = { calloc (1, 1), 0, 0 };
     curl_easy_setopt (curl, CURLOPT_URL, url);
-    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, s_collect);
+    curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, lab_curl_collect);
     curl_easy_setopt (curl, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, 10000L);
     curl_easy_setopt (curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);

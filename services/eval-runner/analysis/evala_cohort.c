@@ -158,8 +158,8 @@ evala_cohort_error_rate (const evala_cohort_t *c)
 double
 evala_median (double *v, size_t n)
 {
-    eval_sort_doubles (v, n);
-    return eval_percentile (v, n, 50);
+    lab_stats_sort (v, n);
+    return lab_stats_percentile (v, n, 50);
 }
 
 double
