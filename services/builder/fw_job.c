@@ -4,6 +4,7 @@
 #include "services/builder/fw_spawn.h"
 #include "services/builder/fw_store.h"
 #include "services/labd/labd_proc.h"
+#include "bus/lab_proc.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -288,7 +289,7 @@ s_build (fw_ctx_t *c)
         /* If this process is killed outright, the next builder kills the
          * build's group from this file (children of a dead leader escape
          * PR_SET_PDEATHSIG). */
-        labd_pidfile_write (c->a->piddir, c->a->id, pid, labd_proc_start_time (pid));
+        labd_pidfile_write (c->a->piddir, c->a->id, pid, lab_proc_start_time (pid));
         linebuf_t lb = { .len = 0 };
         bool open_fd = true;
         uint64_t deadline = start + (uint64_t) r->timeout_ms, next_pub = start + 1000;
