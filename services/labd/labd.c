@@ -51,6 +51,19 @@ struct _labd_t {
     labd_health_t *health;        /* backends' health checks, never waited for */
 };
 
+/* A JSON text built with jansson (json_pack FMT); the caller frees it. */
+static char *
+s_json (const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    json_t *j = json_vpack_ex (NULL, 0, fmt, ap);
+    va_end (ap);
+    char *text = j ? json_dumps (j, JSON_COMPACT) : NULL;
+    json_decref (j);
+    return text;
+}
+
 static uint64_t
 s_now_ms (void)
 {
@@ -557,13 +570,12 @@ s_backend_tick (labd_t *self, labd_unit_t *u, uint64_t now)
         if (answered && code == 200) {
             u->up_ms = now;
             double waited = (double) s_since (now, u->health_wait_start_ms) / 1000.0;
-            char json[512];
-            snprintf (json, sizeof json,
-                      "{\"name\":\"%s\",\"base_url\":\"%s\",\"pid\":%d,\"health_wait_s\":%.3f}", u->name,
-                      u->base_url, (int) u->pid, waited);
+            char *json = s_json ("{s:s, s:s, s:i, s:f}", "name", u->name, "base_url", u->base_url, "pid",
+                                 (int) u->pid, "health_wait_s", waited);
             char msg[300];
             snprintf (msg, sizeof msg, "%s healthy after %.1f s at %s", u->name, waited, u->base_url);
             s_reply_pending (u, BUS_OK, json, msg);
+            free (json);
             s_set_state (self, u, LABD_UP);
         }
         else if (s_since (now, u->health_wait_start_ms) > (uint64_t) u->start_timeout_ms) {
@@ -581,10 +593,8 @@ s_backend_tick (labd_t *self, labd_unit_t *u, uint64_t now)
      * so the next backend finds the memory and the port free. */
     if (u->pending && !u->pending_is_start && u->pid == 0) {
         if (!labd_port_open (u->base_url) || now > u->pending_deadline_ms) {
-            json_t *jo = json_pack ("{s:s?,s:I,s:b}", "name", u->name, "peak_rss_kb",
-                                    (json_int_t) u->peak_rss_kb, "port_closed", !labd_port_open (u->base_url));
-            char *json = jo ? json_dumps (jo, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-            json_decref (jo);
+            char *json = s_json ("{s:s, s:I, s:b}", "name", u->name, "peak_rss_kb", (json_int_t) u->peak_rss_kb,
+                                 "port_closed", !labd_port_open (u->base_url));
             char msg[200];
             snprintf (msg, sizeof msg, "%s stopped (peak RSS %.1f MB)", u->name, u->peak_rss_kb / 1024.0);
             s_reply_pending (u, BUS_OK, json, msg);
@@ -874,14 +884,22 @@ s_handle (bus_request_t *rq, void *arg)
         if (u->state == LABD_UP) {
             /* Same answer as a fresh start: a caller that restarted must not
              * have to know it was already running. */
-            char json[512];
-            snprintf (json, sizeof json,
-                      "{\"name\":\"%s\",\"base_url\":\"%s\",\"pid\":%d,\"health_wait_s\":0,\"already_up\":true}",
-                      u->name, u->base_url, (int) u->pid);
+            char *json = s_json ("{s:s, s:s, s:i, s:f, s:b}", "name", u->name, "base_url", u->base_url, "pid",
+                                 (int) u->pid, "health_wait_s", 0.0, "already_up", 1);
             bus_request_reply (rq, BUS_OK, json, "%s already up at %s", u->name, u->base_url);
+            free (json);
             return;
         }
-        long timeout = cmd->n_args > 1 ? atol (cmd->args[1]) : 0;
+        long timeout = 0;
+        if (cmd->n_args > 1) {
+            char *end = NULL;
+            timeout = strtol (cmd->args[1], &end, 10);
+            if (!*cmd->args[1] || *end || timeout < 1 || timeout > 24L * 3600 * 1000) {
+                bus_request_reply (rq, BUS_EUSAGE, NULL, "backend-start %s: timeout_ms '%s' is not a whole number of ms",
+                                   u->name, cmd->args[1]);
+                return;
+            }
+        }
         if (timeout > 0)
             u->start_timeout_ms = (int) timeout;
         /* One backend per group: ask the others to go first. */
