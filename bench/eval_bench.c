@@ -108,8 +108,8 @@ main (int argc, char **argv)
             per_token[nper++] = r.cpu_us / (double) r.m.n;
             tokens += (double) r.m.n;
         }
-    eval_sort_doubles (per_token, nper);
-    double cpu_per_token = nper ? eval_percentile (per_token, nper, 50) : 0;
+    lab_stats_sort (per_token, nper);
+    double cpu_per_token = nper ? lab_stats_percentile (per_token, nper, 50) : 0;
     eval_result_clear (&r);
     eval_timeline_free (&r.tl);
     kill (pid, SIGTERM);
