@@ -3,13 +3,23 @@
  *
  * Prints BENCH lines: bus.throughput, bus.throughput_bare,
  * bus.throughput_ratio, bus.latency_p50_us, bus.latency_p99_us (the latter
- * two at a paced 10 000 msg/s through labbus). */
+ * two at a paced 10 000 msg/s through labbus); the fan-out curve
+ * bus.fanout{1,10,100} (msg/s each subscriber receives, with 1, 10 and 100
+ * subscribers) and bus.fanout{1,10,100}_ratio against the bare proxy with
+ * the same subscribers; and over loopback TCP with CURVE, bus.curve and
+ * bus.curve_ratio against a bare proxy with CURVE. */
 #include "bus/bus_client.h"
+#include "bus/bus_curve.h"
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -103,8 +113,102 @@ s_run (const bus_endpoints_t *ep, long count, double rate, uint64_t *lat, long *
     return secs > 0 ? (double) (got - 1) / secs : 0;
 }
 
+/* Fan-out: NSUBS subscribers (raw SUB sockets, drained by one thread, the
+ * same for both brokers) and one publisher sending COUNT messages as fast as
+ * it can; returns the messages per second each subscriber received. */
+static double
+s_run_fanout (const bus_endpoints_t *ep, long count, int nsubs)
+{
+    count = count / nsubs < 2000 ? 2000 : count / nsubs;
+    zsock_t *subs[100];
+    zmq_pollitem_t items[100];
+    for (int i = 0; i < nsubs; i++) {
+        subs[i] = zsock_new (ZMQ_SUB);
+        zsock_set_rcvhwm (subs[i], 100000);
+        zsock_set_subscribe (subs[i], "bench.");
+        zsock_connect (subs[i], "%s", ep->sub);
+        items[i] = (zmq_pollitem_t) { zsock_resolve (subs[i]), 0, ZMQ_POLLIN, 0 };
+    }
+    zclock_sleep (500);
+    s_pub_t p = { .ep = *ep, .count = count };
+    pthread_t t;
+    pthread_create (&t, NULL, s_publisher, &p);
+    long got = 0, total = count * nsubs;
+    uint64_t first = 0, last = 0;
+    while (got < total && zmq_poll (items, nsubs, 2000) > 0) {
+        for (int i = 0; i < nsubs; i++) {
+            if (!(items[i].revents & ZMQ_POLLIN))
+                continue;
+            zmq_msg_t m;
+            zmq_msg_init (&m);
+            while (zmq_msg_recv (&m, items[i].socket, ZMQ_DONTWAIT) >= 0) {
+                if (!zmq_msg_more (&m)) {
+                    got++;
+                    last = bus_mono_ns ();
+                    if (!first)
+                        first = last;
+                }
+            }
+            zmq_msg_close (&m);
+        }
+    }
+    p.stop = true;
+    pthread_join (t, NULL);
+    for (int i = 0; i < nsubs; i++)
+        zsock_destroy (&subs[i]);
+    double secs = (double) (last - first) / 1e9;
+    if (got < total)
+        fprintf (stderr, "bus_bench: fan-out %d: %ld of %ld deliveries\n", nsubs, got, total);
+    return secs > 0 ? (double) got / nsubs / secs : 0;
+}
+
+static void s_stop (pid_t pid);
+
+#define ROUNDS 3
+
+static int
+s_cmp_double (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return x < y ? -1 : x > y;
+}
+
+static double
+s_median (double *v, int n)
+{
+    qsort (v, (size_t) n, sizeof (double), s_cmp_double);
+    return v[n / 2];
+}
+
+/* On a shared machine the load changes from one second to the next: both
+ * brokers run side by side and the runs alternate, ROUNDS times each, and
+ * the medians are compared, so a ratio compares like with like. */
+typedef double (s_measure_fn) (const bus_endpoints_t *ep, long count, int arg);
+
+static double
+s_throughput (const bus_endpoints_t *ep, long count, int arg)
+{
+    (void) arg;
+    return s_run (ep, count, 0, NULL, NULL);
+}
+
+static void
+s_compare (s_measure_fn *fn, const bus_endpoints_t *bare, const bus_endpoints_t *bus, long count, int arg,
+           double *bare_out, double *bus_out)
+{
+    double a[ROUNDS], b[ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+        a[r] = fn (bare, count, arg);
+        b[r] = fn (bus, count, arg);
+    }
+    *bare_out = s_median (a, ROUNDS);
+    *bus_out = s_median (b, ROUNDS);
+}
+
+/* A bare XSUB/XPUB proxy on EP; with CERT (a CURVE server certificate) both
+ * sockets are CURVE servers (no ZAP handler: any client key is accepted). */
 static pid_t
-s_fork_bare_proxy (const bus_endpoints_t *ep)
+s_fork_bare_proxy_curve (const bus_endpoints_t *ep, zcert_t *cert)
 {
     pid_t pid = fork ();
     if (pid == 0) {
@@ -115,12 +219,112 @@ s_fork_bare_proxy (const bus_endpoints_t *ep)
         int hwm = 100000;
         zmq_setsockopt (xsub, ZMQ_RCVHWM, &hwm, sizeof hwm);
         zmq_setsockopt (xpub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+        if (cert) {
+            int one = 1;
+            zmq_setsockopt (xsub, ZMQ_CURVE_SERVER, &one, sizeof one);
+            zmq_setsockopt (xpub, ZMQ_CURVE_SERVER, &one, sizeof one);
+            zmq_setsockopt (xsub, ZMQ_CURVE_SECRETKEY, zcert_secret_key (cert), 32);
+            zmq_setsockopt (xpub, ZMQ_CURVE_SECRETKEY, zcert_secret_key (cert), 32);
+        }
         zmq_bind (xsub, ep->pub);
         zmq_bind (xpub, ep->sub);
         zmq_proxy (xsub, xpub, NULL);
         _exit (0);
     }
     return pid;
+}
+
+static pid_t
+s_fork_bare_proxy (const bus_endpoints_t *ep)
+{
+    return s_fork_bare_proxy_curve (ep, NULL);
+}
+
+/* labbus with a config file (CURVE on TCP). */
+static pid_t
+s_spawn_labbus_cfg (const char *bin, const char *cfg)
+{
+    pid_t pid = fork ();
+    if (pid == 0) {
+        prctl (PR_SET_PDEATHSIG, SIGKILL);
+        int null = open ("/dev/null", O_WRONLY);
+        if (null >= 0)
+            dup2 (null, 2);
+        execl (bin, "labbus", "-c", cfg, (char *) NULL);
+        _exit (127);
+    }
+    return pid;
+}
+
+/* A free loopback TCP port: bound by the kernel's choice, read, released
+ * (a plain socket closes at once, unlike a ZeroMQ one). */
+static int
+s_free_port (void)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+    socklen_t len = sizeof a;
+    int port = -1;
+    if (fd >= 0 && bind (fd, (struct sockaddr *) &a, sizeof a) == 0
+        && getsockname (fd, (struct sockaddr *) &a, &len) == 0)
+        port = ntohs (a.sin_port);
+    if (fd >= 0)
+        close (fd);
+    return port;
+}
+
+/* Throughput over loopback TCP with CURVE: labbus against a bare proxy with
+ * CURVE, one subscriber, the same client code. Prints the BENCH lines. */
+static void
+s_bench_curve (const char *bin, const char *dir, long count)
+{
+    char err[256], allowed[600], cfgpath[600], brokerpub[600], clientsec[700];
+    snprintf (allowed, sizeof allowed, "%s/allowed", dir);
+    mkdir (allowed, 0700);
+    if (bus_curve_keygen (dir, "broker", err, sizeof err) || bus_curve_keygen (allowed, "bench", err, sizeof err)) {
+        fprintf (stderr, "bus_bench: %s\n", err);
+        return;
+    }
+    snprintf (brokerpub, sizeof brokerpub, "%s/broker", dir);
+    snprintf (clientsec, sizeof clientsec, "%s/bench_secret", allowed);
+    bus_endpoints_t ep;
+    memset (&ep, 0, sizeof ep);
+    int ports[3] = { s_free_port (), s_free_port (), s_free_port () };
+    snprintf (ep.pub, sizeof ep.pub, "tcp://127.0.0.1:%d", ports[0]);
+    snprintf (ep.sub, sizeof ep.sub, "tcp://127.0.0.1:%d", ports[1]);
+    snprintf (ep.req, sizeof ep.req, "tcp://127.0.0.1:%d", ports[2]);
+    snprintf (ep.curve_cert, sizeof ep.curve_cert, "%s", clientsec);
+    if (bus_curve_load_public (brokerpub, ep.curve_server, err, sizeof err)) {
+        fprintf (stderr, "bus_bench: %s\n", err);
+        return;
+    }
+    char secret[700];
+    snprintf (secret, sizeof secret, "%s/broker_secret", dir);
+    zcert_t *cert = bus_curve_load_cert (secret, err, sizeof err);
+    bus_endpoints_t bare_ep = ep;
+    int bports[2] = { s_free_port (), s_free_port () };
+    snprintf (bare_ep.pub, sizeof bare_ep.pub, "tcp://127.0.0.1:%d", bports[0]);
+    snprintf (bare_ep.sub, sizeof bare_ep.sub, "tcp://127.0.0.1:%d", bports[1]);
+    pid_t bare = s_fork_bare_proxy_curve (&bare_ep, cert);
+    zcert_destroy (&cert);
+    snprintf (cfgpath, sizeof cfgpath, "%s/curve.cfg", dir);
+    FILE *f = fopen (cfgpath, "w");
+    if (!f)
+        return;
+    fprintf (f, "bus\n    pub = \"%s\"\n    sub = \"%s\"\n    req = \"%s\"\n"
+                "    curve\n        server_cert = \"%s\"\n        clients = \"%s\"\n",
+             ep.pub, ep.sub, ep.req, secret, allowed);
+    fclose (f);
+    pid_t broker = s_spawn_labbus_cfg (bin, cfgpath);
+    zclock_sleep (400);
+    double bare_rate, bus_rate;
+    s_compare (s_throughput, &bare_ep, &ep, count, 0, &bare_rate, &bus_rate);
+    s_stop (bare);
+    s_stop (broker);
+    printf ("BENCH bus.curve %.0f msg/s\n", bus_rate);
+    printf ("BENCH bus.curve_bare %.0f msg/s\n", bare_rate);
+    printf ("BENCH bus.curve_ratio %.2f ratio\n", bare_rate > 0 ? bus_rate / bare_rate : 0);
+    fflush (stdout);
 }
 
 static pid_t
@@ -158,21 +362,28 @@ main (int argc, char **argv)
     char dir[] = "/tmp/labbench-XXXXXX";
     if (!mkdtemp (dir))
         return 1;
-    char bin[512], rec[600];
+    char bin[512], rec[600], bare_dir[600], bus_dir[600];
     snprintf (bin, sizeof bin, "%s/labbus", bindir);
+    snprintf (bare_dir, sizeof bare_dir, "%s/bare", dir);
+    snprintf (bus_dir, sizeof bus_dir, "%s/bus", dir);
+    mkdir (bare_dir, 0700);
+    mkdir (bus_dir, 0700);
     snprintf (rec, sizeof rec, "%s/bus.rec", dir);
-    bus_endpoints_t ep;
-    bus_endpoints_in_dir (&ep, dir);
+    bus_endpoints_t ep, bare_ep;
+    bus_endpoints_in_dir (&ep, bus_dir);
+    bus_endpoints_in_dir (&bare_ep, bare_dir);
 
-    /* Bare proxy first, then labbus, same client code and message count. */
-    pid_t bare = s_fork_bare_proxy (&ep);
-    zclock_sleep (200);
-    double bare_rate = s_run (&ep, count, 0, NULL, NULL);
-    s_stop (bare);
-
-    pid_t broker = s_spawn_labbus (bin, dir, rec);
+    /* The bare proxy and labbus side by side; the same client code, message
+     * count and subscribers on both (s_compare). */
+    static const int fan[3] = { 1, 10, 100 };
+    double fan_bare[3], fan_bus[3], bare_rate, bus_rate;
+    pid_t bare = s_fork_bare_proxy (&bare_ep);
+    pid_t broker = s_spawn_labbus (bin, bus_dir, rec);
     zclock_sleep (300);
-    double bus_rate = s_run (&ep, count, 0, NULL, NULL);
+    s_compare (s_throughput, &bare_ep, &ep, count, 0, &bare_rate, &bus_rate);
+    for (int i = 0; i < 3; i++)
+        s_compare (s_run_fanout, &bare_ep, &ep, count, fan[i], &fan_bare[i], &fan_bus[i]);
+    s_stop (bare);
 
     /* Latency in steady state: let the broker finish with the burst above
      * (its flight recorder is still writing it out), then drop the first
@@ -195,12 +406,22 @@ main (int argc, char **argv)
     printf ("BENCH bus.throughput_ratio %.2f ratio\n", bare_rate > 0 ? bus_rate / bare_rate : 0);
     printf ("BENCH bus.latency_p50_us %.0f us\n", p50);
     printf ("BENCH bus.latency_p99_us %.0f us\n", p99);
+    for (int i = 0; i < 3; i++) {
+        printf ("BENCH bus.fanout%d %.0f msg/s\n", fan[i], fan_bus[i]);
+        printf ("BENCH bus.fanout%d_bare %.0f msg/s\n", fan[i], fan_bare[i]);
+        printf ("BENCH bus.fanout%d_ratio %.2f ratio\n", fan[i], fan_bare[i] > 0 ? fan_bus[i] / fan_bare[i] : 0);
+    }
+    fflush (stdout);
+    s_bench_curve (bin, dir, count / 3);
     unlink (rec);
     for (int i = 1; i < 4; i++) {
         char r[700];
         snprintf (r, sizeof r, "%s.%d", rec, i);
         unlink (r);
     }
-    rmdir (dir);
+    char cmd[700];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);   /* keys and the CURVE config */
+    if (system (cmd) != 0)
+        rmdir (dir);
     return 0;
 }

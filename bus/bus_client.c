@@ -651,13 +651,10 @@ s_track_seq (bus_client_t *self, const char *topic, const Lab__Envelope *env)
     return true;
 }
 
-bus_msg_t *
-bus_msg_decode (const char *topic, const void *data, size_t size, bus_decode_t *why)
+/* bus_msg_decode, taking TOPIC (malloc'd) over: freed on rejection. */
+static bus_msg_t *
+s_decode (char *topic, const void *data, size_t size, bus_decode_t *why, bool keep_wrong)
 {
-    bus_decode_t dummy;
-    bool keep_wrong = why != NULL;
-    if (!why)
-        why = &dummy;
     *why = BUS_DECODE_OK;
     if (!topic) {
         *why = BUS_DECODE_MALFORMED;
@@ -667,6 +664,7 @@ bus_msg_decode (const char *topic, const void *data, size_t size, bus_decode_t *
     if (!env || !env->source || !*env->source) {
         if (env)
             lab__envelope__free_unpacked (env, NULL);
+        free (topic);
         *why = BUS_DECODE_MALFORMED;
         return NULL;
     }
@@ -674,17 +672,21 @@ bus_msg_decode (const char *topic, const void *data, size_t size, bus_decode_t *
         *why = BUS_DECODE_WRONG_BODY;
         if (!keep_wrong) {
             lab__envelope__free_unpacked (env, NULL);
+            free (topic);
             return NULL;
         }
-        bus_msg_t *out = (bus_msg_t *) zmalloc (sizeof (bus_msg_t));
-        out->env = env;     /* handed back only so the caller can log; see header */
-        out->topic = strdup (topic);
-        return out;
     }
     bus_msg_t *out = (bus_msg_t *) zmalloc (sizeof (bus_msg_t));
-    out->topic = strdup (topic);
-    out->env = env;
+    out->topic = topic;
+    out->env = env;     /* on a wrong body, handed back only so the caller can log */
     return out;
+}
+
+bus_msg_t *
+bus_msg_decode (const char *topic, const void *data, size_t size, bus_decode_t *why)
+{
+    bus_decode_t dummy;
+    return s_decode (topic ? strdup (topic) : NULL, data, size, why ? why : &dummy, why != NULL);
 }
 
 /* Takes one message off SUB; NULL when it was dropped (malformed, wrong body,
@@ -703,14 +705,16 @@ s_read_sub (bus_client_t *self)
         goto done;
     }
     bus_decode_t why;
-    out = bus_msg_decode (topic, zframe_data (body), zframe_size (body), &why);
+    char *owned = topic;
+    topic = NULL;
+    out = s_decode (owned, zframe_data (body), zframe_size (body), &why, true);
     if (why == BUS_DECODE_MALFORMED)
-        s_count_malformed (self, topic, zframe_data (body), zframe_size (body));
+        s_count_malformed (self, "?", zframe_data (body), zframe_size (body));
     else if (why == BUS_DECODE_WRONG_BODY) {
-        s_count_wrong_body (self, topic, out->env);
+        s_count_wrong_body (self, out->topic, out->env);
         bus_msg_destroy (&out);
     }
-    else if (!s_track_seq (self, topic, out->env))
+    else if (!s_track_seq (self, out->topic, out->env))
         bus_msg_destroy (&out);
     else {
         self->counters.received++;

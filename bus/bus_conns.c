@@ -1,5 +1,5 @@
 /* bus_conns - connection ids and sender pids for the broker's stamps. See
- * bus_conns.h. Records are keyed by file descriptor; the monitor's ACCEPTED
+ * bus_conns.h. Records are indexed by file descriptor; the monitor's ACCEPTED
  * event (sent by the I/O thread when it accepts, before the handshake that
  * precedes any message) gives a descriptor a fresh id, DISCONNECTED forgets
  * it. A message from a descriptor without a record (an event still in
@@ -19,7 +19,9 @@ typedef struct {
 
 struct _bus_conns_t {
     zsock_t *monitor;          /* PAIR reading the XSUB's monitor events */
-    zhashx_t *conns;           /* "fd" -> s_conn_t */
+    s_conn_t **by_fd;          /* indexed by file descriptor (small ints) */
+    size_t nfd;                /* slots in by_fd */
+    size_t live;
     bool ipc;
     uint64_t next_id;
     uint8_t anon[STAMP_MAX];   /* stamp when the descriptor is unknown */
@@ -41,8 +43,7 @@ bus_conns_new (zsock_t *sock, bool ipc, uint64_t epoch)
 {
     assert (sock);
     bus_conns_t *self = (bus_conns_t *) zmalloc (sizeof (bus_conns_t));
-    self->conns = zhashx_new ();
-    zhashx_set_destructor (self->conns, (zhashx_destructor_fn *) zstr_free);
+
     self->ipc = ipc;
     /* High half from the broker's epoch, low half counts: ids never repeat
      * within a run and hardly ever across runs. */
@@ -66,7 +67,9 @@ bus_conns_destroy (bus_conns_t **self_p)
     if (!self)
         return;
     zsock_destroy (&self->monitor);
-    zhashx_destroy (&self->conns);
+    for (size_t i = 0; i < self->nfd; i++)
+        free (self->by_fd[i]);
+    free (self->by_fd);
     free (self);
     *self_p = NULL;
 }
@@ -78,15 +81,49 @@ bus_conns_monitor (bus_conns_t *self)
     return self->monitor ? zsock_resolve (self->monitor) : NULL;
 }
 
+/* The slot for FD (grown on demand), or NULL for a descriptor out of range. */
+static s_conn_t **
+s_slot (bus_conns_t *self, int fd)
+{
+    if (fd < 0 || fd >= (1 << 20))
+        return NULL;
+    if ((size_t) fd >= self->nfd) {
+        size_t n = self->nfd ? self->nfd : 64;
+        while (n <= (size_t) fd)
+            n *= 2;
+        s_conn_t **grown = (s_conn_t **) realloc (self->by_fd, n * sizeof (s_conn_t *));
+        if (!grown)
+            return NULL;
+        memset (grown + self->nfd, 0, (n - self->nfd) * sizeof (s_conn_t *));
+        self->by_fd = grown;
+        self->nfd = n;
+    }
+    return &self->by_fd[fd];
+}
+
+static void
+s_forget (bus_conns_t *self, int fd)
+{
+    s_conn_t **slot = s_slot (self, fd);
+    if (slot && *slot) {
+        free (*slot);
+        *slot = NULL;
+        self->live--;
+    }
+}
+
 static s_conn_t *
 s_new_conn (bus_conns_t *self, int fd)
 {
+    s_conn_t **slot = s_slot (self, fd);
+    if (!slot)
+        return NULL;
+    s_forget (self, fd);        /* a descriptor reused by a new connection */
     s_conn_t *c = (s_conn_t *) zmalloc (sizeof (s_conn_t));
     c->id = self->next_id++;
     c->stamp_len = bus_conns_encode (c->id, 0, c->stamp);
-    char key[16];
-    snprintf (key, sizeof key, "%d", fd);
-    zhashx_update (self->conns, key, c);   /* replaces (frees) an old record */
+    *slot = c;
+    self->live++;
     return c;
 }
 
@@ -106,12 +143,10 @@ bus_conns_events (bus_conns_t *self)
             int32_t value;
             memcpy (&event, zframe_data (f), 2);
             memcpy (&value, zframe_data (f) + 2, 4);
-            char key[16];
-            snprintf (key, sizeof key, "%d", value);
             if (event == ZMQ_EVENT_ACCEPTED)
                 s_new_conn (self, value);
             else if (event == ZMQ_EVENT_DISCONNECTED)
-                zhashx_delete (self->conns, key);
+                s_forget (self, value);
         }
         zmsg_destroy (&m);
     }
@@ -138,11 +173,12 @@ bus_conns_stamp (bus_conns_t *self, zmq_msg_t *msg, size_t *len)
         *len = self->anon_len;
         return self->anon;
     }
-    char key[16];
-    snprintf (key, sizeof key, "%d", fd);
-    s_conn_t *c = (s_conn_t *) zhashx_lookup (self->conns, key);
-    if (!c)
-        c = s_new_conn (self, fd);
+    s_conn_t **slot = s_slot (self, fd);
+    s_conn_t *c = slot ? *slot : NULL;
+    if (!c && !(c = s_new_conn (self, fd))) {
+        *len = self->anon_len;
+        return self->anon;
+    }
     if (!c->pid_known) {
         c->pid_known = true;
         c->pid = self->ipc ? s_peer_pid (zmq_msg_gets (msg, "Peer-Address")) : 0;
@@ -156,5 +192,5 @@ size_t
 bus_conns_size (bus_conns_t *self)
 {
     assert (self);
-    return zhashx_size (self->conns);
+    return self->live;
 }

@@ -13,29 +13,33 @@
 typedef struct {
     const char *family;
     Lab__Envelope__BodyCase body;
+    size_t len;
 } s_family_t;
 
+/* sizeof - 1: the length without strlen on every message. */
+#define F(name, body) { name, body, sizeof name - 1 }
+
 static const s_family_t s_families[] = {
-    { "tel.serial", LAB__ENVELOPE__BODY_SERIAL_LINE },
-    { "tel.frame", LAB__ENVELOPE__BODY_BOARD_FRAME },
-    { "tel.rssi", LAB__ENVELOPE__BODY_RSSI },
-    { "tel.pingpong", LAB__ENVELOPE__BODY_PINGPONG },
-    { "cmd.espnow", LAB__ENVELOPE__BODY_BOARD_FRAME },
-    { "state.bus", LAB__ENVELOPE__BODY_BUS_STATS },
-    { "state.service", LAB__ENVELOPE__BODY_SERVICE },
-    { "state.backend", LAB__ENVELOPE__BODY_BACKEND },
-    { "state.board", LAB__ENVELOPE__BODY_BOARD },
-    { "state.ota", LAB__ENVELOPE__BODY_OTA },
-    { "state.distance", LAB__ENVELOPE__BODY_DISTANCE },
-    { "state.eval", LAB__ENVELOPE__BODY_EVAL_SWEEP },
-    { "state.build", LAB__ENVELOPE__BODY_BUILD_JOB },
-    { "state.fwhistory", LAB__ENVELOPE__BODY_FW_HISTORY },
-    { "evt.alert", LAB__ENVELOPE__BODY_ALERT },
-    { "evt.eval", LAB__ENVELOPE__BODY_EVAL_ROW },
-    { "evt.flash", LAB__ENVELOPE__BODY_FW_EVENT },
-    { "evt.rssi.moved", LAB__ENVELOPE__BODY_RSSI_MOVED },
-    { "hb", LAB__ENVELOPE__BODY_HEARTBEAT },
-    { "log", LAB__ENVELOPE__BODY_BLOB },
+    F ("tel.serial", LAB__ENVELOPE__BODY_SERIAL_LINE),
+    F ("tel.frame", LAB__ENVELOPE__BODY_BOARD_FRAME),
+    F ("tel.rssi", LAB__ENVELOPE__BODY_RSSI),
+    F ("tel.pingpong", LAB__ENVELOPE__BODY_PINGPONG),
+    F ("cmd.espnow", LAB__ENVELOPE__BODY_BOARD_FRAME),
+    F ("state.bus", LAB__ENVELOPE__BODY_BUS_STATS),
+    F ("state.service", LAB__ENVELOPE__BODY_SERVICE),
+    F ("state.backend", LAB__ENVELOPE__BODY_BACKEND),
+    F ("state.board", LAB__ENVELOPE__BODY_BOARD),
+    F ("state.ota", LAB__ENVELOPE__BODY_OTA),
+    F ("state.distance", LAB__ENVELOPE__BODY_DISTANCE),
+    F ("state.eval", LAB__ENVELOPE__BODY_EVAL_SWEEP),
+    F ("state.build", LAB__ENVELOPE__BODY_BUILD_JOB),
+    F ("state.fwhistory", LAB__ENVELOPE__BODY_FW_HISTORY),
+    F ("evt.alert", LAB__ENVELOPE__BODY_ALERT),
+    F ("evt.eval", LAB__ENVELOPE__BODY_EVAL_ROW),
+    F ("evt.flash", LAB__ENVELOPE__BODY_FW_EVENT),
+    F ("evt.rssi.moved", LAB__ENVELOPE__BODY_RSSI_MOVED),
+    F ("hb", LAB__ENVELOPE__BODY_HEARTBEAT),
+    F ("log", LAB__ENVELOPE__BODY_BLOB),
 };
 #define FAMILIES (sizeof s_families / sizeof s_families[0])
 
@@ -45,7 +49,7 @@ bus_topic_body_n (const char *topic, size_t len)
     if (!topic)
         return LAB__ENVELOPE__BODY__NOT_SET;
     for (size_t i = 0; i < FAMILIES; i++) {
-        size_t flen = strlen (s_families[i].family);
+        size_t flen = s_families[i].len;
         if (len >= flen && memcmp (topic, s_families[i].family, flen) == 0
             && (len == flen || topic[flen] == '.'))
             return s_families[i].body;
