@@ -304,7 +304,11 @@ test_100k_name_registration_refused_rss_flat (void **state)
     }
     long after = s_rss_kb (broker);
     print_message ("broker RSS %ld kB before, %ld kB after three 100,000-name registrations\n", before, after);
-    assert_true (after <= before + before / 10);
+    /* Under ASan the broker's RSS says nothing about what it keeps: freed
+     * blocks sit in the sanitizer's quarantine (256 MB by default) by design.
+     * The plain build (make test) checks the bound. */
+    if (!getenv ("LAB_SANITIZED"))
+        assert_true (after <= before + before / 10);
     zsock_destroy (&evil);
     bus_client_destroy (&c);
     assert_int_equal (lab_test_stop (broker, SIGTERM, 2000), 0);
