@@ -19,7 +19,7 @@ CFLAGS   := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-format-truncation -D_GN
             -I. -Ifirmware/core -I$(BUILD)/gen $(CFLAGS_EXTRA)
 LDFLAGS  := -Wl,--as-needed $(LDFLAGS_EXTRA)
 
-PKGS := libczmq libzmq libprotobuf-c jansson libcurl libmicrohttpd libserialport cmocka libcrypto
+PKGS := libczmq libzmq libprotobuf-c jansson libcurl libmicrohttpd libserialport cmocka libcrypto zlib
 # Evaluated once, on first use (after deps has run), then cached.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)) -lm -lpthread)$(PKG_LIBS)

@@ -11,6 +11,7 @@ socat curl"
 # area:boards
 PKGS="$PKGS libssl-dev"
 # area:ota
+PKGS="$PKGS zlib1g-dev"
 # area:eval
 # area:quality
 # area:chat

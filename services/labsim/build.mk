@@ -7,6 +7,7 @@ LABSIM_SRC += services/labsim/labsim_board.c services/labsim/labsim_radio.c \
               services/labsim/labsim_board_ext.c services/labsim/labsim_espnow.c
 # area:ota
 LABSIM_SRC := $(filter-out services/labsim/labsim_board_ext.c,$(LABSIM_SRC)) services/labsim/labsim_ota.c
+LABSIM_SRC += services/labsim/labsim_appfill.c
 # area:rssi
 LABSIM_SRC += services/labsim/labsim_channel.c
 # The channel alone, for the rssi benches and tests (they never link labsim).

@@ -2,13 +2,15 @@
  * the demo (firmware/sim/app_image.h): the 24-byte image header (magic 0xE9,
  * hash appended), one segment whose data starts with an esp_app_desc_t
  * (magic 0xABCD5432, version, project name, IDF version), the OTA responder
- * marker (docs/ota-protocol.md) unless --no-responder, deterministic filler,
- * then the checksum and SHA-256 esp_ota_end checks. --size is rounded up to
+ * marker (docs/ota-protocol.md) unless --no-responder, deterministic content
+ * that compresses like a real application (labsim_appfill.h; random bytes
+ * with --incompressible), then the checksum and SHA-256 esp_ota_end checks. --size is rounded up to
  * a multiple of 16 (the image format's block). */
 #include "services/labsim/labsim.h"
 #include "firmware/sim/app_image.h"
 #include "ota_image_marker.h"
 #include "services/labsim/labsim_board.h"
+#include "services/labsim/labsim_appfill.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +42,7 @@ labsim_mkimage_main (int argc, char **argv)
 {
     const char *out = NULL, *version = NULL, *project = "labbench";
     long size = 0;
-    int responder = 1, crash = 0;
+    int responder = 1, crash = 0, incompressible = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp (argv[i], "--size") && i + 1 < argc)
             size = s_size (argv[++i]);
@@ -54,12 +56,17 @@ labsim_mkimage_main (int argc, char **argv)
             responder = 0;
         else if (!strcmp (argv[i], "--crash"))
             crash = 1;
+        else if (!strcmp (argv[i], "--incompressible"))
+            incompressible = 1;
         else {
             fprintf (stderr,
                      "usage: labsim mkimage --size SIZE --version V -o FILE [--project NAME] [--no-responder] [--crash]\n"
+                     "                     [--incompressible]\n"
                      "  SIZE like 742K or 1M; the image carries the OTA responder marker unless\n"
                      "  --no-responder (such an image is refused by ota-initiator without force).\n"
-                     "  --crash: a simulated board flashed with it panics shortly after every boot.\n");
+                     "  --crash: a simulated board flashed with it panics shortly after every boot.\n"
+                     "  The content compresses like an ESP-IDF application (docs/ota-protocol.md);\n"
+                     "  --incompressible: random bytes instead, which no compressor shrinks.\n");
             return strcmp (argv[i], "--help") ? 2 : 0;
         }
     }
@@ -92,12 +99,12 @@ labsim_mkimage_main (int argc, char **argv)
         memcpy (img + off, LABSIM_CRASH_MARKER, sizeof LABSIM_CRASH_MARKER);
         off += sizeof LABSIM_CRASH_MARKER;
     }
-    /* Filler that compresses badly, as code does. */
-    uint32_t x = 0x12345678u ^ (uint32_t) size;
-    for (size_t i = off; i < APP_IMAGE_DATA_OFF + data_len; i++) {
-        x ^= x << 13; x ^= x >> 17; x ^= x << 5;
-        img[i] = (uint8_t) x;
-    }
+    uint32_t seed = 0x12345678u ^ (uint32_t) size;
+    size_t fill = APP_IMAGE_DATA_OFF + data_len - off;
+    if (incompressible)
+        labsim_appfill_random (img + off, fill, seed);
+    else
+        labsim_appfill (img + off, fill, seed);
     app_image_seal (img, (size_t) size);
     FILE *f = fopen (out, "wb");
     if (!f || fwrite (img, 1, (size_t) size, f) != (size_t) size || fclose (f)) {
