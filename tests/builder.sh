@@ -32,6 +32,12 @@ builds
             command = "$PWD/tests/builder/slow-build.sh $dir/stuck-chat.pids"
             artefact = "$dir/var/build/stuck-chat.bin"
             timeout = "60s"
+        tiny
+            command = "tools/sim-recipe.sh 64K tiny"
+            artefact = "$dir/var/build/tiny.bin"
+            keep = 1
+            deliver = "espnow"
+            via = "board-a"
 CFG
 lab=""
 start_lab() {
@@ -137,6 +143,15 @@ for _ in $(seq 100); do [ "$(board_version board-b)" = "$v_a" ] && break; sleep 
 [ "$(board_version board-b)" = "$v_a" ] || fail "board-b did not boot $v_a after flash latest"
 echo "ok: flash board-b latest (sim-bench-usb) -> $v_a"
 
+# keep = 1: after two pushes only the second image is kept, in the store
+# and in the OTA image directory.
+for _ in 1 2; do out=$($C reflash tiny board-b 2>&1) || fail "reflash tiny: $out"; done
+kept=$(ls "$dir/var/state/builder/artefacts/tiny" | wc -l)
+staged=$(ls "$dir/var/images" | grep -c '^tiny-')
+[ "$kept" -eq 1 ] && [ "$staged" -eq 1 ] || fail "keep = 1 left $kept artefacts and $staged staged images"
+sha=$(ls "$dir/var/state/builder/artefacts/tiny" | cut -c1-12)
+ls "$dir/var/images" | grep -q "^tiny-$sha.bin$" || fail "the staged image is not the kept one"
+echo "ok: keep = 1: one artefact and one staged OTA image left after two builds"
 hist() { $C --json call builder history "$1" 2>/dev/null; }
 # An OTA the builder did not start goes into the history too.
 mkdir -p "$dir/var/images"

@@ -148,6 +148,29 @@ s_on_board_state (builder_t *self, const Lab__BoardState *b)
 /* ------------------------------------------------------------------ */
 /* What jobs tell us */
 
+/* Copies of RECIPE's images staged for ota-initiator (<recipe>-<sha12>.bin
+ * in its image directory) go when the store lets the image itself go. */
+static void
+s_prune_staged (builder_t *self, const char *recipe)
+{
+    zdir_t *d = zdir_new (self->images_dir, "-");
+    zlist_t *files = d ? zdir_list (d) : NULL;
+    size_t rl = strlen (recipe);
+    for (zfile_t *f = files ? (zfile_t *) zlist_first (files) : NULL; f; f = (zfile_t *) zlist_next (files)) {
+        const char *path = zfile_filename (f, NULL);
+        const char *base = strrchr (path, '/') ? strrchr (path, '/') + 1 : path;
+        char sha[13] = "", err[256];
+        if (strncmp (base, recipe, rl) || base[rl] != '-' || strlen (base + rl + 1) != 16
+            || strcmp (base + rl + 13, ".bin"))
+            continue;
+        memcpy (sha, base + rl + 1, 12);
+        if (!fw_store_find (self->store, recipe, sha, err, sizeof err))
+            zfile_remove (f);
+    }
+    zlist_destroy (&files);
+    zdir_destroy (&d);
+}
+
 static void
 s_on_built (builder_t *self, job_rec_t *j, const char *row_text)
 {
@@ -169,6 +192,7 @@ s_on_built (builder_t *self, job_rec_t *j, const char *row_text)
         char err2[512];
         if (fw_store_add (self->store, row, r->keep, err2, sizeof err2))
             zsys_error ("builder: %s", err2);
+        s_prune_staged (self, r->name);
     }
     json_decref (row);
     zmsg_t *m = zmsg_new ();

@@ -92,3 +92,16 @@ chat_fw_watch_text (const Lab__Envelope *e, char *text, size_t len, bool *over)
         snprintf (text, len, "%s %s: %s (%.0f s)", s->job, s->kind, s->step, s->elapsed_s);
     return true;
 }
+
+size_t
+chat_fw_job_line (const Lab__Envelope *e, char *out, size_t len)
+{
+    if (!e || e->body_case != LAB__ENVELOPE__BODY_BUILD_JOB || !e->build_job || !len)
+        return 0;
+    const Lab__BuildJobState *s = e->build_job;
+    if (!strcmp (s->state, "done") || !strcmp (s->state, "failed"))
+        return 0;
+    int n = snprintf (out, len, "%s %s %s%s%s: %s\n", s->kind, s->job, s->recipe, s->board[0] ? " -> " : "", s->board,
+                      s->step);
+    return n < 0 ? 0 : (size_t) n < len ? (size_t) n : len - 1;
+}

@@ -28,4 +28,8 @@ char *chat_fw_run (const chat_cmd_t *c, chat_fw_call_fn *call, void *ctx);
  * job has ended. False when E is not a builder job. */
 bool chat_fw_watch_text (const Lab__Envelope *e, char *text, size_t len, bool *over);
 
+/* One line for /status's job list when E is a running builder job (its
+ * length), else 0 and nothing written: ended jobs stay in the state cache. */
+size_t chat_fw_job_line (const Lab__Envelope *e, char *out, size_t len);
+
 #endif

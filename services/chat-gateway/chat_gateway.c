@@ -254,6 +254,8 @@ s_status (chat_gw_t *self)
             jo += (size_t) snprintf (jobs + jo, sizeof jobs - jo, "eval %s: %s %u/%u rows, %u errors\n",
                                      e->eval_sweep->sweep, e->eval_sweep->state, e->eval_sweep->done,
                                      e->eval_sweep->total, e->eval_sweep->errors);
+        else if (jo < sizeof jobs)
+            jo += chat_fw_job_line (e, jobs + jo, sizeof jobs - jo);
     }
     char *out = s_fmt ("%s\n\nBoards:\n%s\nJobs:\n%s", svc, bo ? boards : "(none seen)\n", jo ? jobs : "(none)\n");
     free (svc);
