@@ -310,8 +310,8 @@ s_job_of_recipe (builder_t *self, const char *recipe)
 {
     for (int i = 0; i < JOBS_MAX; i++) {
         job_rec_t *j = self->jobs[i];
-        if (j && !j->over && j->args.has_recipe && !strcmp (j->args.recipe.name, recipe)
-            && (j->args.kind == FW_JOB_BUILD || j->args.kind == FW_JOB_REFLASH))
+        /* A diagnose that builds the known-good image first holds it too. */
+        if (j && !j->over && j->args.has_recipe && !strcmp (j->args.recipe.name, recipe))
             return j;
     }
     return NULL;
