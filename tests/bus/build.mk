@@ -9,3 +9,7 @@ $(eval $(call add_test,test_bus_storm,tests/bus/test_bus_storm.c,labtest bus))
 $(eval $(call add_test,test_bus_hostile,tests/bus/test_bus_hostile.c,webtest web serial fwcore labtest bus))
 $(eval $(call add_test,test_bus_alerts,tests/bus/test_bus_alerts.c,serial fwcore labtest bus))
 $(eval $(call add_test,test_lab_helpers,tests/bus/test_lab_helpers.c,bus))
+# fuzz_bus_handlers (fuzz/fuzz_bus_handlers.c) compiles the sources of the
+# services whose bus handlers it feeds, so it is defined here, after every
+# services/*/build.mk has set its *_SRC list.
+$(eval $(call add_fuzz,fuzz_bus_handlers,fuzz/fuzz_bus_handlers.c $(sort $(BUS_SRC) services/web/web_metrics.c $(CHAT_SRC)),))
