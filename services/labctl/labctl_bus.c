@@ -324,6 +324,18 @@ labctl_cmd_status (labctl_t *ctx, int argc, char **argv)
                 json_integer_value (json_object_get (j, "msgs_out")),
                 json_integer_value (json_object_get (j, "drops")),
                 json_integer_value (json_object_get (j, "malformed")));
+        json_t *cache = json_object_get (j, "cache"), *snap = json_object_get (j, "snapshots");
+        if (cache && snap)
+            printf ("state cache: %" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT " topics, %" JSON_INTEGER_FORMAT
+                    " bytes, %" JSON_INTEGER_FORMAT " evicted; snapshots: %" JSON_INTEGER_FORMAT " served, %"
+                    JSON_INTEGER_FORMAT " refused; %" JSON_INTEGER_FORMAT " wrong bodies dropped\n",
+                    json_integer_value (json_object_get (cache, "entries")),
+                    json_integer_value (json_object_get (cache, "max_entries")),
+                    json_integer_value (json_object_get (cache, "bytes")),
+                    json_integer_value (json_object_get (cache, "evicted")),
+                    json_integer_value (json_object_get (snap, "served")),
+                    json_integer_value (json_object_get (snap, "refused")),
+                    json_integer_value (json_object_get (j, "wrong_body")));
         json_t *ref = json_object_get (j, "names_refused");
         if (ref)
             printf ("names refused: %" JSON_INTEGER_FORMAT " held by another client, %" JSON_INTEGER_FORMAT
