@@ -230,7 +230,7 @@ s_connect (bus_client_t *self, int type, const char *endpoint)
         return NULL;
     zsock_set_linger (sock, 200);
     zsock_set_reconnect_ivl (sock, 50);
-    zsock_set_reconnect_ivl_max (sock, 1000);
+    zsock_set_reconnect_ivl_max (sock, BUS_CLIENT_RECONNECT_MAX_MS);
     /* Far above the broker's bus/max_message (1 MB by default): only a
      * peer that is not our broker could send more, and it is cut off. */
     zsock_set_maxmsgsize (sock, 64 << 20);

@@ -27,6 +27,10 @@
 #include "bus/lab_config.h"
 
 #define BUS_ENDPOINT_MAX 256
+/* A client reconnects to a broker that came back within this long (libzmq's
+ * reconnect backoff, 50 ms doubling up to this): a supervisor waiting for
+ * heartbeats after a broker restart allows for it. */
+#define BUS_CLIENT_RECONNECT_MAX_MS 1000
 
 typedef struct _bus_client_t bus_client_t;
 

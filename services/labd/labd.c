@@ -628,11 +628,16 @@ s_discount (labd_t *self, uint64_t now, uint64_t lost, const char *why)
 
 /* May this child's missing heartbeat count against it? Only while the bus
  * carries messages: the broker's own heartbeat is its liveness, everyone
- * else's silence means nothing while the bus is down. */
+ * else's silence means nothing while the bus is down, nor in the first
+ * BUS_CLIENT_RECONNECT_MAX_MS after it came back: a child's heartbeats reach
+ * the bus only once its own client has reconnected, on libzmq's backoff. */
 static bool
 s_silence_counts (labd_t *self, labd_unit_t *u, uint64_t now)
 {
-    return u == self->broker || labd_liveness_bus_up (&self->live, now);
+    if (u == self->broker)
+        return true;
+    return labd_liveness_bus_up (&self->live, now)
+           && s_since (now, self->live.bus_back_ms) >= BUS_CLIENT_RECONNECT_MAX_MS;
 }
 
 static void

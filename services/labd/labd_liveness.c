@@ -22,6 +22,7 @@ labd_liveness_init (labd_liveness_t *self, int min_heartbeat_ms, int tick_ms, ui
     self->stall_ms = 4 * turn + 50;
     self->last_turn_ms = now;
     self->bus_rx_ms = now;
+    self->bus_back_ms = 0;      /* never down yet */
     self->bus_down = false;
 }
 
@@ -46,6 +47,8 @@ labd_liveness_bus_rx (labd_liveness_t *self, uint64_t now)
     assert (self);
     uint64_t gap = now > self->bus_rx_ms ? now - self->bus_rx_ms : 0;
     bool was_down = self->bus_down || gap > (uint64_t) self->grace_ms;
+    if (was_down)
+        self->bus_back_ms = now;
     self->bus_down = false;
     self->bus_rx_ms = now;
     return was_down ? (gap ? gap : 1) : 0;

@@ -33,6 +33,7 @@ typedef struct {
     int stall_ms;           /* loop turns further apart than this: labd stalled */
     uint64_t last_turn_ms;
     uint64_t bus_rx_ms;     /* last message that came through the bus */
+    uint64_t bus_back_ms;   /* when the bus last came back after being down */
     bool bus_down;          /* latched until the next message arrives */
 } labd_liveness_t;
 

@@ -39,7 +39,9 @@ test_liveness_bus_silent_past_grace_is_down_and_its_outage_is_returned_once (voi
     assert_false (labd_liveness_bus_up (&lv, 20000));
     assert_int_equal (labd_liveness_bus_rx (&lv, 40000), 30000);
     assert_true (labd_liveness_bus_up (&lv, 40000));
+    assert_int_equal (lv.bus_back_ms, 40000);      /* clients reconnect from here */
     assert_int_equal (labd_liveness_bus_rx (&lv, 40333), 0);  /* a normal interval */
+    assert_int_equal (lv.bus_back_ms, 40000);
 }
 
 static void
