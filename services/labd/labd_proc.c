@@ -146,11 +146,19 @@ labd_pidfile_reap_all (const char *dir)
                 pid = 0;
             fclose (f);
         }
-        /* Only the very process we started: a reused pid has another start time. */
-        if (pid > 1 && start && lab_proc_start_time (pid) == start) {
+        /* Only the very process we started, and the group it leads: a pid
+         * reused by another process has another start time. A leader that is
+         * gone already (PR_SET_PDEATHSIG, and pid 1 reaped it at once, as
+         * systemd does) can have left children in its group: its number
+         * cannot have been reused while that group lives (Linux keeps a pid
+         * that is still some group's id), so the group is still ours. */
+        uint64_t now_start = pid > 1 ? lab_proc_start_time (pid) : 0;
+        if (pid > 1 && start && now_start == start) {
             labd_signal (pid, SIGKILL);
             killed++;
         }
+        else if (pid > 1 && start && now_start == 0 && kill (-pid, SIGKILL) == 0)
+            killed++;
         unlink (path);
     }
     closedir (d);
