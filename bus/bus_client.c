@@ -651,12 +651,13 @@ s_track_seq (bus_client_t *self, const char *topic, const Lab__Envelope *env)
     return true;
 }
 
-/* bus_msg_decode, taking TOPIC (malloc'd) over: freed on rejection. */
+/* bus_msg_decode with *TOPIC_P (malloc'd) taken over into the message (set
+ * NULL) when one is returned; left to the caller otherwise. */
 static bus_msg_t *
-s_decode (char *topic, const void *data, size_t size, bus_decode_t *why, bool keep_wrong)
+s_decode (char **topic_p, const void *data, size_t size, bus_decode_t *why, bool keep_wrong)
 {
     *why = BUS_DECODE_OK;
-    if (!topic) {
+    if (!*topic_p) {
         *why = BUS_DECODE_MALFORMED;
         return NULL;
     }
@@ -664,20 +665,19 @@ s_decode (char *topic, const void *data, size_t size, bus_decode_t *why, bool ke
     if (!env || !env->source || !*env->source) {
         if (env)
             lab__envelope__free_unpacked (env, NULL);
-        free (topic);
         *why = BUS_DECODE_MALFORMED;
         return NULL;
     }
-    if (!bus_topic_body_ok (topic, env)) {
+    if (!bus_topic_body_ok (*topic_p, env)) {
         *why = BUS_DECODE_WRONG_BODY;
         if (!keep_wrong) {
             lab__envelope__free_unpacked (env, NULL);
-            free (topic);
             return NULL;
         }
     }
     bus_msg_t *out = (bus_msg_t *) zmalloc (sizeof (bus_msg_t));
-    out->topic = topic;
+    out->topic = *topic_p;
+    *topic_p = NULL;
     out->env = env;     /* on a wrong body, handed back only so the caller can log */
     return out;
 }
@@ -686,7 +686,10 @@ bus_msg_t *
 bus_msg_decode (const char *topic, const void *data, size_t size, bus_decode_t *why)
 {
     bus_decode_t dummy;
-    return s_decode (topic ? strdup (topic) : NULL, data, size, why ? why : &dummy, why != NULL);
+    char *copy = topic ? strdup (topic) : NULL;
+    bus_msg_t *m = s_decode (&copy, data, size, why ? why : &dummy, why != NULL);
+    free (copy);
+    return m;
 }
 
 /* Takes one message off SUB; NULL when it was dropped (malformed, wrong body,
@@ -705,11 +708,9 @@ s_read_sub (bus_client_t *self)
         goto done;
     }
     bus_decode_t why;
-    char *owned = topic;
-    topic = NULL;
-    out = s_decode (owned, zframe_data (body), zframe_size (body), &why, true);
+    out = s_decode (&topic, zframe_data (body), zframe_size (body), &why, true);
     if (why == BUS_DECODE_MALFORMED)
-        s_count_malformed (self, "?", zframe_data (body), zframe_size (body));
+        s_count_malformed (self, topic, zframe_data (body), zframe_size (body));
     else if (why == BUS_DECODE_WRONG_BODY) {
         s_count_wrong_body (self, out->topic, out->env);
         bus_msg_destroy (&out);
