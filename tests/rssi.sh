@@ -38,7 +38,16 @@ for _ in $(seq 150); do up rssi-ranger && up serial-bridge && break; sleep 0.2; 
 up rssi-ranger || fail "rssi-ranger did not come up"
 
 C="ctl --timeout 15000"
-for b in board-a board-b; do $C call serial-bridge frame $b 0x34 32000000 >/dev/null || fail "beacons on $b"; done
+# serial-bridge is up before it has opened every board's port: ask again
+# while a board is "not connected" yet (at most 10 s).
+for b in board-a board-b; do
+    sent=""
+    for _ in $(seq 50); do
+        $C call serial-bridge frame $b 0x34 32000000 >/dev/null 2>&1 && sent=1 && break
+        sleep 0.2
+    done
+    [ -n "$sent" ] || fail "beacons on $b"
+done
 # Too short to collect enough samples: refused, with the reason.
 out=$($C rssi calibrate board-a board-b --at 1.0 --seconds 0.1 2>&1) && fail "a 0.1 s calibration was accepted: $out"
 echo "$out" | grep -qi "sample" || fail "the refusal does not say why: $out"
