@@ -194,10 +194,7 @@ s_bind (int type, const char *ep, int hwm, size_t maxmsg, zcert_t *cert, char *e
         /* The socket whose input backpressure can stop (publishers faster
          * than the broker, or the broker frozen): no ZMTP heartbeats there,
          * see bus_client.c's s_connect (libzmq #3937); TCP keepalive. */
-        zsock_set_tcp_keepalive (s, 1);
-        zsock_set_tcp_keepalive_idle (s, 5);
-        zsock_set_tcp_keepalive_intvl (s, 2);
-        zsock_set_tcp_keepalive_cnt (s, 3);
+        bus_wire_keepalive (s);
     }
     else {
         zsock_set_heartbeat_ivl (s, 1000);

@@ -243,10 +243,7 @@ s_connect (bus_client_t *self, int type, const char *endpoint)
          * #3937 and #4767, unfixed in Debian 12's 4.3.4). TCP keepalive finds
          * a dead broker host instead: the kernel answers its probes whether
          * or not we read. Over ipc a dead broker closes the socket anyway. */
-        zsock_set_tcp_keepalive (sock, 1);
-        zsock_set_tcp_keepalive_idle (sock, 5);
-        zsock_set_tcp_keepalive_intvl (sock, 2);
-        zsock_set_tcp_keepalive_cnt (sock, 3);
+        bus_wire_keepalive (sock);
     }
     else {
         zsock_set_heartbeat_ivl (sock, 1000);

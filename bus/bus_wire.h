@@ -20,6 +20,8 @@
 #ifndef BUS_WIRE_H
 #define BUS_WIRE_H
 
+#include <czmq.h>
+
 #define BUS_WIRE_REG "REG"
 #define BUS_WIRE_REQ "REQ"
 #define BUS_WIRE_REP "REP"
@@ -37,5 +39,18 @@
  * BUS_REG_EXPIRY_MS without a refresh. */
 #define BUS_REG_INTERVAL_MS 1000
 #define BUS_REG_EXPIRY_MS 3000
+
+/* TCP keepalive for the sockets whose input backpressure can stop (a
+ * client's SUB, the broker's XSUB), where ZMTP heartbeats make libzmq 4.3.4
+ * abort (see bus_client.c's s_connect): the kernel answers the probes
+ * whether or not we read, and a dead peer host is found in about 11 s. */
+static inline void
+bus_wire_keepalive (zsock_t *sock)
+{
+    zsock_set_tcp_keepalive (sock, 1);
+    zsock_set_tcp_keepalive_idle (sock, 5);
+    zsock_set_tcp_keepalive_intvl (sock, 2);
+    zsock_set_tcp_keepalive_cnt (sock, 3);
+}
 
 #endif
