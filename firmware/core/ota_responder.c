@@ -5,6 +5,11 @@
 
 #define ACK_DELAY_US 20000u      /* quiet this long after chunks: ACK what we have */
 #define GAP_ACK_GAP_US 5000u     /* at most one gap-triggered ACK per 5 ms */
+/* Chunks of a session this board does not run: a rebooted responder says so
+ * (the initiator BEGINs it again), but a paired board that is not a target
+ * of a broadcast push hears every chunk of it too, and must not answer each
+ * one. */
+#define STALE_ACK_GAP_US 50000u
 #define REBOOT_DELAY_US 200000u  /* let the DONE ACK leave before rebooting */
 
 static uint64_t
@@ -189,8 +194,9 @@ static void
 s_chunk (ota_responder_t *self, const ota_msg_t *m)
 {
     if (!self->active || m->session != self->p.session) {
-        /* Rate-limited: a stream of stale chunks must not become a stream of ACKs. */
-        if (s_now (self) - self->last_ack_us > GAP_ACK_GAP_US)
+        /* Rate-limited: a stream of stale chunks (or of a broadcast push to
+         * other boards) must not become a stream of ACKs. */
+        if (!self->last_ack_us || s_now (self) - self->last_ack_us > STALE_ACK_GAP_US)
             s_ack (self, m->session, self->p.complete && m->session == self->p.session ? OTA_ST_DONE
                                                                                          : OTA_ST_BAD_SESSION);
         return;

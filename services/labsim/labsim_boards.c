@@ -5,7 +5,8 @@
  *   boards                          list boards (json)
  *   move A B DIST_M                 distance between two boards
  *   env A_DBM N NOISE_DB            log-distance model
- *   loss P                          loss probability 0..1
+ *   loss P [BOARD]                  loss probability 0..1 (of BOARD's reception only;
+ *                                   `loss -1 BOARD` gives it the radio's again)
  *   latency MS                      radio latency
  *   fault BOARD tx-silent|tx-flaky|tx-dead|corrupt|reboot|panic|vanish|restore
  *   power BOARD (a power cycle: brings a tx-flaky board's output back)
@@ -85,8 +86,8 @@ s_load_radio (lab_config_t *cfg, labsim_radio_opts_t *o, char *err, size_t errle
 {
     zconfig_t *r = zconfig_locate (lab_config_root (cfg), "labsim/radio");
     static const char *const keys[] = { "a_dbm", "n", "noise_db", "loss", "latency", "air_rate",
-                                        "distance", "seed", "indoor", NULL };
-    long latency_ms = 2, seed = 1;
+                                        "distance", "seed", "indoor", "mac_retries", "rx_loss", NULL };
+    long latency_ms = 2, seed = 1, retries = 0;
     if (r && lab_config_known_keys (cfg, r, keys, err, errlen))
         return -1;
     if (lab_config_double (cfg, r, "a_dbm", -45, -120, 20, &o->a_dbm, err, errlen)
@@ -96,11 +97,31 @@ s_load_radio (lab_config_t *cfg, labsim_radio_opts_t *o, char *err, size_t errle
         || lab_config_duration_ms (cfg, r, "latency", 2, &latency_ms, err, errlen)
         || lab_config_double (cfg, r, "air_rate", 1e6, 1e3, 1e8, &o->air_bps, err, errlen)
         || lab_config_double (cfg, r, "distance", 2.0, 0.01, 10000, &o->distance_m, err, errlen)
-        || lab_config_int (cfg, r, "seed", 1, 0, 1L << 30, &seed, err, errlen))
+        || lab_config_int (cfg, r, "seed", 1, 0, 1L << 30, &seed, err, errlen)
+        || lab_config_int (cfg, r, "mac_retries", 0, 0, 31, &retries, err, errlen))
         return -1;
+    o->mac_retries = (int) retries;
     o->latency_ms = (double) latency_ms;
     o->seed = (unsigned) seed;
     return s_load_channel (cfg, r, o, err, errlen);
+}
+
+/* labsim/radio/rx_loss: BOARD = P, a board's own receive loss (one board
+ * far off or behind a wall while the others hear well). */
+static int
+s_load_rx_loss (sim_t *sim, char *err, size_t errlen)
+{
+    zconfig_t *r = zconfig_locate (lab_config_root (sim->cfg), "labsim/radio/rx_loss");
+    for (zconfig_t *e = r ? zconfig_child (r) : NULL; e; e = zconfig_next (e)) {
+        labsim_board_t *b = s_board (sim, zconfig_name (e));
+        double p;
+        if (!b)
+            return lab_config_error (sim->cfg, e, err, errlen, "no simulated board '%s'", zconfig_name (e));
+        if (lab_config_double (sim->cfg, r, zconfig_name (e), 0, 0, 1, &p, err, errlen))
+            return -1;
+        labsim_radio_rx_loss (sim->radio, labsim_board_node (b), p);
+    }
+    return 0;
 }
 
 static int
@@ -143,6 +164,8 @@ s_load_boards (sim_t *sim, const char *runtime, char *err, size_t errlen)
                 return lab_config_error (sim->cfg, b, err, errlen, "%s", berr);
         }
     }
+    if (s_load_rx_loss (sim, err, errlen))
+        return -1;
     if (!sim->nboards) {
         snprintf (err, errlen, "%s: no board with port = \"sim:...\" in a boards section",
                   lab_config_path (sim->cfg));
@@ -277,9 +300,16 @@ s_handle (bus_request_t *rq, void *arg)
             bus_request_reply (rq, BUS_OK, NULL, "radio: A %.1f dBm, n %.2f, noise %.1f dB", x, y, z);
         }
     } else if (!strcmp (c, "loss")) {
-        if (argc != 1 || !s_number (argv[0], &x) || x < 0 || x > 1)
-            bus_request_reply (rq, BUS_EUSAGE, NULL, "loss P (0..1)");
-        else {
+        labsim_board_t *b = argc == 2 ? s_board (sim, argv[1]) : NULL;
+        if ((argc != 1 && argc != 2) || !s_number (argv[0], &x) || x > 1 || (x < 0 && argc == 1))
+            bus_request_reply (rq, BUS_EUSAGE, NULL, "loss P [BOARD] (P 0..1; -1 with BOARD: the radio's again)");
+        else if (argc == 2 && !b)
+            bus_request_reply (rq, BUS_ENOTFOUND, NULL, "no simulated board '%s'", argv[1]);
+        else if (b) {
+            labsim_radio_rx_loss (sim->radio, labsim_board_node (b), x);
+            bus_request_reply (rq, BUS_OK, NULL, "radio: %s receives with loss %.3f", argv[1],
+                               labsim_radio_node_loss (sim->radio, labsim_board_node (b)));
+        } else {
             labsim_radio_loss (sim->radio, x);
             bus_request_reply (rq, BUS_OK, NULL, "radio: loss %.3f", x);
         }
@@ -322,7 +352,7 @@ s_handle (bus_request_t *rq, void *arg)
         }
     } else {
         bus_request_reply (rq, BUS_EUSAGE, NULL,
-                           "labsim: boards | move A B M [BEARING] | orient BOARD DEG | env A N NOISE | loss P | radio | "
+                           "labsim: boards | move A B M [BEARING] | orient BOARD DEG | env A N NOISE | loss P [BOARD] | radio | "
                            "fault BOARD KIND | reset BOARD | power BOARD | flash BOARD IMAGE");
     }
 }
@@ -342,11 +372,16 @@ s_deliver (sim_t *sim)
             if (labsim_board_node (sim->boards[i]) == f.to)
                 to = sim->boards[i];
         }
-        /* The receiving radio drops what it cannot decrypt (or what came
-         * unencrypted from a board it expects to encrypt). */
+        /* The receiving radio drops a unicast frame it cannot decrypt (or
+         * one that came unencrypted from a board it expects to encrypt). A
+         * broadcast frame is never encrypted and ESP-NOW hands it up even
+         * from a peer added with encryption (ESP-IDF v5.5: the receive
+         * callback's esp_now_recv_info_t.des_addr is the only sign, added for
+         * espressif/esp-idf#8574); the OTA signature, not the radio, is what
+         * protects a broadcast push. */
         if (from && to
-            && labsim_espnow_accept (labsim_board_espnow (from), labsim_board_mac (from), labsim_board_espnow (to),
-                                     labsim_board_mac (to)))
+            && (f.broadcast || labsim_espnow_accept (labsim_board_espnow (from), labsim_board_mac (from), labsim_board_espnow (to),
+                                     labsim_board_mac (to))))
             labsim_board_radio_in (to, labsim_board_mac (from), f.rssi, f.data, f.len);
     }
 }

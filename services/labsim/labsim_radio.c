@@ -11,6 +11,7 @@ struct _labsim_radio_t {
     int nodes;
     uint8_t mac[LABSIM_RADIO_MAX_NODES][6];
     bool up[LABSIM_RADIO_MAX_NODES];
+    double rx_loss[LABSIM_RADIO_MAX_NODES];   /* < 0: the radio's loss */
     double dist[LABSIM_RADIO_MAX_NODES][LABSIM_RADIO_MAX_NODES];
     double bearing[LABSIM_RADIO_MAX_NODES][LABSIM_RADIO_MAX_NODES];   /* [lo][hi], from lo */
     labsim_channel_t *channel;      /* indoor only */
@@ -87,6 +88,7 @@ labsim_radio_add (labsim_radio_t *self, const uint8_t mac[6])
     int i = self->nodes++;
     memcpy (self->mac[i], mac, 6);
     self->up[i] = true;
+    self->rx_loss[i] = -1;
     for (int j = 0; j < LABSIM_RADIO_MAX_NODES; j++) {
         self->dist[i][j] = self->dist[j][i] = self->opts.distance_m;
         if (self->channel && j < i)
@@ -180,6 +182,21 @@ labsim_radio_loss (labsim_radio_t *self, double p)
     self->opts.loss = p < 0 ? 0 : p > 1 ? 1 : p;
 }
 
+void
+labsim_radio_rx_loss (labsim_radio_t *self, int node, double p)
+{
+    if (node >= 0 && node < self->nodes)
+        self->rx_loss[node] = p < 0 ? -1 : p > 1 ? 1 : p;
+}
+
+double
+labsim_radio_node_loss (labsim_radio_t *self, int node)
+{
+    if (node < 0 || node >= self->nodes || self->rx_loss[node] < 0)
+        return self->opts.loss;
+    return self->rx_loss[node];
+}
+
 const labsim_radio_opts_t *
 labsim_radio_opts (labsim_radio_t *self)
 {
@@ -206,7 +223,8 @@ labsim_radio_local_mean (labsim_radio_t *self, int from, int to)
 }
 
 static bool
-s_enqueue (labsim_radio_t *self, int from, int to, const uint8_t *data, size_t len, uint64_t due)
+s_enqueue (labsim_radio_t *self, int from, int to, bool broadcast, const uint8_t *data, size_t len,
+           uint64_t due)
 {
     int indoor_rssi = 0;
     if (self->channel) {
@@ -226,6 +244,7 @@ s_enqueue (labsim_radio_t *self, int from, int to, const uint8_t *data, size_t l
     labsim_radio_frame_t *f = &self->queue[(self->head + self->count++) % QUEUE_MAX];
     f->from = from;
     f->to = to;
+    f->broadcast = broadcast;
     f->due_us = due;
     f->len = len;
     memcpy (f->data, data, len);
@@ -255,6 +274,8 @@ labsim_radio_send (labsim_radio_t *self, int from, const uint8_t dst[6], const u
     self->busy_until_us = start + air;
     uint64_t due = start + air + (uint64_t) (self->opts.latency_ms * 1000.0);
     bool broadcast = !memcmp (dst, bcast, 6);
+    if (broadcast)
+        self->stats.broadcasts++;
     int queued = 0;
     for (int to = 0; to < self->nodes; to++) {
         /* A radio does not hear itself, so your own MAC reaches no one. */
@@ -265,11 +286,25 @@ labsim_radio_send (labsim_radio_t *self, int from, const uint8_t dst[6], const u
         }
         if (!broadcast && memcmp (dst, self->mac[to], 6))
             continue;
-        if (!self->up[to] || s_uniform (self) < self->opts.loss) {
+        /* Broadcast: one attempt per receiver, nobody acknowledges. Unicast:
+         * the receiver acknowledges and the MAC tries again, each attempt on
+         * the air. */
+        double p = labsim_radio_node_loss (self, to);
+        int attempts = broadcast ? 1 : 1 + (self->opts.mac_retries > 0 ? self->opts.mac_retries : 0);
+        bool got = false;
+        for (int a = 0; a < attempts && !got && self->up[to]; a++) {
+            if (a) {
+                self->stats.retries++;
+                self->busy_until_us += air;
+                due += air;
+            }
+            got = s_uniform (self) >= p;
+        }
+        if (!got) {
             self->stats.lost++;
             continue;
         }
-        queued += s_enqueue (self, from, to, data, len, due);
+        queued += s_enqueue (self, from, to, broadcast, data, len, due);
     }
     return queued;
 }

@@ -8,6 +8,17 @@
  * every other board; unicast to the board with that MAC; a board never hears
  * its own transmission, so sending to your own MAC delivers nothing.
  *
+ * Broadcast and unicast differ as ESP-NOW's do (ESP-IDF v5.5,
+ * docs/en/api-reference/network/esp_now.rst and components/esp_wifi/
+ * include/esp_now.h): a broadcast frame goes to every board in range, is
+ * never encrypted (a broadcast peer cannot be added with encrypt = true) and
+ * is neither acknowledged nor retried by the 802.11 MAC, so each receiver
+ * loses it on its own; a unicast frame is acknowledged by the receiver and
+ * the sender's MAC retries it (`mac_retries`, default 0: each unicast
+ * delivery then fails like a broadcast one). Loss is per receiver: the
+ * radio's `loss`, or the board's own receive loss when it has one
+ * (labsim_radio_rx_loss).
+ *
  * With `indoor` set, RSSI comes from labsim_channel instead (shadowing that
  * depends on where the board stands, offsets, fading, body blocking, 1 dB
  * steps), each link has a bearing as well as a distance, and a frame below
@@ -34,6 +45,7 @@ typedef struct {
     double air_bps;      /* air rate in bits per second */
     double distance_m;   /* default distance between any two boards */
     unsigned seed;
+    int mac_retries;     /* unicast: extra attempts the MAC makes (broadcast: none) */
     bool indoor;                    /* RSSI from the channel below */
     labsim_channel_opts_t channel;  /* a_dbm, n and seed above win over its own */
 } labsim_radio_opts_t;
@@ -41,6 +53,7 @@ typedef struct {
 typedef struct {
     int from, to;        /* node indices */
     int8_t rssi;
+    bool broadcast;      /* sent to ff:ff:ff:ff:ff:ff: never encrypted */
     uint64_t due_us;
     size_t len;
     uint8_t data[LABSIM_RADIO_FRAME_MAX];
@@ -70,6 +83,10 @@ void labsim_radio_orient (labsim_radio_t *self, int node, double yaw_deg);
 labsim_channel_t *labsim_radio_channel (labsim_radio_t *self);
 void labsim_radio_env (labsim_radio_t *self, double a_dbm, double n, double noise_db);
 void labsim_radio_loss (labsim_radio_t *self, double p);
+/* NODE's own receive loss (0..1); a negative P goes back to the radio's. */
+void labsim_radio_rx_loss (labsim_radio_t *self, int node, double p);
+/* NODE's receive loss in effect. */
+double labsim_radio_node_loss (labsim_radio_t *self, int node);
 const labsim_radio_opts_t *labsim_radio_opts (labsim_radio_t *self);
 
 /* The model without noise, for tests: A - 10 n log10(d). */
@@ -89,6 +106,8 @@ long labsim_radio_next_us (labsim_radio_t *self, uint64_t now_us);
 
 typedef struct {
     uint64_t sent, delivered, lost, to_self;
+    uint64_t broadcasts;            /* of sent */
+    uint64_t retries;               /* unicast attempts the MAC repeated */
     uint64_t below_sensitivity;     /* counted in lost too */
 } labsim_radio_stats_t;
 void labsim_radio_stats (labsim_radio_t *self, labsim_radio_stats_t *out);
