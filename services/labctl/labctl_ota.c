@@ -23,6 +23,27 @@ s_progress (const Lab__OtaJobState *s, bool tty)
     fflush (stdout);
 }
 
+/* A push to several boards: one line per board, then the job's line. */
+static void
+s_boards_result (const Lab__OtaJobState *s)
+{
+    for (size_t i = 0; i < s->n_boards; i++) {
+        const Lab__OtaBoardResult *b = s->boards[i];
+        if (!strcmp (b->state, "done"))
+            printf ("%s: %s 100%% crc ok, signature ok, booted %s in %.1f s\n", s->job, b->board,
+                    b->booted_version, b->elapsed_s);
+        else
+            printf ("%s: %s FAILED at %.0f%%: %s\n", s->job, b->board, b->percent, b->error);
+    }
+    if (!strcmp (s->state, "done"))
+        printf ("%s: %llu bytes -> %zu boards, all booted %s in %.1f s (%u chunks broadcast, %u sent to one "
+                "board, %u retransmissions)\n",
+                s->job, (unsigned long long) s->image_size, s->n_boards, s->version, s->elapsed_s, s->broadcasts,
+                s->unicasts, s->retransmissions);
+    else
+        printf ("%s: FAILED: %s\n", s->job, s->error);
+}
+
 static int
 s_push (labctl_t *ctx, int argc, char **argv)
 {
@@ -43,8 +64,9 @@ s_push (labctl_t *ctx, int argc, char **argv)
             image = NULL, i = argc;
     }
     if (!image || !to) {
-        fprintf (stderr, "usage: labctl ota push IMAGE --to BOARD [--via BOARD] [--force] [--no-wait]\n"
-                         "  IMAGE is a file in the lab's image directory (ota/images).\n");
+        fprintf (stderr, "usage: labctl ota push IMAGE --to BOARD[,BOARD...] [--via BOARD] [--force] [--no-wait]\n"
+                         "  IMAGE is a file in the lab's image directory (ota/images). Several boards:\n"
+                         "  the chunks are broadcast once, each board's result is reported.\n");
         return BUS_EUSAGE;
     }
     bus_client_t *bus = labctl_bus (ctx);
@@ -98,6 +120,8 @@ s_push (labctl_t *ctx, int argc, char **argv)
                 printf ("%s\n", j);
                 free (j);
             }
+            else if (s->n_boards)
+                s_boards_result (s);
             else if (!strcmp (s->state, "done"))
                 printf ("%s: %llu bytes -> %s 100%% crc ok, signature %s, booted %s in %.1f s (%u retransmissions)\n",
                         s->job, (unsigned long long) s->image_size, s->target, s->signature_ok ? "ok" : "unchecked",
@@ -130,7 +154,7 @@ labctl_cmd_ota (labctl_t *ctx, int argc, char **argv)
         return labctl_call_print (ctx, "ota-initiator", "status", argc - 2, (const char *const *) argv + 2);
     if (argc == 3 && !strcmp (argv[1], "abort"))
         return labctl_call_print (ctx, "ota-initiator", "abort", 1, (const char *const *) argv + 2);
-    fprintf (stderr, "usage: labctl ota push IMAGE --to BOARD [--via BOARD] [--force]\n"
+    fprintf (stderr, "usage: labctl ota push IMAGE --to BOARD[,BOARD...] [--via BOARD] [--force]\n"
                      "       labctl ota status [JOB]\n       labctl ota abort JOB\n"
                      "       labctl ota sign IMAGE [-o OUT] [--dir KEYDIR]\n");
     return BUS_EUSAGE;

@@ -1,6 +1,8 @@
 # ota-initiator: OTA pushes over ESP-NOW.
 OTA_SRC := services/ota-initiator/ota_engine.c services/ota-initiator/ota_image.c \
            services/ota-initiator/ota_service.c services/ota-initiator/ota_sign.c services/ota-initiator/ota_pair.c
+# One push to many boards (broadcast chunks, per-board results).
+OTA_SRC += services/ota-initiator/ota_multi.c
 $(eval $(call add_lib,ota,$(OTA_SRC)))
 $(eval $(call add_prog,ota-initiator,services/ota-initiator/main.c,ota fwcore bus))
 LABCTL_SRC += services/labctl/labctl_ota.c services/labctl/labctl_labkeys.c

@@ -2,6 +2,7 @@
 #include "services/ota-initiator/ota_service.h"
 #include "bus/bus_json.h"
 #include "services/ota-initiator/ota_engine.h"
+#include "services/ota-initiator/ota_multi.h"
 #include "services/ota-initiator/ota_image.h"
 #include "services/ota-initiator/ota_sign.h"
 #include "bus/bus_client.h"
@@ -20,6 +21,16 @@
 #define CONFIRM_GRACE_MS 8000   /* longer than a board's confirm timeout */
 
 typedef enum { J_PUSHING, J_BOOTING, J_DONE, J_FAILED } job_phase_t;
+
+/* One board of a push to several (a job with `multi`). */
+typedef struct {
+    char name[64];
+    uint8_t mac[6];
+    job_phase_t phase;
+    char error[256];
+    char booted[33];
+    uint64_t pushed_ms, done_ms, boot_deadline_ms, next_probe_ms, version_seen_ms;
+} tgt_t;
 
 typedef struct {
     bool used;
@@ -41,6 +52,11 @@ typedef struct {
     uint64_t next_probe_ms, version_seen_ms;
     double elapsed_s;
     struct _ota_service_t *svc;
+    /* A push to several boards: the coordinator and each board's result
+     * (ota_multi.h); eng is NULL then. */
+    ota_multi_t *multi;
+    int ntgt;
+    tgt_t tgt[OTA_MULTI_MAX];
 } job_t;
 
 struct _ota_service_t {
@@ -61,12 +77,25 @@ s_phase_name (job_t *j)
         return "failed";
     if (j->phase == J_BOOTING)
         return "rebooting";
+    if (j->multi)
+        return "sending";
     switch (ota_engine_state (j->eng)) {
         case OTA_ENG_BEGIN: return "begin";
         case OTA_ENG_ENDING: return "verifying";
         default: return "sending";
     }
 }
+
+/* A push to several boards (the section at the end). */
+static size_t s_multi_fill (job_t *j, uint64_t now, Lab__OtaJobState *s, Lab__OtaBoardResult *res,
+                            Lab__OtaBoardResult **ptrs);
+static job_t *s_multi_start (ota_service_t *self, job_t *j, job_t *fresh, const char *via, char *err,
+                             size_t errlen);
+static void s_multi_frame (ota_service_t *self, job_t *j, const char *board, const Lab__BoardFrame *f,
+                           uint64_t now);
+static void s_multi_line (ota_service_t *self, job_t *j, const char *board, const char *text);
+static void s_multi_tick (ota_service_t *self, job_t *j, uint64_t now);
+static bool s_busy (ota_service_t *self, const char *board, const char **job);
 
 /* --- persistence ---------------------------------------------------------- */
 static void
@@ -122,6 +151,9 @@ s_publish (ota_service_t *self, job_t *j)
     s.crc_ok = j->phase == J_BOOTING || j->phase == J_DONE;
     s.push_s = j->pushed_ms ? (double) (j->pushed_ms - j->start_ms) / 1000.0 : 0;
     s.signature_ok = s.crc_ok;
+    Lab__OtaBoardResult res[OTA_MULTI_MAX], *ptrs[OTA_MULTI_MAX];
+    if (j->multi)
+        s_multi_fill (j, now, &s, res, ptrs);
     Lab__Envelope env = LAB__ENVELOPE__INIT;
     env.body_case = LAB__ENVELOPE__BODY_OTA;
     env.ota = &s;
@@ -164,6 +196,7 @@ s_finish (ota_service_t *self, job_t *j, job_phase_t phase, const char *error)
     s_alert (self, j, phase == J_DONE ? "ota_done" : "ota_failed", phase == J_DONE ? "info" : "error", text);
     s_job_forget (j);
     ota_engine_destroy (&j->eng);
+    ota_multi_destroy (&j->multi);
     ota_image_free (&j->img);
     /* The slot stays readable by status until reused. */
 }
@@ -176,12 +209,12 @@ s_finish (ota_service_t *self, job_t *j, job_phase_t phase, const char *error)
  * repairs from the ACKs, as it repairs loss on the air; its pacing at the
  * serial line rate keeps the queues short. */
 static int
-s_send (void *ctx, const uint8_t *msg, size_t len)
+s_send_to (void *ctx, const uint8_t dst[6], const uint8_t *msg, size_t len)
 {
     job_t *j = (job_t *) ctx;
     uint8_t body[6 + ESPNOW_MAX_FRAME];
     static uint32_t seq;
-    memcpy (body, j->mac, 6);
+    memcpy (body, dst, 6);
     size_t n = espnow_frame_encode (body + 6, ESPNOW_MAX_FRAME, ESPNOW_T_OTA, ++seq, msg, len);
     if (!n)
         return -1;
@@ -197,6 +230,12 @@ s_send (void *ctx, const uint8_t *msg, size_t len)
     char topic[128];
     snprintf (topic, sizeof topic, "cmd.espnow.%s", j->via);
     return bus_client_publish (j->svc->bus, topic, &env) == 0 ? 0 : -1;
+}
+
+static int
+s_send (void *ctx, const uint8_t *msg, size_t len)
+{
+    return s_send_to (ctx, ((job_t *) ctx)->mac, msg, len);
 }
 
 static int
@@ -286,13 +325,11 @@ static job_t *
 s_job_start (ota_service_t *self, const char *image, const char *target, const char *via, bool force,
              uint16_t session, const char *id, const char *sig_hex, char *err, size_t errlen)
 {
-    for (int i = 0; i < JOBS_MAX; i++) {
-        job_t *o = &self->jobs[i];
-        if (o->used && o->phase < J_DONE && !strcmp (o->target, target)) {
-            snprintf (err, errlen, "%s is already taking a push (%s); one push per board at a time",
-                      target, o->id);
-            return NULL;
-        }
+    const char *other_job;
+    if (!strchr (target, ',') && s_busy (self, target, &other_job)) {
+        snprintf (err, errlen, "%s is already taking a push (%s); one push per board at a time",
+                  target, other_job);
+        return NULL;
     }
     job_t *j = NULL;
     for (int i = 0; i < JOBS_MAX && !j; i++)
@@ -304,6 +341,25 @@ s_job_start (ota_service_t *self, const char *image, const char *target, const c
     }
     char other[64];
     char mac[32];
+    if (strchr (target, ',')) {
+        job_t fresh = { 0 };
+        fresh.svc = self;
+        snprintf (fresh.target, sizeof fresh.target, "%s", target);
+        if (ota_image_load (&fresh.img, self->image_dir, image, SLOT_SIZE, force, err, errlen))
+            return NULL;
+        if (s_sign (self, &fresh, sig_hex, err, errlen)) {
+            ota_image_free (&fresh.img);
+            return NULL;
+        }
+        snprintf (fresh.image, sizeof fresh.image, "%s", image);
+        fresh.force = force;
+        fresh.session = session ? session : (uint16_t) (1 + (bus_now_ns () / 1000 % 65534));
+        if (id)
+            snprintf (fresh.id, sizeof fresh.id, "%s", id);
+        else
+            snprintf (fresh.id, sizeof fresh.id, "ota-multi-%u", fresh.session);
+        return s_multi_start (self, j, &fresh, via, err, errlen);
+    }
     if (s_board (self, target, mac, sizeof mac, other, sizeof other)) {
         snprintf (err, errlen, "no board '%s' in the config", target);
         return NULL;
@@ -408,6 +464,10 @@ s_on_frame (ota_service_t *self, const char *board, const Lab__BoardFrame *f)
         job_t *j = &self->jobs[i];
         if (!j->used || j->phase >= J_DONE)
             continue;
+        if (j->multi) {
+            s_multi_frame (self, j, board, f, now);
+            continue;
+        }
         if (f->type == LINK_T_ESPNOW_RX && !strcmp (board, j->via) && f->payload.len > 8
             && !memcmp (f->payload.data, j->mac, 6) && j->eng) {
             espnow_hdr_t h;
@@ -438,7 +498,9 @@ s_on_line (ota_service_t *self, const char *board, const char *text)
 {
     for (int i = 0; i < JOBS_MAX; i++) {
         job_t *j = &self->jobs[i];
-        if (j->used && j->phase == J_BOOTING && !strcmp (board, j->target)
+        if (j->used && j->multi && j->phase < J_DONE)
+            s_multi_line (self, j, board, text);
+        else if (j->used && j->phase == J_BOOTING && !strcmp (board, j->target)
             && strstr (text, "new image confirmed") && !strcmp (j->booted, j->img.version))
             s_finish (self, j, J_DONE, NULL);
     }
@@ -452,7 +514,9 @@ s_tick (ota_service_t *self)
         job_t *j = &self->jobs[i];
         if (!j->used || j->phase >= J_DONE)
             continue;
-        if (j->phase == J_PUSHING) {
+        if (j->multi)
+            s_multi_tick (self, j, now);
+        else if (j->phase == J_PUSHING) {
             ota_engine_state_t st = ota_engine_tick (j->eng, now);
             if (st == OTA_ENG_DONE) {
                 j->phase = J_BOOTING;
@@ -489,7 +553,7 @@ s_tick (ota_service_t *self)
             if (r)
                 lab__command_reply__free_unpacked (r, NULL);
         }
-        if (j->used && j->phase == J_BOOTING && now > j->boot_deadline_ms) {
+        if (j->used && !j->multi && j->phase == J_BOOTING && now > j->boot_deadline_ms) {
             char e[200];
             snprintf (e, sizeof e, "%s did not boot and confirm %s within %d s (booted: %s)", j->target,
                       j->img.version, BOOT_WAIT_MS / 1000, j->booted[0] ? j->booted : "nothing");
@@ -542,7 +606,7 @@ s_handle (bus_request_t *rq, void *arg)
         json_object_set_new (jo, "job", bus_json_text (j->id));
         json_object_set_new (jo, "size", json_integer ((json_int_t) j->img.size));
         json_object_set_new (jo, "version", bus_json_text (j->img.version));
-        json_object_set_new (jo, "crc32", json_integer ((json_int_t) ota_engine_crc (j->eng)));
+        json_object_set_new (jo, "crc32", json_integer ((json_int_t) (j->multi ? ota_multi_crc (j->multi) : ota_engine_crc (j->eng))));
         char *json = json_dumps (jo, JSON_COMPACT | JSON_PRESERVE_ORDER);
         json_decref (jo);
         bus_request_reply (rq, BUS_OK, json, "%s: pushing %s %s (%u bytes) to %s via %s", j->id,
@@ -565,6 +629,16 @@ s_handle (bus_request_t *rq, void *arg)
                                     j->id, j->image, j->target, s_phase_name (j),
                                     j->phase >= J_BOOTING && j->phase != J_FAILED ? 100.0 : st.percent,
                                     j->error, j->booted[0] ? j->booted : "");
+            for (int k = 0; j->multi && k < j->ntgt && o < sizeof msg; k++) {
+                tgt_t *t = &j->tgt[k];
+                ota_engine_stats_t ts;
+                ota_multi_target_stats (j->multi, k, s_ms (), &ts);
+                o += (size_t) snprintf (msg + o, sizeof msg - o, "\n  %s: %s %.0f%% %s%s", t->name,
+                                        t->phase == J_DONE ? "done" : t->phase == J_FAILED ? "failed"
+                                        : t->phase == J_BOOTING ? "rebooting" : "sending",
+                                        t->phase == J_DONE || t->phase == J_BOOTING ? 100.0 : ts.percent,
+                                        t->error, t->booted);
+            }
             if (o >= sizeof msg)
                 break;
         }
@@ -577,7 +651,11 @@ s_handle (bus_request_t *rq, void *arg)
                 ota_msg_t m = { .op = OTA_OP_ABORT, .session = j->session };
                 uint8_t buf[16];
                 size_t len = ota_msg_encode (buf, sizeof buf, &m);
-                s_send (j, buf, len);
+                if (j->multi)
+                    for (int k = 0; k < j->ntgt; k++)
+                        s_send_to (j, j->tgt[k].mac, buf, len);
+                else
+                    s_send (j, buf, len);
                 s_finish (self, j, J_FAILED, "aborted by request");
                 bus_request_reply (rq, BUS_OK, NULL, "%s aborted", c->args[0]);
                 return;
@@ -628,6 +706,7 @@ ota_service_destroy (ota_service_t **self_p)
         return;
     for (int i = 0; i < JOBS_MAX; i++) {
         ota_engine_destroy (&self->jobs[i].eng);
+        ota_multi_destroy (&self->jobs[i].multi);
         ota_image_free (&self->jobs[i].img);
     }
     bus_client_destroy (&self->bus);
@@ -658,4 +737,347 @@ ota_service_run (ota_service_t *self)
         s_tick (self);
     }
     return 0;
+}
+
+/* --- a push to several boards ---------------------------------------------- */
+/* `push IMAGE b,c,d [VIA]`: one job, one image, one session; ota_multi
+ * broadcasts the chunks and serves each board's gaps, and each board gets
+ * its own phase, result and alert. A board that fails (BUSY, bad
+ * signature, silence, rollback) fails alone. */
+
+static bool
+s_busy (ota_service_t *self, const char *board, const char **job)
+{
+    for (int i = 0; i < JOBS_MAX; i++) {
+        job_t *o = &self->jobs[i];
+        if (!o->used || o->phase >= J_DONE)
+            continue;
+        bool hit = !o->multi && !strcmp (o->target, board);
+        for (int k = 0; o->multi && k < o->ntgt && !hit; k++)
+            hit = o->tgt[k].phase < J_DONE && !strcmp (o->tgt[k].name, board);
+        if (hit) {
+            *job = o->id;
+            return true;
+        }
+    }
+    return false;
+}
+
+static int
+s_send_multi (void *ctx, const uint8_t dst[6], const uint8_t *msg, size_t len)
+{
+    return s_send_to (ctx, dst, msg, len);
+}
+
+static bool
+s_is_target (job_t *j, const char *board)
+{
+    for (int k = 0; k < j->ntgt; k++)
+        if (!strcmp (j->tgt[k].name, board))
+            return true;
+    return false;
+}
+
+/* The first board of the config that is not a target: the default initiator. */
+static void
+s_default_via (ota_service_t *self, job_t *j, char *via, size_t len)
+{
+    via[0] = 0;
+    for (zconfig_t *sec = zconfig_child (lab_config_root (self->cfg)); sec && !via[0]; sec = zconfig_next (sec))
+        if (!strcmp (zconfig_name (sec), "boards"))
+            for (zconfig_t *b = zconfig_child (sec); b && !via[0]; b = zconfig_next (b))
+                if (!s_is_target (j, zconfig_name (b)))
+                    snprintf (via, len, "%s", zconfig_name (b));
+}
+
+static int
+s_multi_targets (ota_service_t *self, job_t *j, char *err, size_t errlen)
+{
+    char list[64];
+    snprintf (list, sizeof list, "%s", j->target);
+    char *save = NULL;
+    for (char *name = strtok_r (list, ",", &save); name; name = strtok_r (NULL, ",", &save)) {
+        char mac[32], other[64];
+        if (j->ntgt == OTA_MULTI_MAX) {
+            snprintf (err, errlen, "at most %d boards in one push", OTA_MULTI_MAX);
+            return -1;
+        }
+        if (s_is_target (j, name)) {
+            snprintf (err, errlen, "%s is named twice", name);
+            return -1;
+        }
+        if (s_board (self, name, mac, sizeof mac, other, sizeof other)) {
+            snprintf (err, errlen, "no board '%s' in the config", name);
+            return -1;
+        }
+        tgt_t *t = &j->tgt[j->ntgt];
+        if (s_parse_mac (mac, t->mac)) {
+            snprintf (err, errlen, "board %s has no mac in the config", name);
+            return -1;
+        }
+        /* A board already taking another push is not refused here: the
+         * board itself answers BEGIN with BUSY, and it fails alone. */
+        snprintf (t->name, sizeof t->name, "%s", name);
+        t->phase = J_PUSHING;
+        j->ntgt++;
+    }
+    if (j->ntgt < 2) {
+        snprintf (err, errlen, "a push to several boards needs at least two (--to b,c)");
+        return -1;
+    }
+    return 0;
+}
+
+static job_t *
+s_multi_start (ota_service_t *self, job_t *j, job_t *fresh, const char *via, char *err, size_t errlen)
+{
+    if (strlen (fresh->target) >= sizeof fresh->target - 1 || s_multi_targets (self, fresh, err, errlen)) {
+        if (!err[0] || strlen (fresh->target) >= sizeof fresh->target - 1)
+            snprintf (err, errlen, "too long a list of boards");
+        ota_image_free (&fresh->img);
+        return NULL;
+    }
+    if (via && *via)
+        snprintf (fresh->via, sizeof fresh->via, "%s", via);
+    else
+        s_default_via (self, fresh, fresh->via, sizeof fresh->via);
+    char mac[32], other[64];
+    if (!fresh->via[0] || s_is_target (fresh, fresh->via)
+        || s_board (self, fresh->via, mac, sizeof mac, other, sizeof other)) {
+        snprintf (err, errlen, "need another board of the config as the initiator (--via)");
+        ota_image_free (&fresh->img);
+        return NULL;
+    }
+    fresh->used = true;
+    fresh->phase = J_PUSHING;
+    fresh->start_ms = s_ms ();
+    *j = *fresh;
+    ota_engine_opts_t eo = { OTA_WINDOW, 300, 500, 30000, 0, 0 };
+    eo.link_bytes_per_s = (uint32_t) (s_baud (self, j->via) / 10 * 1.03);
+    j->multi = ota_multi_new (j->img.data, j->img.size, j->session, j->img.version, &eo, s_send_multi, j);
+    for (int k = 0; k < j->ntgt; k++)
+        ota_multi_add (j->multi, j->tgt[k].mac);
+    s_job_save (j);
+    char topic[128];
+    snprintf (topic, sizeof topic, "tel.frame.%s", j->via);
+    bus_client_subscribe (self->bus, topic);
+    for (int k = 0; k < j->ntgt; k++) {
+        snprintf (topic, sizeof topic, "tel.frame.%s", j->tgt[k].name);
+        bus_client_subscribe (self->bus, topic);
+        snprintf (topic, sizeof topic, "tel.serial.%s", j->tgt[k].name);
+        bus_client_subscribe (self->bus, topic);
+    }
+    zsys_info ("ota-initiator: %s: %s %s (%u bytes) -> %s via %s, chunks broadcast", j->id, j->img.project,
+               j->img.version, j->img.size, j->target, j->via);
+    return j;
+}
+
+static const char *
+s_tgt_state (job_t *j, int k)
+{
+    tgt_t *t = &j->tgt[k];
+    if (t->phase == J_DONE)
+        return "done";
+    if (t->phase == J_FAILED)
+        return "failed";
+    if (t->phase == J_BOOTING)
+        return "rebooting";
+    switch (ota_multi_state (j->multi, k)) {
+        case OTA_TGT_BEGIN: return "begin";
+        case OTA_TGT_ENDING: return "verifying";
+        default: return "sending";
+    }
+}
+
+static size_t
+s_multi_fill (job_t *j, uint64_t now, Lab__OtaJobState *s, Lab__OtaBoardResult *res, Lab__OtaBoardResult **ptrs)
+{
+    double sum = 0;
+    bool all_ok = true;
+    for (int k = 0; k < j->ntgt; k++) {
+        tgt_t *t = &j->tgt[k];
+        ota_engine_stats_t ts = { 0 };
+        if (j->multi)
+            ota_multi_target_stats (j->multi, k, now, &ts);
+        Lab__OtaBoardResult r = LAB__OTA_BOARD_RESULT__INIT;
+        r.board = t->name;
+        r.state = (char *) s_tgt_state (j, k);
+        r.percent = t->phase == J_BOOTING || t->phase == J_DONE ? 100.0 : ts.percent;
+        r.booted_version = t->booted;
+        r.error = t->error;
+        r.signature_ok = t->pushed_ms != 0;
+        r.push_s = t->pushed_ms ? (double) (t->pushed_ms - j->start_ms) / 1000.0 : 0;
+        r.elapsed_s = (double) ((t->done_ms ? t->done_ms : now) - j->start_ms) / 1000.0;
+        res[k] = r;
+        ptrs[k] = &res[k];
+        sum += r.percent;
+        all_ok &= r.signature_ok;
+    }
+    s->n_boards = (size_t) j->ntgt;
+    s->boards = ptrs;
+    s->percent = j->ntgt ? sum / j->ntgt : 0;
+    s->bytes_acked = (uint64_t) (s->percent / 100.0 * j->img.size);
+    if (j->multi) {
+        ota_multi_stats_t ms;
+        ota_multi_stats (j->multi, &ms);
+        s->retransmissions = ms.retransmissions;
+        s->broadcasts = ms.broadcasts;
+        s->unicasts = ms.unicasts;
+        s->image_crc32 = ota_multi_crc (j->multi);
+    }
+    s->crc_ok = s->signature_ok = all_ok;
+    return (size_t) j->ntgt;
+}
+
+static void
+s_tgt_finish (ota_service_t *self, job_t *j, tgt_t *t, job_phase_t phase, const char *error)
+{
+    t->phase = phase;
+    t->done_ms = s_ms ();
+    if (error)
+        snprintf (t->error, sizeof t->error, "%s", error);
+    char text[512], topic[200];
+    if (phase == J_DONE)
+        snprintf (text, sizeof text, "OTA %s: %s booted %s and confirmed, %.1f s", j->id, t->name, t->booted,
+                  (double) (t->done_ms - j->start_ms) / 1000.0);
+    else
+        snprintf (text, sizeof text, "OTA %s: %s failed: %s", j->id, t->name, t->error);
+    zsys_info ("ota-initiator: %s", text);
+    const char *kind = phase == J_DONE ? "ota_done" : "ota_failed";
+    Lab__Alert a = LAB__ALERT__INIT;
+    a.severity = phase == J_DONE ? "info" : "error";
+    a.kind = (char *) kind;
+    a.subject = t->name;
+    a.text = text;
+    Lab__Envelope env = LAB__ENVELOPE__INIT;
+    env.body_case = LAB__ENVELOPE__BODY_ALERT;
+    env.alert = &a;
+    snprintf (topic, sizeof topic, "evt.alert.%s.%s.%s", kind, j->id, t->name);
+    bus_client_publish (self->bus, topic, &env);
+}
+
+static void
+s_multi_frame (ota_service_t *self, job_t *j, const char *board, const Lab__BoardFrame *f, uint64_t now)
+{
+    if (f->type == LINK_T_ESPNOW_RX && !strcmp (board, j->via) && f->payload.len > 8 && j->multi) {
+        espnow_hdr_t h;
+        const uint8_t *p;
+        if (espnow_frame_decode (f->payload.data + 8, f->payload.len - 8, &h, &p) == 0 && h.type == ESPNOW_T_OTA)
+            ota_multi_on_msg (j->multi, f->payload.data, p, h.len, now);
+        return;
+    }
+    if (f->type != LINK_T_BOOT)
+        return;
+    for (int k = 0; k < j->ntgt; k++) {
+        tgt_t *t = &j->tgt[k];
+        link_boot_t boot;
+        if (strcmp (board, t->name) || t->phase != J_BOOTING
+            || link_boot_decode (f->payload.data, f->payload.len, &boot))
+            continue;
+        snprintf (t->booted, sizeof t->booted, "%s", boot.version);
+        if (!strcmp (boot.reset_reason, "rollback")) {
+            char e[200];
+            snprintf (e, sizeof e, "%s never confirmed %s and rolled back to %s", t->name, j->img.version,
+                      boot.version);
+            s_tgt_finish (self, j, t, J_FAILED, e);
+        }
+    }
+}
+
+static void
+s_multi_line (ota_service_t *self, job_t *j, const char *board, const char *text)
+{
+    for (int k = 0; k < j->ntgt; k++) {
+        tgt_t *t = &j->tgt[k];
+        if (t->phase == J_BOOTING && !strcmp (board, t->name) && strstr (text, "new image confirmed")
+            && !strcmp (t->booted, j->img.version))
+            s_tgt_finish (self, j, t, J_DONE, NULL);
+    }
+}
+
+/* As for one board: the boot report may have gone by while a service was
+ * down; ask serial-bridge what the board runs (only once no board is still
+ * receiving: the call blocks). */
+static void
+s_multi_probe (ota_service_t *self, job_t *j, tgt_t *t, uint64_t now)
+{
+    t->next_probe_ms = now + 1000;
+    const char *args[] = { t->name };
+    Lab__CommandReply *r = NULL;
+    if (bus_client_call (self->bus, "serial-bridge", "status", 1, args, 500, &r) == BUS_OK && r->message) {
+        const char *v = strstr (r->message, "version ");
+        char running[40] = "";
+        if (v)
+            snprintf (running, sizeof running, "%.*s", (int) strcspn (v + 8, " ,\n"), v + 8);
+        if (!strcmp (running, j->img.version)) {
+            snprintf (t->booted, sizeof t->booted, "%s", running);
+            if (!t->version_seen_ms)
+                t->version_seen_ms = now;
+            else if (now - t->version_seen_ms > CONFIRM_GRACE_MS)
+                s_tgt_finish (self, j, t, J_DONE, NULL);
+        }
+        else
+            t->version_seen_ms = 0;
+    }
+    if (r)
+        lab__command_reply__free_unpacked (r, NULL);
+}
+
+static void
+s_multi_tick (ota_service_t *self, job_t *j, uint64_t now)
+{
+    int pushing = 0, booting = 0, failed = 0, done = 0;
+    for (int k = 0; k < j->ntgt; k++)
+        pushing += j->tgt[k].phase == J_PUSHING;
+    if (pushing)
+        ota_multi_tick (j->multi, now);
+    pushing = 0;
+    for (int k = 0; k < j->ntgt; k++) {
+        tgt_t *t = &j->tgt[k];
+        if (t->phase == J_PUSHING) {
+            ota_tgt_state_t st = ota_multi_state (j->multi, k);
+            if (st == OTA_TGT_DONE) {
+                t->phase = J_BOOTING;
+                t->pushed_ms = now;
+                t->boot_deadline_ms = now + BOOT_WAIT_MS;
+            }
+            else if (st == OTA_TGT_FAILED)
+                s_tgt_finish (self, j, t, J_FAILED, ota_multi_error (j->multi, k));
+        }
+        if (t->phase == J_BOOTING && now > t->boot_deadline_ms) {
+            char e[200];
+            snprintf (e, sizeof e, "%s did not boot and confirm %s within %d s (booted: %s)", t->name,
+                      j->img.version, BOOT_WAIT_MS / 1000, t->booted[0] ? t->booted : "nothing");
+            s_tgt_finish (self, j, t, J_FAILED, e);
+        }
+        pushing += t->phase == J_PUSHING;
+        booting += t->phase == J_BOOTING;
+        failed += t->phase == J_FAILED;
+        done += t->phase == J_DONE;
+    }
+    for (int k = 0; k < j->ntgt && !pushing; k++)
+        if (j->tgt[k].phase == J_BOOTING && now >= j->tgt[k].next_probe_ms)
+            s_multi_probe (self, j, &j->tgt[k], now);
+    if (!pushing && !j->pushed_ms)
+        j->pushed_ms = now;
+    if (booting || pushing) {
+        job_phase_t was = j->phase;
+        j->phase = pushing ? J_PUSHING : J_BOOTING;
+        if (was != j->phase)
+            s_job_save (j);
+        return;
+    }
+    /* Every board has its result: the job is done when all are. */
+    if (!failed) {
+        snprintf (j->booted, sizeof j->booted, "%s", j->img.version);
+        s_finish (self, j, J_DONE, NULL);
+        return;
+    }
+    char e[256];
+    size_t o = (size_t) snprintf (e, sizeof e, "%d of %d boards failed", failed, j->ntgt);
+    for (int k = 0; k < j->ntgt && o < sizeof e; k++)
+        if (j->tgt[k].phase == J_FAILED)
+            o += (size_t) snprintf (e + o, sizeof e - o, "; %s: %s", j->tgt[k].name, j->tgt[k].error);
+    (void) done;
+    s_finish (self, j, J_FAILED, e);
 }
