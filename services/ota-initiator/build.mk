@@ -11,3 +11,5 @@ $(eval $(call add_fuzz,fuzz_ota,fuzz/fuzz_ota.c services/ota-initiator/ota_image
 # Compressed pushes: the image deflated in independent blocks (library
 # "otadeflate"; the push path does not use it yet).
 $(eval $(call add_lib,otadeflate,services/ota-initiator/ota_deflate.c))
+# Hostile ACKs to a push to several boards.
+$(eval $(call add_fuzz,fuzz_ota_multi,fuzz/fuzz_ota_multi.c services/ota-initiator/ota_multi.c firmware/core/ota_proto.c firmware/core/lab_crc32.c,))
