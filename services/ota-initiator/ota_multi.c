@@ -10,6 +10,9 @@ static const uint8_t s_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 /* How long the first chunks wait for every responder to answer BEGIN: one
  * that answers later joins behind the others and is served from its base. */
 #define JOIN_WAIT_MS 1000u
+/* A board silent this long (rebooting, gone) stops holding the window for
+ * the others; if it comes back it is served behind them, by unicast. */
+#define STALL_MS 1500u
 
 typedef struct {
     uint8_t mac[6];
@@ -21,6 +24,7 @@ typedef struct {
     bool answered;             /* has answered BEGIN once */
     uint64_t begin_ms;         /* this BEGIN round started */
     uint64_t last_ctl_ms, last_ack_ms, last_progress_ms, first_ack_ms;
+    uint64_t heard_ms;         /* its last ACK (last_ack_ms doubles as its RTO timer) */
     uint32_t base_at_start, acks;
 } target_t;
 
@@ -185,7 +189,7 @@ ota_multi_on_msg (ota_multi_t *self, const uint8_t src[6], const uint8_t *buf, s
         return;
     self->stats.acks++;
     t->acks++;
-    t->last_ack_ms = now;
+    t->last_ack_ms = t->heard_ms = now;
     if (!t->first_ack_ms) {
         t->first_ack_ms = now;
         t->base_at_start = m.base;
@@ -358,7 +362,7 @@ ota_multi_tick (ota_multi_t *self, uint64_t now)
         running++;
         if (t->state == OTA_TGT_SENDING) {
             receiving++;
-            if (t->base < lo)
+            if (t->base < lo && now - t->heard_ms < STALL_MS)
                 lo = t->base;
         }
         if (t->state == OTA_TGT_BEGIN && !t->answered)
@@ -367,6 +371,10 @@ ota_multi_tick (ota_multi_t *self, uint64_t now)
     /* The first chunks wait until every responder is in (or a second). */
     if (!receiving || (waiting && now - self->start_ms < JOIN_WAIT_MS))
         return running;
+    if (lo == self->total)        /* every board receiving has stalled: serve the lowest anyway */
+        for (int i = 0; i < self->n; i++)
+            if (self->tgt[i].state == OTA_TGT_SENDING && self->tgt[i].base < lo)
+                lo = self->tgt[i].base;
     if (self->next_new < lo)
         self->next_new = lo;
     /* Gaps first (they hold the window back), then new chunks. */

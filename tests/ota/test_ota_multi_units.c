@@ -472,6 +472,30 @@ test_silent_board_fails_alone (void **state)
     s_world_free (&w);
 }
 
+/* A board that goes silent mid-push (out of range, dead) does not hold the
+ * window for the others: they finish in about the time of a push, long
+ * before it is given up. */
+static void
+test_board_gone_mid_push_does_not_hold_others (void **state)
+{
+    (void) state;
+    world_t *w = s_world (120000, -1);
+    uint64_t start = w->now_us, others_done = 0;
+    for (int ms = 0; ms < 120000; ms++) {
+        if (w->b[1].resp.p.base > s_chunks (w) / 3)
+            w->b[1].loss_pct = 100;
+        if (!others_done && ota_multi_state (w->multi, 0) == OTA_TGT_DONE
+            && ota_multi_state (w->multi, 2) == OTA_TGT_DONE && ota_multi_state (w->multi, 3) == OTA_TGT_DONE)
+            others_done = w->now_us;
+        if (!s_step (w))
+            break;
+    }
+    assert_true (others_done > 0);
+    assert_true (others_done - start < 10000000u);          /* not the 30 s give-up */
+    assert_int_equal (ota_multi_state (w->multi, 1), OTA_TGT_FAILED);
+    s_world_free (&w);
+}
+
 static void
 test_add_refuses_broadcast_and_duplicates (void **state)
 {
@@ -497,6 +521,7 @@ main (void)
         cmocka_unit_test (test_bad_signature_on_one_board),
         cmocka_unit_test (test_board_reboots_mid_push_and_resumes),
         cmocka_unit_test (test_silent_board_fails_alone),
+        cmocka_unit_test (test_board_gone_mid_push_does_not_hold_others),
     };
     return cmocka_run_group_tests (tests, s_group_setup, s_group_teardown);
 }
