@@ -831,9 +831,12 @@ s_multi_targets (ota_service_t *self, job_t *j, char *err, size_t errlen)
 static job_t *
 s_multi_start (ota_service_t *self, job_t *j, job_t *fresh, const char *via, char *err, size_t errlen)
 {
-    if (strlen (fresh->target) >= sizeof fresh->target - 1 || s_multi_targets (self, fresh, err, errlen)) {
-        if (!err[0] || strlen (fresh->target) >= sizeof fresh->target - 1)
-            snprintf (err, errlen, "too long a list of boards");
+    if (strlen (fresh->target) >= sizeof fresh->target - 1) {
+        snprintf (err, errlen, "too long a list of boards");
+        ota_image_free (&fresh->img);
+        return NULL;
+    }
+    if (s_multi_targets (self, fresh, err, errlen)) {
         ota_image_free (&fresh->img);
         return NULL;
     }
