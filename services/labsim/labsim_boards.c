@@ -373,15 +373,13 @@ s_deliver (sim_t *sim)
                 to = sim->boards[i];
         }
         /* The receiving radio drops a unicast frame it cannot decrypt (or
-         * one that came unencrypted from a board it expects to encrypt). A
-         * broadcast frame is never encrypted and ESP-NOW hands it up even
-         * from a peer added with encryption (ESP-IDF v5.5: the receive
-         * callback's esp_now_recv_info_t.des_addr is the only sign, added for
-         * espressif/esp-idf#8574); the OTA signature, not the radio, is what
-         * protects a broadcast push. */
+         * one that came unencrypted from a board it expects to encrypt); a
+         * broadcast frame is never encrypted and always handed up
+         * (labsim_espnow_accept_to): the OTA signature, not the radio, is
+         * what protects a broadcast push. */
         if (from && to
-            && (f.broadcast || labsim_espnow_accept (labsim_board_espnow (from), labsim_board_mac (from), labsim_board_espnow (to),
-                                     labsim_board_mac (to))))
+            && labsim_espnow_accept_to (labsim_board_espnow (from), labsim_board_mac (from), labsim_board_espnow (to),
+                                        labsim_board_mac (to), f.broadcast))
             labsim_board_radio_in (to, labsim_board_mac (from), f.rssi, f.data, f.len);
     }
 }

@@ -69,3 +69,10 @@ labsim_espnow_accept (const labsim_espnow_t *tx, const uint8_t tx_mac[6], labsim
         rx->rx_dropped++;
     return ok;
 }
+
+bool
+labsim_espnow_accept_to (const labsim_espnow_t *tx, const uint8_t tx_mac[6], labsim_espnow_t *rx,
+                         const uint8_t rx_mac[6], bool broadcast)
+{
+    return broadcast || labsim_espnow_accept (tx, tx_mac, rx, rx_mac);
+}

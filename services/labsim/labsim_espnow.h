@@ -50,5 +50,13 @@ const labsim_espnow_peer_t *labsim_espnow_find (const labsim_espnow_t *self, con
  * not, RX counts the drop. */
 bool labsim_espnow_accept (const labsim_espnow_t *tx, const uint8_t tx_mac[6], labsim_espnow_t *rx,
                            const uint8_t rx_mac[6]);
+/* The same for a frame the sender addressed to DST: a broadcast frame is
+ * never encrypted, whatever peers the two boards have, and the receiving
+ * radio hands it up even when it has the sender as an encrypted peer
+ * (ESP-IDF v5.5: only esp_now_recv_info_t.des_addr tells the application;
+ * espressif/esp-idf#8574). So a frame to ff:ff:ff:ff:ff:ff from anyone
+ * claiming a paired board's MAC arrives. */
+bool labsim_espnow_accept_to (const labsim_espnow_t *tx, const uint8_t tx_mac[6], labsim_espnow_t *rx,
+                              const uint8_t rx_mac[6], bool broadcast);
 
 #endif

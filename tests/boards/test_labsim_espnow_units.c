@@ -76,12 +76,35 @@ test_paired_boards_hear_each_other_and_strangers_are_told_apart (void **state)
     assert_true (labsim_espnow_accept (&d, C, &b, B));
 }
 
+/* Broadcast as ESP-NOW does it: never encrypted, and handed up even by a
+ * board that has the claimed sender as an encrypted peer. Before labsim
+ * carried the destination, a broadcast from a paired board was judged by
+ * the pair's keys, so a stranger claiming board A's MAC could not reach B
+ * with a broadcast in labsim although it can on the chip. */
+static void
+test_broadcast_is_never_encrypted_and_always_heard (void **state)
+{
+    (void) state;
+    labsim_espnow_t a, b, x;
+    s_board (&a, PMK);
+    s_board (&b, PMK);
+    s_board (&x, PMK);
+    labsim_espnow_add_peer (&a, B, true, LMK);
+    labsim_espnow_add_peer (&b, A, true, LMK);
+    labsim_espnow_add_peer (&x, B, true, OTHER);     /* a stranger with A's MAC, wrong key */
+    assert_true (labsim_espnow_accept_to (&a, A, &b, B, true));
+    assert_true (labsim_espnow_accept_to (&x, A, &b, B, true));   /* broadcast: no key to fail */
+    assert_false (labsim_espnow_accept_to (&x, A, &b, B, false)); /* unicast: dropped */
+    assert_true (labsim_espnow_accept_to (&a, A, &b, B, false));
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_peer_limits_follow_esp_idf),
         cmocka_unit_test (test_paired_boards_hear_each_other_and_strangers_are_told_apart),
+        cmocka_unit_test (test_broadcast_is_never_encrypted_and_always_heard),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
