@@ -1,6 +1,6 @@
 # firmware/core: the portable board core (no heap, no OS calls), shared by the
 # ESP-IDF projects and labsim. Library "fwcore".
-FWCORE_SRC := firmware/core/lab_crc32.c firmware/core/espnow_hdr.c
+FWCORE_SRC := firmware/core/lab_crc32.c firmware/core/espnow_hdr.c firmware/core/app_desc.c
 # Each area appends its core sources (FWCORE_SRC += ...) directly below its
 # own marker.
 # area:boards

@@ -12,7 +12,10 @@ dir=$(mktemp -d /tmp/labtest-diagnose-XXXXXX)
 export LAB_RUNTIME_DIR="$dir/run"
 mkdir -p "$LAB_RUNTIME_DIR"
 cfg="$dir/lab.cfg"
-tools/isolate-cfg.sh compose/lab.cfg | sed -e "s|\"var/|\"$dir/var/|" >"$cfg"
+# Flashes take as long as esptool's do: the board keeps printing (a
+# crashing image keeps rebooting) into the port while it is released.
+tools/isolate-cfg.sh compose/lab.cfg | sed -e "s|\"var/|\"$dir/var/|" \
+    -e "s|flash = \"labctl -c {config} --timeout 20000 call labsim flash {board} {image}\"|flash = \"$PWD/tools/sim-esptool.sh {config} {board} {image}\"|" >"$cfg"
 cat >>"$cfg" <<CFG
 builds
     recipes

@@ -8,9 +8,10 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "link_frame.h"
 
-#define LINK_T_BOOT 0x30
-#define LINK_T_QUERY "0x32"
+/* LINK_T_QUERY as serial-bridge's `frame` command takes it. */
+#define LINK_T_QUERY_ARG "0x32"
 #define WINDOW_MS 3000
 #define AFTER_RESET_MS 5000
 
@@ -75,10 +76,14 @@ s_flush (fw_ctx_t *c)
         bus_msg_destroy (&m);
 }
 
-/* Counts what BOARD sends for MS milliseconds. */
+/* Counts what BOARD sends for MS milliseconds. With SINCE (a version),
+ * only what follows that version's boot report: what the board printed
+ * into the released port during a flash is read after it, and a crash of
+ * the old image there is not a crash of the new one. */
 static void
-s_watch (fw_ctx_t *c, const char *board, int ms, seen_t *seen)
+s_watch (fw_ctx_t *c, const char *board, int ms, const char *since, seen_t *seen)
 {
+    bool counting = !since;
     memset (seen, 0, sizeof *seen);
     char serial[96], frame[96];
     snprintf (serial, sizeof serial, "tel.serial.%s", board);
@@ -92,6 +97,14 @@ s_watch (fw_ctx_t *c, const char *board, int ms, seen_t *seen)
         }
         const Lab__SerialLine *l = !strcmp (m->topic, serial) ? bus_msg_body (m, LAB__ENVELOPE__BODY_SERIAL_LINE) : NULL;
         const Lab__BoardFrame *f = !strcmp (m->topic, frame) ? bus_msg_body (m, LAB__ENVELOPE__BODY_BOARD_FRAME) : NULL;
+        if (f && f->direction == 0 && f->type == LINK_T_BOOT && !counting) {
+            link_boot_t boot;
+            counting = !link_boot_decode (f->payload.data, f->payload.len, &boot) && !strcmp (boot.version, since);
+        }
+        if (!counting) {
+            bus_msg_destroy (&m);
+            continue;
+        }
         if (l && l->direction == 0) {
             seen->lines++;
             if (strstr (l->text, "Guru Meditation") || strstr (l->text, "abort()"))
@@ -155,11 +168,11 @@ s_check_link (fw_ctx_t *c, const char *b, fw_diag_t *d)
 {
     fw_ctx_step (c, "testing", "listening to %s and asking it for a boot report", b);
     s_flush (c);
-    const char *args[] = { b, LINK_T_QUERY };
+    const char *args[] = { b, LINK_T_QUERY_ARG };
     char msg[256];
     fw_ctx_call (c, "serial-bridge", "frame", 2, args, 5000, msg, sizeof msg);
     seen_t s;
-    s_watch (c, b, WINDOW_MS, &s);
+    s_watch (c, b, WINDOW_MS, NULL, &s);
     d->rx_alive = s.lines + s.frames > 0;
     d->panics = s.panics > 0;
     fw_ctx_evidence (c, "serial link: %d lines and %d frames from %s in %d s; %s", s.lines, s.frames, b,
@@ -181,7 +194,7 @@ s_check_reset (fw_ctx_t *c, const char *b, fw_diag_t *d)
     char msg[256];
     int rc = fw_ctx_call (c, "serial-bridge", "reset", 1, args, 5000, msg, sizeof msg);
     seen_t s;
-    s_watch (c, b, AFTER_RESET_MS, &s);
+    s_watch (c, b, AFTER_RESET_MS, NULL, &s);
     d->tx_after_reset = s.lines + s.frames > 0;
     d->panics = d->panics || s.panics > 0;
     if (rc != BUS_OK)
@@ -221,7 +234,7 @@ s_check_power (fw_ctx_t *c, const char *b, fw_diag_t *d)
         return;
     }
     seen_t s;
-    s_watch (c, b, AFTER_RESET_MS, &s);
+    s_watch (c, b, AFTER_RESET_MS, NULL, &s);
     d->tx_after_power = s.lines + s.frames > 0;
     fw_ctx_evidence (c, "after a power cycle: %d lines, %d frames%s", s.lines, s.frames,
                      d->tx_after_power ? " (output is back)" : " (still nothing)");
@@ -264,7 +277,7 @@ s_check_known_good (fw_ctx_t *c, const char *b, fw_diag_t *d)
         }
     }
     seen_t s;
-    s_watch (c, b, WINDOW_MS, &s);
+    s_watch (c, b, WINDOW_MS, rc == 0 ? c->version : NULL, &s);
     d->good_ok = rc == 0 && s.panics == 0;
     fw_ctx_evidence (c, "known-good %s: %s%s", c->version,
                      rc == 0 ? "booted and confirmed" : c->error[0] ? c->error : "not confirmed",

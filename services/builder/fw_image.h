@@ -1,14 +1,6 @@
 /* fw_image - what a firmware artefact is: its size, SHA-256 (libcrypto) and
  * the application description ESP-IDF puts in every app image.
- *
- * Layout (ESP-IDF components/bootloader_support/include/esp_app_format.h and
- * components/esp_app_format/include/esp_app_desc.h, v5.x): a 24-byte
- * esp_image_header_t (magic 0xE9, segment_count at byte 1), then segments,
- * each an 8-byte esp_image_segment_header_t (load_addr, data_len) followed by
- * data_len bytes. esp_app_desc_t sits at the start of the first segment's
- * data (the linker places it first in DROM): magic_word 0xABCD5432,
- * secure_version, 2 reserved words, version[32], project_name[32],
- * time[16], date[16], idf_ver[32], app_elf_sha256[32]. */
+ * (firmware/core/app_desc.h reads the latter). */
 #ifndef FW_IMAGE_H
 #define FW_IMAGE_H
 

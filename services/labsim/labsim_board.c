@@ -2,6 +2,7 @@
  * UART, on the simulated radio (see labsim_board.h). */
 #include "services/labsim/labsim_board.h"
 #include "bus/bus_client.h"
+#include "app_desc.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -379,9 +380,8 @@ labsim_board_panic (labsim_board_t *self)
     labsim_board_reboot (self, "panic");
 }
 
-/* The ESP32 app image: 24-byte image header, 8-byte segment header, then
- * esp_app_desc_t (magic 0xABCD5432, secure_version, 2 reserved words,
- * version[32], ...). */
+/* The version an image file says it is (firmware/core/app_desc.h); an
+ * image without an application description boots as "unknown". */
 static int
 s_image_version (const char *image, char *version, size_t len, char *err, size_t errlen)
 {
@@ -390,18 +390,20 @@ s_image_version (const char *image, char *version, size_t len, char *err, size_t
         snprintf (err, errlen, "cannot open %s: %s", image, strerror (errno));
         return -1;
     }
-    uint8_t buf[80];
+    uint8_t buf[APP_DESC_HEAD_LEN];
     size_t n = fread (buf, 1, sizeof buf, f);
     fclose (f);
-    if (n < 80 || buf[0] != 0xE9) {
-        snprintf (err, errlen, "%s is not an ESP32 app image", image);
-        return -1;
-    }
-    if (link_get32 (buf + 32) != 0xABCD5432u) {
+    app_desc_t d;
+    app_desc_err_t rc = app_desc_read (buf, n, &d);
+    if (rc == APP_DESC_NO_DESC) {
         snprintf (version, len, "unknown");
         return 0;
     }
-    snprintf (version, len, "%.32s", (const char *) buf + 48);
+    if (rc != APP_DESC_OK) {
+        snprintf (err, errlen, "%s: %s", image, app_desc_strerror (rc));
+        return -1;
+    }
+    snprintf (version, len, "%s", d.version);
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include "bus/lab_stats.h"
 #include "services/serial-bridge/board_keys.h"
 #include "services/serial-bridge/sb_board.h"
+#include "app_desc.h"
 #include "espnow_hdr.h"
 #include <jansson.h>
 #include <errno.h>
@@ -51,6 +52,9 @@ typedef struct {
     uint64_t deadline_ms;
     bus_request_t *rq;
     char caller[64];          /* who asked: the builder records the others' flashes */
+    char expect[33];          /* the image's own version ("" when it has no description) */
+    char seen[33];            /* the last version a boot report named since the flash */
+    uint64_t first_boot_ms;   /* when the first boot report after the flash came */
 } flash_job_t;
 
 struct _serial_bridge_t {
@@ -317,6 +321,26 @@ s_job_reply (flash_job_t *job, int status, const char *fmt, ...)
     job->phase = JOB_FREE;
 }
 
+/* The version IMAGE says it is, so the boot report that confirms the flash
+ * can be told from older ones: the port buffers what the board printed
+ * while the flash tool had it (a pty keeps it all; a USB-serial chip keeps
+ * its FIFO), and a board that was crash-looping has several stale boot
+ * reports of the old image waiting there. */
+static void
+s_image_expect (const char *image, char *out, size_t len)
+{
+    out[0] = 0;
+    FILE *f = fopen (image, "rb");
+    if (!f)
+        return;
+    uint8_t head[APP_DESC_HEAD_LEN];
+    size_t n = fread (head, 1, sizeof head, f);
+    fclose (f);
+    app_desc_t d;
+    if (app_desc_read (head, n, &d) == APP_DESC_OK)
+        snprintf (out, len, "%s", d.version);
+}
+
 static void
 s_cmd_flash (serial_bridge_t *self, bus_request_t *rq, sb_board_t *b, const char *image)
 {
@@ -358,6 +382,7 @@ s_cmd_flash (serial_bridge_t *self, bus_request_t *rq, sb_board_t *b, const char
         bus_request_reply (rq, BUS_ERROR, NULL, "pipe: %s", strerror (errno));
         goto out;
     }
+    s_image_expect (image, job->expect, sizeof job->expect);
     sb_board_release (b);
     job->boots_before = sb_board_boots (b);
     pid_t pid = fork ();
@@ -413,6 +438,50 @@ s_flash_event (serial_bridge_t *self, flash_job_t *job, const char *result, cons
 }
 
 static void
+s_job_booted (serial_bridge_t *self, flash_job_t *job, const char *version)
+{
+    s_flash_event (self, job, "ok", version);
+    s_job_reply (job, BUS_OK, "%s: flashed %s, booted version %s", sb_board_name (job->board), job->image,
+                 version);
+}
+
+/* After the flash: the first boot report of the image's own version
+ * confirms it. Boot reports of another version may be stale ones from
+ * before the flash, so they only count once FLASH_SETTLE_MS passed without
+ * the expected one (then the board really booted something else: the
+ * bootloader refused the image, or the image names a version it is not). */
+#define FLASH_SETTLE_MS 3000
+static void
+s_job_booting (serial_bridge_t *self, flash_job_t *job, uint64_t now)
+{
+    if (!sb_board_connected (job->board))
+        sb_board_acquire (job->board);
+    uint64_t boots = sb_board_boots (job->board);
+    if (boots > job->boots_before) {
+        job->boots_before = boots;
+        const char *v = sb_board_version (job->board);
+        if (!job->expect[0] || !strcmp (v, job->expect)) {
+            s_job_booted (self, job, v);
+            return;
+        }
+        snprintf (job->seen, sizeof job->seen, "%s", v);
+        if (!job->first_boot_ms)
+            job->first_boot_ms = now;
+    }
+    if (job->first_boot_ms && now >= job->first_boot_ms + FLASH_SETTLE_MS)
+        s_job_booted (self, job, job->seen);
+    else if (now >= job->deadline_ms) {
+        if (job->seen[0])
+            s_job_booted (self, job, job->seen);
+        else {
+            s_flash_event (self, job, "unconfirmed", "");
+            s_job_reply (job, BUS_ERROR, "%s: flashed %s but no boot report within 15 s",
+                         sb_board_name (job->board), job->image);
+        }
+    }
+}
+
+static void
 s_jobs_tick (serial_bridge_t *self, uint64_t now)
 {
     for (int i = 0; i < MAX_JOBS; i++) {
@@ -450,20 +519,8 @@ s_jobs_tick (serial_bridge_t *self, uint64_t now)
             }
             job->phase = JOB_BOOTING;
             job->deadline_ms = now + 15000;
-        } else if (job->phase == JOB_BOOTING) {
-            if (!sb_board_connected (job->board))
-                sb_board_acquire (job->board);
-            if (sb_board_boots (job->board) > job->boots_before) {
-                s_flash_event (self, job, "ok", sb_board_version (job->board));
-                s_job_reply (job, BUS_OK, "%s: flashed %s, booted version %s", sb_board_name (job->board),
-                             job->image, sb_board_version (job->board));
-            }
-            else if (now >= job->deadline_ms) {
-                s_flash_event (self, job, "unconfirmed", "");
-                s_job_reply (job, BUS_ERROR, "%s: flashed %s but no boot report within 15 s",
-                             sb_board_name (job->board), job->image);
-            }
-        }
+        } else if (job->phase == JOB_BOOTING)
+            s_job_booting (self, job, now);
     }
 }
 
