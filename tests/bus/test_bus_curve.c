@@ -148,7 +148,9 @@ s_call_bound (bus_client_t *caller, bus_client_t *server, bool until_ok, char *w
     int rc = BUS_ETIMEOUT;
     for (int i = 0; i < 20 && (until_ok ? rc != BUS_OK : rc == BUS_ETIMEOUT); i++) {
         Lab__CommandReply *reply = NULL;
-        rc = bus_client_call (caller, "bound-svc", "x", 0, NULL, 500, &reply);
+        /* Generous: on a loaded machine (CURVE handshakes, the broker's thread
+         * starved) 20 calls of 500 ms all timed out. */
+        rc = bus_client_call (caller, "bound-svc", "x", 0, NULL, 2000, &reply);
         if (reply) {
             snprintf (who, wholen, "%s", reply->message);
             lab__command_reply__free_unpacked (reply, NULL);
