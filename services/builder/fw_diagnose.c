@@ -1,7 +1,7 @@
 /* fw_diagnose - see fw_diagnose.h. Runs inside a builder job (fw_job). */
 #include "services/builder/fw_diagnose.h"
 #include "services/builder/fw_ctx.h"
-#include "services/builder/fw_spawn.h"
+#include "bus/lab_spawn.h"
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,7 +142,8 @@ s_power_cycle (fw_ctx_t *c)
 {
     char err[256];
     int fd = -1;
-    pid_t pid = fw_spawn (c->a->power, ".", NULL, &fd, err, sizeof err);
+    lab_spawn_opts_t so = { .merge_stderr = true };
+    pid_t pid = lab_spawn (c->a->power, &so, &fd, NULL, err, sizeof err);
     if (pid < 0)
         return -1;
     int status = -1;
@@ -152,13 +153,13 @@ s_power_cycle (fw_ctx_t *c)
         while (read (fd, sink, sizeof sink) > 0)
             ;
         if (fw_ms () > end || !fw_ctx_sleep (c, 50)) {
-            fw_spawn_kill_group (pid, SIGKILL);
+            lab_spawn_signal (pid, SIGKILL);
             waitpid (pid, &status, 0);
             status = -1;
             break;
         }
     }
-    fw_spawn_kill_group (pid, SIGKILL);
+    lab_spawn_signal (pid, SIGKILL);
     close (fd);
     return status == 0 ? 0 : -1;
 }

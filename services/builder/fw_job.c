@@ -1,7 +1,7 @@
 /* fw_job - see fw_job.h. */
 #include "services/builder/fw_ctx.h"
 #include "services/builder/fw_image.h"
-#include "services/builder/fw_spawn.h"
+#include "bus/lab_spawn.h"
 #include "services/builder/fw_store.h"
 #include "services/labd/labd_proc.h"
 #include "bus/lab_proc.h"
@@ -243,12 +243,12 @@ s_reap (pid_t pid, int sig)
 {
     int status = 0;
     if (sig)
-        fw_spawn_kill_group (pid, sig);
+        lab_spawn_signal (pid, sig);
     if (sig == SIGTERM) {
         uint64_t end = fw_ms () + KILL_GRACE_MS;
         while (waitpid (pid, &status, WNOHANG) == 0) {
             if (fw_ms () >= end) {
-                fw_spawn_kill_group (pid, SIGKILL);
+                lab_spawn_signal (pid, SIGKILL);
                 waitpid (pid, &status, 0);
                 break;
             }
@@ -257,7 +257,7 @@ s_reap (pid_t pid, int sig)
     }
     else
         waitpid (pid, &status, 0);
-    fw_spawn_kill_group (pid, SIGKILL);
+    lab_spawn_signal (pid, SIGKILL);
     return status;
 }
 
@@ -278,7 +278,8 @@ s_build (fw_ctx_t *c)
     int fd = -1;
     /* A stale artefact must not pass for this build's output. */
     unlink (r->artefact);
-    pid_t pid = fw_spawn (r->argv, r->cwd, env, &fd, err, sizeof err);
+    lab_spawn_opts_t so = { .cwd = r->cwd, .env = env, .merge_stderr = true };
+    pid_t pid = lab_spawn (r->argv, &so, &fd, NULL, err, sizeof err);
     int status = 0;
     bool killed = false;
     if (pid < 0) {
@@ -307,7 +308,7 @@ s_build (fw_ctx_t *c)
                 open_fd = false;
             pid_t w = waitpid (pid, &status, WNOHANG);
             if (w == pid) {
-                fw_spawn_kill_group (pid, SIGKILL);
+                lab_spawn_signal (pid, SIGKILL);
                 break;
             }
             uint64_t now = fw_ms ();

@@ -14,4 +14,4 @@ LABCTL_SRC += services/labctl/labctl_eval.c
 $(eval $(call add_fuzz,fuzz_sse,fuzz/fuzz_sse.c services/eval-runner/eval_sse.c services/eval-runner/eval_openai.c services/eval-runner/eval_request.c services/eval-runner/eval_metrics.c services/eval-runner/eval_http.c bus/lab_stats.c bus/bus_clock.c bus/lab_curl.c,))
 $(eval $(call add_fuzz,fuzz_openai_json,fuzz/fuzz_openai_json.c services/eval-runner/eval_openai.c services/eval-runner/eval_scenario.c $(BUILD)/gen/lab.pb-c.c bus/lab_config.c,))
 $(eval $(call add_prog,eval-bench,bench/eval_bench.c,evalrun bus))
-$(eval $(call add_fuzz,fuzz_memprobe,fuzz/fuzz_memprobe.c services/eval-runner/eval_memprobe.c bus/lab_proc.c,))
+$(eval $(call add_fuzz,fuzz_memprobe,fuzz/fuzz_memprobe.c services/eval-runner/eval_memprobe.c bus/lab_proc.c bus/lab_spawn.c,))

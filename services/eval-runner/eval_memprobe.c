@@ -1,6 +1,7 @@
 /* eval_memprobe - a backend's memory where it runs; see the header. */
 #include "services/eval-runner/eval_memprobe.h"
 #include "bus/lab_proc.h"
+#include "bus/lab_spawn.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,27 +122,20 @@ eval_nvidia_parse (const char *csv, pid_t pid, uint64_t *kb)
     return 0;
 }
 
-/* The first 64 kB of what CMD prints (NULL when it cannot run). */
+/* What ARGV prints (its first 64 kB), NULL when it cannot run, fails, or
+ * takes longer than PROBE_TIMEOUT_MS: a probe over ssh to a host that went
+ * away must not hold the eval. */
+#define PROBE_TIMEOUT_MS 10000
 static char *
-s_run (const char *cmd)
+s_run (char *const argv[])
 {
-    FILE *f = popen (cmd, "r");
-    if (!f)
-        return NULL;
-    size_t cap = 65536, n = 0;
-    char *out = (char *) malloc (cap + 1);
-    size_t k;
-    while (out && n < cap && (k = fread (out + n, 1, cap - n, f)) > 0)
-        n += k;
-    int status = pclose (f);
-    if (!out)
-        return NULL;
-    out[n] = 0;
-    if (status != 0) {
-        free (out);
-        return NULL;
-    }
-    return out;
+    size_t cap = 65536;
+    char *out = (char *) malloc (cap);
+    char err[256];
+    if (out && lab_spawn_capture (argv, PROBE_TIMEOUT_MS, out, cap, err, sizeof err) == 0)
+        return out;
+    free (out);
+    return NULL;
 }
 
 uint64_t
@@ -153,7 +147,9 @@ eval_memprobe_sample (const eval_memprobe_t *p, pid_t pid, char *why, size_t why
         return 0;
     }
     if (p->kind == EVAL_PROBE_COMMAND) {
-        char *out = s_run (p->command);
+        /* A shell command by design: the user's probe line (ssh, a pipe). */
+        char *const argv[] = { "/bin/sh", "-c", (char *) p->command, NULL };
+        char *out = s_run (argv);
         uint64_t kb = 0;
         if (!out || eval_footprint_parse (out, &kb))
             snprintf (why, whylen, "memory_probe command %s", out ? "printed no number" : "failed");
@@ -166,10 +162,9 @@ eval_memprobe_sample (const eval_memprobe_t *p, pid_t pid, char *why, size_t why
         return 0;
     }
     if (p->kind == EVAL_PROBE_NVIDIA) {
-        char cmd[400];
-        snprintf (cmd, sizeof cmd, "%s --query-compute-apps=pid,process_name,used_memory --format=csv,noheader,nounits",
-                  p->nvidia_smi);
-        char *out = s_run (cmd);
+        char *const argv[] = { (char *) p->nvidia_smi, "--query-compute-apps=pid,process_name,used_memory",
+                               "--format=csv,noheader,nounits", NULL };
+        char *out = s_run (argv);
         uint64_t gpu = 0;
         if (!out)
             snprintf (why, whylen, "nvidia-smi did not run");

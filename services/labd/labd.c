@@ -6,6 +6,7 @@
 #include "services/labd/labd_health.h"
 #include "services/labd/labd_liveness.h"
 #include "services/labd/labd_proc.h"
+#include "bus/lab_spawn.h"
 #include "bus/lab_proc.h"
 #include "services/labd/labd_unit.h"
 #include <errno.h>
@@ -349,7 +350,8 @@ s_start (labd_t *self, labd_unit_t *u)
     for (size_t i = 0; i < nenv; i++)
         env[k++] = u->env[i];
     char err[256] = "";
-    u->pid = labd_spawn (u->argv, env, self->bindir, &u->out.fd, &u->err.fd, err, sizeof err);
+    lab_spawn_opts_t so = { .bindir = self->bindir, .env = env };
+    u->pid = lab_spawn (u->argv, &so, &u->out.fd, &u->err.fd, err, sizeof err);
     free (env);
     uint64_t now = s_now_ms ();
     u->started_ms = now;
@@ -396,7 +398,7 @@ s_stop (labd_t *self, labd_unit_t *u, const char *why)
         return;
     s_sample (u);        /* the last look at its memory before it goes */
     snprintf (u->reason, sizeof u->reason, "%s", why);
-    labd_signal (u->pid, SIGTERM);
+    lab_spawn_signal (u->pid, SIGTERM);
     u->stop_deadline_ms = s_now_ms () + (uint64_t) u->grace_ms;
     s_set_state (self, u, LABD_STOPPING);
 }
@@ -667,7 +669,7 @@ s_tick (labd_t *self)
                     && s_silence_counts (self, u, now)) {
                     snprintf (u->reason, sizeof u->reason, "not ready (no heartbeat) after %.1f s",
                               u->start_timeout_ms / 1000.0);
-                    labd_signal (u->pid, SIGKILL);
+                    lab_spawn_signal (u->pid, SIGKILL);
                 }
                 break;
             case LABD_UP:
@@ -678,12 +680,12 @@ s_tick (labd_t *self)
                               (double) s_since (now, u->last_hb_ms) / 1000.0);
                     s_alert (self, u, "warning", "service_hung", "%s is hung (no heartbeat for %.1f s); killing it",
                              u->name, (double) s_since (now, u->last_hb_ms) / 1000.0);
-                    labd_signal (u->pid, SIGKILL);
+                    lab_spawn_signal (u->pid, SIGKILL);
                 }
                 break;
             case LABD_STOPPING:
                 if (now > u->stop_deadline_ms && u->pid > 0) {
-                    labd_signal (u->pid, SIGKILL);
+                    lab_spawn_signal (u->pid, SIGKILL);
                     u->stop_deadline_ms = now + 1000;
                 }
                 break;

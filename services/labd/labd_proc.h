@@ -1,6 +1,4 @@
-/* labd_proc - the process side of supervision: spawning a child with its
- * output on pipes, signalling its process group, reading its memory from
- * /proc, and the pid files that let the next labd clean up after a killed
+/* labd_proc - the pid files that let the next labd clean up after a killed
  * one. */
 #ifndef LABD_PROC_H
 #define LABD_PROC_H
@@ -9,17 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Forks and execs ARGV (argv[0] looked up in BINDIR, then PATH) in its own
- * process group, with ENV added to the environment, stdout and stderr on
- * pipes (*OUT_FD, *ERR_FD, non-blocking). The child dies with labd
- * (PR_SET_PDEATHSIG). Returns the pid, or -1 with ERR filled (exec failures
- * surface as exit status 127 of the child). */
-pid_t labd_spawn (char *const argv[], char *const env[], const char *bindir, int *out_fd,
-                  int *err_fd, char *err, size_t errlen);
-
-/* Signals the whole process group of PID. */
-void labd_signal (pid_t pid, int sig);
-
+/* (Spawning and signalling a child: bus/lab_spawn.h.) */
 /* (A process's memory and start time: bus/lab_proc.h.) */
 
 /* Pid files under DIR: NAME.pid holds "pid start_time". */

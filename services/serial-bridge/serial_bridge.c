@@ -2,6 +2,7 @@
  * jobs and the event loop (see serial_bridge.h). */
 #include "services/serial-bridge/serial_bridge.h"
 #include "bus/lab_stats.h"
+#include "bus/lab_spawn.h"
 #include "services/serial-bridge/board_keys.h"
 #include "services/serial-bridge/sb_board.h"
 #include "app_desc.h"
@@ -369,42 +370,20 @@ s_cmd_flash (serial_bridge_t *self, bus_request_t *rq, sb_board_t *b, const char
     snprintf (job->image, sizeof job->image, "%s", image);
     char *argv[64];
     s_flash_argv (self, job, tmpl, argv, 64);
-    /* A bare program name is looked up next to serial-bridge first. */
-    char prog[1024];
-    if (!strchr (argv[0], '/')) {
-        snprintf (prog, sizeof prog, "%s/%s", self->bin_dir, argv[0]);
-        if (access (prog, X_OK))
-            snprintf (prog, sizeof prog, "%s", argv[0]);
-    } else
-        snprintf (prog, sizeof prog, "%s", argv[0]);
-    int fds[2];
-    if (pipe2 (fds, O_CLOEXEC)) {
-        bus_request_reply (rq, BUS_ERROR, NULL, "pipe: %s", strerror (errno));
-        goto out;
-    }
     s_image_expect (image, job->expect, sizeof job->expect);
     sb_board_release (b);
     job->boots_before = sb_board_boots (b);
-    pid_t pid = fork ();
-    if (pid == 0) {
-        dup2 (fds[1], 1);
-        dup2 (fds[1], 2);
-        if (strchr (prog, '/'))
-            execv (prog, argv);
-        else
-            execvp (prog, argv);
-        fprintf (stderr, "cannot run %s: %s\n", prog, strerror (errno));
-        _exit (127);
-    }
-    close (fds[1]);
+    /* A bare program name is looked up next to serial-bridge first. */
+    lab_spawn_opts_t so = { .bindir = self->bin_dir, .merge_stderr = true };
+    char err[512];
+    int fd = -1;
+    pid_t pid = lab_spawn (argv, &so, &fd, NULL, err, sizeof err);
     if (pid < 0) {
-        close (fds[0]);
         sb_board_acquire (b);
-        bus_request_reply (rq, BUS_ERROR, NULL, "fork: %s", strerror (errno));
+        bus_request_reply (rq, BUS_ERROR, NULL, "%s: flash: %s", sb_board_name (b), err);
         goto out;
     }
-    fcntl (fds[0], F_SETFL, O_NONBLOCK);
-    job->out_fd = fds[0];
+    job->out_fd = fd;
     job->pid = pid;
     job->phase = JOB_RUNNING;
     job->deadline_ms = s_ms () + 300000;
@@ -505,7 +484,7 @@ s_jobs_tick (serial_bridge_t *self, uint64_t now)
             if (w == 0 && now < job->deadline_ms)
                 continue;
             if (w == 0) {
-                kill (job->pid, SIGKILL);
+                lab_spawn_signal (job->pid, SIGKILL);
                 waitpid (job->pid, &status, 0);
             }
             sb_board_expect_reset (job->board, 10000);
