@@ -19,6 +19,12 @@ ota_inflate_offset (const ota_inflate_t *self)
     return self->plain;
 }
 
+int
+ota_inflate_at_block_start (const ota_inflate_t *self)
+{
+    return self->status == OTA_INF_OK && self->block_plain == 0 && self->block_in == 0;
+}
+
 const char *
 ota_inflate_strerror (int rc)
 {
@@ -74,6 +80,7 @@ s_block_end (ota_inflate_t *self)
         return OTA_INF_ESIZE;
     self->stats.blocks++;
     self->block_plain = 0;
+    self->block_in = 0;
     return self->plain == self->image_size ? OTA_INF_DONE : OTA_INF_OK;
 }
 
@@ -102,6 +109,7 @@ s_run (ota_inflate_t *self, const uint8_t *in, size_t len)
         in += in_sz;
         len -= in_sz;
         self->stats.in_bytes += (uint32_t) in_sz;
+        self->block_in += (uint32_t) in_sz;
         int rc = s_emit (self, self->dict + self->dict_ofs, out_sz);
         if (rc != OTA_INF_OK)
             return rc;
@@ -176,6 +184,7 @@ s_run (ota_inflate_t *self, const uint8_t *in, size_t len)
         self->z.avail_out = sizeof self->out;
         int zrc = inflate (&self->z, Z_NO_FLUSH);
         self->stats.in_bytes += before - self->z.avail_in;
+        self->block_in += before - self->z.avail_in;
         int rc = s_emit (self, self->out, sizeof self->out - self->z.avail_out);
         if (rc != OTA_INF_OK)
             return rc;
@@ -218,6 +227,7 @@ ota_inflate_start (ota_inflate_t *self, uint32_t image_size, uint32_t block_size
     self->block_size = block_size;
     self->plain = from;
     self->block_plain = 0;
+    self->block_in = 0;
     self->status = s_reset (self);
     if (self->status != OTA_INF_OK)
         self->stats.errors++;

@@ -64,6 +64,7 @@ typedef struct {
     uint32_t image_size, block_size;
     uint32_t plain;              /* plain bytes emitted: the offset in the image */
     uint32_t block_plain;        /* of those, in the current block */
+    uint32_t block_in;           /* compressed bytes taken of the current block */
     int status;                  /* OTA_INF_OK while running */
     ota_inflate_stats_t stats;
 #if defined(ESP_PLATFORM)
@@ -90,6 +91,10 @@ int ota_inflate_start (ota_inflate_t *self, uint32_t image_size, uint32_t block_
 int ota_inflate_feed (ota_inflate_t *self, const uint8_t *in, size_t len);
 /* Plain bytes emitted so far, as an offset in the image. */
 uint32_t ota_inflate_offset (const ota_inflate_t *self);
+/* True when the next compressed byte starts a new block (nothing of the
+ * current block taken yet) and no error happened: a point a responder can
+ * resume from (ota_inflate_start at ota_inflate_offset). */
+int ota_inflate_at_block_start (const ota_inflate_t *self);
 /* A line for a result code. */
 const char *ota_inflate_strerror (int rc);
 

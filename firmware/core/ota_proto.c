@@ -31,6 +31,7 @@ ota_status_name (uint8_t status)
         case OTA_ST_BAD_SIGNATURE: return "signature check failed (not signed with the lab's key)";
         case OTA_ST_UNSIGNED: return "image is not signed";
         case OTA_ST_INVALID_IMAGE: return "image verification failed";
+        case OTA_ST_BAD_STREAM: return "compressed stream corrupt";
         default: return "unknown status";
     }
 }
@@ -53,6 +54,15 @@ ota_msg_encode (uint8_t *out, size_t cap, const ota_msg_t *m)
             tmp[13] = (uint8_t) vlen;
             memcpy (tmp + 14, m->version, vlen);
             n = 14 + vlen;
+            if (m->flags) {      /* only defined flags, with their fields */
+                if (m->flags != OTA_BEGIN_DEFLATE)
+                    return 0;
+                tmp[n] = m->flags;
+                put32 (tmp + n + 1, m->zchunks);
+                put32 (tmp + n + 5, m->zsize);
+                tmp[n + 9] = m->block_shift;
+                n += OTA_BEGIN_EXT_LEN;
+            }
             break;
         }
         case OTA_OP_CHUNK:
@@ -96,7 +106,8 @@ ota_msg_decode (const uint8_t *b, size_t len, ota_msg_t *m)
     m->session = get16 (b + 1);
     switch (m->op) {
         case OTA_OP_BEGIN: {
-            if (len < 14 || b[13] > OTA_VERSION_MAX || len != 14u + b[13])
+            if (len < 14 || b[13] > OTA_VERSION_MAX
+                || (len != 14u + b[13] && len != 14u + b[13] + OTA_BEGIN_EXT_LEN))
                 return -1;
             m->size = get32 (b + 3);
             m->crc32 = get32 (b + 7);
@@ -106,7 +117,15 @@ ota_msg_decode (const uint8_t *b, size_t len, ota_msg_t *m)
             for (size_t i = 0; i < b[13]; i++)   /* printable only: it ends up in logs */
                 if (m->version[i] < 0x20 || m->version[i] > 0x7e)
                     return -1;
-            return 0;
+            if (len == 14u + b[13])
+                return 0;        /* a plain push */
+            const uint8_t *x = b + 14 + b[13];
+            m->flags = x[0];
+            m->zchunks = get32 (x + 1);
+            m->zsize = get32 (x + 5);
+            m->block_shift = x[9];
+            /* Unknown flags are refused rather than misread. */
+            return m->flags == OTA_BEGIN_DEFLATE ? 0 : -1;
         }
         case OTA_OP_CHUNK:
             if (len < 8 || len > 7u + OTA_CHUNK_MAX)

@@ -4,6 +4,7 @@
  * (espnow_hdr.h adds magic, version, length and CRC), little-endian:
  *
  *   BEGIN  op=1 session:u16 size:u32 crc32:u32 chunk:u16 vlen:u8 version[vlen]
+ *          [flags:u8 chunks:u32 zsize:u32 block_shift:u8]   (compressed push)
  *   CHUNK  op=2 session:u16 seq:u32 data[1..OTA_CHUNK_MAX]
  *   END    op=3 session:u16 crc32:u32 chunks:u32
  *   ACK    op=4 session:u16 status:u8 base:u32 bitmap:u32
@@ -11,7 +12,15 @@
  *
  * ACK says: every chunk below BASE is written; bit i of BITMAP says chunk
  * BASE + 1 + i has arrived (held in the responder's window). The initiator
- * resends only what is missing. No allocation anywhere. */
+ * resends only what is missing. No allocation anywhere.
+ *
+ * A compressed push (flags bit 0, OTA_BEGIN_DEFLATE) appends the optional
+ * BEGIN fields: CHUNKs then carry the image deflated in independent blocks
+ * of 2^block_shift plain bytes (ota_inflate.h), ZSIZE bytes in CHUNKS chunks
+ * of at most CHUNK bytes; every block starts a new chunk (the last chunk of
+ * a block may be short), so a block boundary is always a chunk boundary.
+ * SIZE and CRC32 stay those of the plain image. A BEGIN without the
+ * optional fields is a plain push, as before. */
 #ifndef OTA_PROTO_H
 #define OTA_PROTO_H
 
@@ -24,6 +33,10 @@
 #define OTA_VERSION_MAX 31u
 #define OTA_WINDOW 32u           /* chunks the responder holds out of order */
 #define OTA_MSG_MAX (7u + OTA_CHUNK_MAX)
+#define OTA_BEGIN_DEFLATE 0x01u  /* BEGIN flags: CHUNKs carry the deflated image */
+#define OTA_BEGIN_EXT_LEN 10u    /* the optional BEGIN fields: flags, chunks, zsize, block_shift */
+#define OTA_BLOCK_SHIFT_MIN 12u  /* compressed blocks: 4 KB (a flash sector) .. */
+#define OTA_BLOCK_SHIFT_MAX 20u  /* .. 1 MB of plain image */
 
 typedef enum {
     OTA_OP_BEGIN = 1,
@@ -46,6 +59,8 @@ typedef enum {
     OTA_ST_BAD_SIGNATURE = 9,    /* END: signature does not verify with the lab's key; old firmware kept */
     OTA_ST_UNSIGNED = 10,        /* END: the image carries no signature trailer; old firmware kept */
     OTA_ST_INVALID_IMAGE = 11,   /* END: esp_ota_end refused the image (checksum, hash); old firmware kept */
+    OTA_ST_BAD_STREAM = 12,      /* compressed push: the stream does not inflate (header, data, Adler-32,
+                                    block length); push abandoned, old firmware kept */
 } ota_status_t;
 
 const char *ota_status_name (uint8_t status);
@@ -58,6 +73,10 @@ typedef struct {
     uint32_t crc32;
     uint16_t chunk;
     char version[OTA_VERSION_MAX + 1];
+    uint8_t flags;               /* OTA_BEGIN_DEFLATE: the optional fields below are sent */
+    uint32_t zchunks;            /* compressed: chunks in the stream */
+    uint32_t zsize;              /* compressed: bytes in the stream */
+    uint8_t block_shift;         /* compressed: plain bytes per block = 1 << block_shift */
     /* CHUNK */
     uint32_t seq;
     const uint8_t *data;         /* points into the decoded buffer */

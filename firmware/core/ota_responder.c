@@ -79,12 +79,59 @@ s_write (ota_responder_t *self, const uint8_t *data, size_t len)
     return 0;
 }
 
-static uint16_t
-s_chunk_len (ota_responder_t *self, uint32_t seq)
+static bool
+s_compressed (const ota_responder_t *self)
 {
+    return (self->p.flags & OTA_BEGIN_DEFLATE) != 0;
+}
+
+/* The inflater's sink: plain image bytes, in order, into the OTA write. */
+static int
+s_sink (void *ctx, const uint8_t *data, size_t len)
+{
+    return s_write ((ota_responder_t *) ctx, data, len);
+}
+
+/* A chunk's length is right: plain chunks are all CHUNK bytes but the last;
+ * compressed ones at most CHUNK (the last chunk of each block is short). */
+static bool
+s_chunk_len_ok (ota_responder_t *self, uint32_t seq, uint16_t len)
+{
+    if (s_compressed (self))
+        return len <= self->p.chunk;
     if (seq + 1 < self->total)
-        return self->p.chunk;
-    return (uint16_t) (self->p.size - (self->total - 1) * self->p.chunk);
+        return len == self->p.chunk;
+    return len == self->p.size - (self->total - 1) * self->p.chunk;
+}
+
+/* Chunk BASE's bytes: written as they are, or inflated into the write. */
+static int
+s_take (ota_responder_t *self, const uint8_t *data, size_t len)
+{
+    if (!s_compressed (self))
+        return s_write (self, data, len);
+    int rc = ota_inflate_feed (&self->inf, data, len);
+    self->inf_rc = rc < 0 ? rc : 0;
+    return rc < 0 ? -1 : 0;
+}
+
+/* Checks the optional BEGIN fields of a compressed push. */
+static bool
+s_stream_ok (const ota_msg_t *m)
+{
+    if (!(m->flags & OTA_BEGIN_DEFLATE))
+        return true;
+    return m->block_shift >= OTA_BLOCK_SHIFT_MIN && m->block_shift <= OTA_BLOCK_SHIFT_MAX && m->zchunks
+           && m->zsize >= m->zchunks && (uint64_t) m->zchunks * m->chunk >= m->zsize;
+}
+
+/* A fresh inflater at the plain offset where the stream (re)starts. */
+static int
+s_inflate_start (ota_responder_t *self, uint32_t plain)
+{
+    ota_inflate_init (&self->inf, s_sink, self);
+    self->inf_rc = 0;
+    return ota_inflate_start (&self->inf, self->p.size, 1u << self->p.block_shift, plain) == OTA_INF_OK ? 0 : -1;
 }
 
 static void
@@ -106,7 +153,8 @@ static void
 s_begin (ota_responder_t *self, const uint8_t src[BOARD_MAC_LEN], const ota_msg_t *m)
 {
     bool same = m->session == self->p.session && m->size == self->p.size && m->crc32 == self->p.crc32
-                && !memcmp (src, self->p.peer, BOARD_MAC_LEN);
+                && m->flags == self->p.flags && m->zchunks == self->p.zchunks && m->zsize == self->p.zsize
+                && m->block_shift == self->p.block_shift && !memcmp (src, self->p.peer, BOARD_MAC_LEN);
     /* The same push again (its ACK was lost, or the initiator restarted):
      * tell it where we are. */
     if (self->p.complete && same) {
@@ -128,7 +176,7 @@ s_begin (ota_responder_t *self, const uint8_t src[BOARD_MAC_LEN], const ota_msg_
     }
     memcpy (self->peer, src, BOARD_MAC_LEN);
     /* Checks before anything is erased. */
-    if (!m->chunk || m->chunk > OTA_CHUNK_MAX || !m->size || !m->version[0]) {
+    if (!m->chunk || m->chunk > OTA_CHUNK_MAX || !m->size || !m->version[0] || !s_stream_ok (m)) {
         s_ack (self, m->session, OTA_ST_BAD_REQUEST);
         return;
     }
@@ -137,12 +185,14 @@ s_begin (ota_responder_t *self, const uint8_t src[BOARD_MAC_LEN], const ota_msg_
         s_ack (self, m->session, OTA_ST_TOO_BIG);
         return;
     }
-    /* A record of this very push from before a reboot: resume it. */
+    /* A record of this very push from before a reboot: resume it. A
+     * compressed one restarts at the block its record ends at, with a fresh
+     * inflater; the initiator sends again from that block's first chunk. */
     if (!self->active && self->p.magic == OTA_PROGRESS_MAGIC && !self->p.complete && same
-        && self->flash.resume
-        && self->flash.resume (self->flash.ctx, self->p.size, self->p.base * self->p.chunk) == 0) {
+        && self->flash.resume && (!s_compressed (self) || s_inflate_start (self, self->p.plain) == 0)
+        && self->flash.resume (self->flash.ctx, self->p.size, self->p.plain) == 0) {
         self->active = true;
-        self->total = ota_chunks (self->p.size, self->p.chunk);
+        self->total = s_compressed (self) ? self->p.zchunks : ota_chunks (self->p.size, self->p.chunk);
         self->bitmap = 0;
         self->stats.resumes++;
         s_log (self, "ota: resuming an interrupted push");
@@ -162,32 +212,83 @@ s_begin (ota_responder_t *self, const uint8_t src[BOARD_MAC_LEN], const ota_msg_
     self->p.crc32 = m->crc32;
     memcpy (self->p.version, m->version, sizeof self->p.version);
     memcpy (self->p.peer, src, BOARD_MAC_LEN);
+    self->p.flags = m->flags;
+    self->p.block_shift = m->block_shift;
+    self->p.zchunks = m->zchunks;
+    self->p.zsize = m->zsize;
     self->total = ota_chunks (m->size, m->chunk);
+    if (s_compressed (self)) {
+        self->total = m->zchunks;
+        if (s_inflate_start (self, 0)) {
+            if (self->flash.abort)
+                self->flash.abort (self->flash.ctx);
+            s_ack (self, m->session, OTA_ST_BAD_REQUEST);
+            return;
+        }
+    }
     self->bitmap = 0;
     self->active = true;
     s_persist (self);
-    s_log (self, "ota: push started");
+    s_log (self, s_compressed (self) ? "ota: push started (compressed)" : "ota: push started");
     s_ack (self, m->session, OTA_ST_OK);
+}
+
+/* Records progress where a reboot can resume: plain pushes every
+ * OTA_PERSIST_EVERY chunks; compressed ones where a block has just ended
+ * (the next chunk starts a new block, so a fresh inflater can start
+ * there), which also keeps NVS writes to one per block. */
+static void
+s_progress (ota_responder_t *self)
+{
+    if (!s_compressed (self)) {
+        self->p.plain = self->p.base * self->p.chunk;
+        if (self->p.base % OTA_PERSIST_EVERY == 0)
+            s_persist (self);
+    }
+    else if (ota_inflate_at_block_start (&self->inf)) {
+        self->p.plain = ota_inflate_offset (&self->inf);
+        s_persist (self);
+    }
 }
 
 /* Writes chunk BASE and then everything contiguous held in the window. */
 static int
 s_advance (ota_responder_t *self, const uint8_t *data, size_t len)
 {
-    if (s_write (self, data, len))
+    if (s_take (self, data, len))
         return -1;
     for (;;) {
         bool next = self->bitmap & 1u;
         self->bitmap >>= 1;
         self->p.base++;
-        if (self->p.base % OTA_PERSIST_EVERY == 0)
-            s_persist (self);
+        s_progress (self);
         if (!next)
             return 0;
         uint32_t slot = self->p.base % OTA_WINDOW;
-        if (s_write (self, self->window[slot], self->window_len[slot]))
+        if (s_take (self, self->window[slot], self->window_len[slot]))
             return -1;
     }
+}
+
+/* A chunk could not be taken: the flash write failed, or (compressed) the
+ * stream does not inflate. Either way the push is over and nothing boots
+ * from the slot; a broken stream's record goes, so no BEGIN resumes it. */
+static void
+s_take_failed (ota_responder_t *self, uint16_t session)
+{
+    bool stream = s_compressed (self) && self->inf_rc != OTA_INF_ESINK;
+    if (stream) {
+        self->stats.bad_streams++;
+        s_log (self, "ota: compressed stream corrupt; push abandoned, current firmware kept");
+    }
+    else
+        s_log (self, "ota: flash write failed; push abandoned");
+    s_stop (self);
+    if (stream) {
+        self->p.magic = 0;
+        s_persist (self);
+    }
+    s_ack (self, session, stream ? OTA_ST_BAD_STREAM : OTA_ST_FLASH_ERROR);
 }
 
 static void
@@ -203,7 +304,7 @@ s_chunk (ota_responder_t *self, const ota_msg_t *m)
     }
     self->stats.chunks++;
     self->since_ack++;
-    if (m->seq >= self->total || m->data_len != s_chunk_len (self, m->seq)) {
+    if (m->seq >= self->total || !s_chunk_len_ok (self, m->seq, m->data_len)) {
         self->stats.bad++;
         return;
     }
@@ -212,9 +313,7 @@ s_chunk (ota_responder_t *self, const ota_msg_t *m)
         self->stats.duplicates++, gap = true;
     else if (m->seq == self->p.base) {
         if (s_advance (self, m->data, m->data_len)) {
-            s_log (self, "ota: flash write failed; push abandoned");
-            s_stop (self);
-            s_ack (self, m->session, OTA_ST_FLASH_ERROR);
+            s_take_failed (self, m->session);
             return;
         }
     }
@@ -288,6 +387,13 @@ s_end (ota_responder_t *self, const ota_msg_t *m)
     }
     if (self->p.base < self->total) {
         s_ack (self, m->session, OTA_ST_OK);      /* not all there yet: says what is missing */
+        return;
+    }
+    /* Every chunk taken, but the stream ended short of the image (or a
+     * block was left open): the stream was not what BEGIN announced. */
+    if (s_compressed (self) && self->inf.status != OTA_INF_DONE) {
+        self->inf_rc = OTA_INF_ESIZE;
+        s_take_failed (self, m->session);
         return;
     }
     if (self->p.crc_so_far != self->p.crc32 || m->crc32 != self->p.crc32) {

@@ -8,12 +8,15 @@
  * key/value store (NVS on the board) so a reboot mid-push resumes.
  *
  * Static storage only: the responder is one struct the caller owns, with a
- * window of OTA_WINDOW chunks for out-of-order arrivals. Nothing is
- * allocated per chunk (the old crash at 97%). */
+ * window of OTA_WINDOW chunks for out-of-order arrivals and the inflater of
+ * compressed pushes (ota_inflate.h: the chunks, in order, are inflated
+ * straight into the OTA write). Nothing is allocated per chunk (the old
+ * crash at 97%). */
 #ifndef OTA_RESPONDER_H
 #define OTA_RESPONDER_H
 
 #include "board_core.h"
+#include "ota_inflate.h"
 #include "ota_proto.h"
 #include "ota_sig.h"
 
@@ -35,22 +38,29 @@ typedef struct {
     const ota_sig_t *sig;
 } ota_flash_t;
 
-/* What survives a reboot. */
+/* What survives a reboot. A compressed push records it only where a block
+ * ends (BASE is then the chunk that starts the next block, PLAIN its plain
+ * offset): that is where a fresh inflater can start again. */
 typedef struct {
     uint32_t magic;
     uint16_t session;
     uint16_t chunk;
-    uint32_t size;
-    uint32_t crc32;          /* of the whole image, from BEGIN */
-    uint32_t base;           /* chunks written */
-    uint32_t crc_so_far;     /* CRC-32 of the chunks written */
+    uint32_t size;           /* of the plain image */
+    uint32_t crc32;          /* of the whole plain image, from BEGIN */
+    uint32_t base;           /* chunks written (compressed: inflated) */
+    uint32_t crc_so_far;     /* CRC-32 of the plain bytes written */
     uint8_t complete;        /* END verified and boot slot switched */
     char version[OTA_VERSION_MAX + 1];
     uint8_t peer[BOARD_MAC_LEN];   /* the initiator board: only it may resume */
+    /* compressed pushes (flags OTA_BEGIN_DEFLATE), from BEGIN */
+    uint8_t flags, block_shift;
+    uint32_t zchunks, zsize;
+    uint32_t plain;          /* plain bytes written at BASE */
 } ota_progress_t;
 
-#define OTA_PROGRESS_MAGIC 0x4F544132u   /* "OTA2" (OTA1 had no peer) */
-#define OTA_PERSIST_EVERY 16u            /* chunks between progress records */
+#define OTA_PROGRESS_MAGIC 0x4F544133u   /* "OTA3" (OTA2 had no compression, OTA1 no peer) */
+#define OTA_PERSIST_EVERY 16u            /* chunks between progress records (plain pushes;
+                                            compressed ones record at each block end) */
 #define OTA_ACK_EVERY 8u                 /* chunks between ACKs */
 /* A push whose initiator has been silent this long may be taken over by
  * another BEGIN; before that, a BEGIN that is not the same session from the
@@ -64,6 +74,7 @@ typedef struct {
     uint32_t foreign;                            /* CHUNK/END/ABORT from a MAC that is not the initiator */
     uint32_t bad_signatures;                     /* images refused at END: unsigned or not the lab's */
     uint32_t unpaired;                           /* OTA frames from a MAC the board is not paired with: dropped */
+    uint32_t bad_streams;                        /* compressed pushes abandoned: the stream did not inflate */
 } ota_responder_stats_t;
 
 typedef struct {
@@ -81,6 +92,8 @@ typedef struct {
     uint32_t since_ack;
     uint64_t last_rx_us, last_ack_us;
     uint64_t reboot_at_us;                       /* 0: none pending */
+    ota_inflate_t inf;                           /* compressed pushes: chunks in order -> OTA write */
+    int inf_rc;                                  /* the inflater's error, when a chunk was refused */
     ota_responder_stats_t stats;
 } ota_responder_t;
 

@@ -111,3 +111,28 @@ ota_deflate_resume_point (const ota_deflate_t *self, uint32_t plain_off)
     size_t i = plain_off / self->block;
     return ota_deflate_block (self, i < self->nblocks ? i : self->nblocks - 1);
 }
+
+uint32_t
+ota_deflate_chunk_starts (const ota_deflate_t *self, uint32_t chunk_max, uint32_t **starts)
+{
+    *starts = NULL;
+    if (!chunk_max)
+        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < self->nblocks; i++) {
+        size_t end = i + 1 < self->nblocks ? self->blocks[i + 1].comp_off : self->size;
+        n += (end - self->blocks[i].comp_off + chunk_max - 1) / chunk_max;
+    }
+    uint32_t *s = (uint32_t *) malloc ((n + 1) * sizeof *s);
+    if (!s)
+        return 0;
+    size_t k = 0;
+    for (size_t i = 0; i < self->nblocks; i++) {
+        size_t end = i + 1 < self->nblocks ? self->blocks[i + 1].comp_off : self->size;
+        for (size_t off = self->blocks[i].comp_off; off < end; off += chunk_max)
+            s[k++] = (uint32_t) off;
+    }
+    s[k] = (uint32_t) self->size;
+    *starts = s;
+    return (uint32_t) n;
+}

@@ -42,5 +42,11 @@ ota_deflate_block_t ota_deflate_block (const ota_deflate_t *self, size_t i);
  * bytes: the block that contains PLAIN_OFF (the last block boundary at or
  * before it). */
 ota_deflate_block_t ota_deflate_resume_point (const ota_deflate_t *self, uint32_t plain_off);
+/* The stream cut into chunks of at most CHUNK_MAX bytes, each block starting
+ * a new chunk (a block's last chunk may be short), so every block boundary
+ * is a chunk boundary and a responder can resume at a chunk. Returns the
+ * number of chunks N and sets *STARTS to N + 1 offsets (chunk i is
+ * data[starts[i] .. starts[i + 1]); free() it); 0 on bad arguments. */
+uint32_t ota_deflate_chunk_starts (const ota_deflate_t *self, uint32_t chunk_max, uint32_t **starts);
 
 #endif

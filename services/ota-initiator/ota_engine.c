@@ -25,6 +25,9 @@ struct _ota_engine_t {
     uint32_t acked_count;
     uint32_t base_at_start;
     uint32_t rebegins;
+    uint8_t *stream;           /* compressed push: what the chunks carry (NULL: the image) */
+    uint32_t stream_len, *starts;   /* chunk i = stream[starts[i] .. starts[i + 1]) */
+    uint8_t block_shift;
     double credit;             /* pacing: bytes we may send now */
     uint64_t credit_ms;
     ota_engine_stats_t stats;
@@ -67,8 +70,36 @@ ota_engine_destroy (ota_engine_t **self_p)
     free (self->acked);
     free (self->sent_at);
     free (self->sends);
+    free (self->stream);
+    free (self->starts);
     free (self);
     *self_p = NULL;
+}
+
+int
+ota_engine_set_stream (ota_engine_t *self, const uint8_t *stream, uint32_t len, const uint32_t *starts,
+                       uint32_t nchunks, uint8_t block_shift)
+{
+    if (!stream || !starts || !nchunks || starts[0] != 0 || starts[nchunks] != len
+        || block_shift < OTA_BLOCK_SHIFT_MIN || block_shift > OTA_BLOCK_SHIFT_MAX || self->start_ms)
+        return -1;
+    for (uint32_t i = 0; i < nchunks; i++)
+        if (starts[i + 1] <= starts[i] || starts[i + 1] - starts[i] > OTA_CHUNK_MAX)
+            return -1;
+    self->stream = (uint8_t *) malloc (len);
+    self->starts = (uint32_t *) malloc ((nchunks + 1) * sizeof (uint32_t));
+    memcpy (self->stream, stream, len);
+    memcpy (self->starts, starts, (nchunks + 1) * sizeof (uint32_t));
+    self->stream_len = len;
+    self->block_shift = block_shift;
+    self->total = nchunks;
+    free (self->acked);
+    free (self->sent_at);
+    free (self->sends);
+    self->acked = (uint8_t *) calloc (self->total + 1, 1);
+    self->sent_at = (uint64_t *) calloc (self->total + 1, sizeof (uint64_t));
+    self->sends = (uint8_t *) calloc (self->total + 1, 1);
+    return 0;
 }
 
 static int
@@ -101,8 +132,14 @@ static int
 s_send_chunk (ota_engine_t *self, uint32_t seq, uint64_t now)
 {
     ota_msg_t m = { .op = OTA_OP_CHUNK, .session = self->session, .seq = seq };
-    m.data = self->image + (size_t) seq * OTA_CHUNK_MAX;
-    m.data_len = (uint16_t) (seq + 1 < self->total ? OTA_CHUNK_MAX : self->size - seq * OTA_CHUNK_MAX);
+    if (self->stream) {
+        m.data = self->stream + self->starts[seq];
+        m.data_len = (uint16_t) (self->starts[seq + 1] - self->starts[seq]);
+    }
+    else {
+        m.data = self->image + (size_t) seq * OTA_CHUNK_MAX;
+        m.data_len = (uint16_t) (seq + 1 < self->total ? OTA_CHUNK_MAX : self->size - seq * OTA_CHUNK_MAX);
+    }
     if (!s_paced (self, OTA_LINK_COST (m.data_len), now))
         return -1;
     if (s_send_msg (self, &m))
@@ -240,6 +277,12 @@ ota_engine_tick (ota_engine_t *self, uint64_t now)
                 ota_msg_t m = { .op = OTA_OP_BEGIN, .session = self->session, .size = self->size,
                                 .crc32 = self->crc, .chunk = OTA_CHUNK_MAX };
                 memcpy (m.version, self->version, sizeof m.version);
+                if (self->stream) {
+                    m.flags = OTA_BEGIN_DEFLATE;
+                    m.zchunks = self->total;
+                    m.zsize = self->stream_len;
+                    m.block_shift = self->block_shift;
+                }
                 s_send_msg (self, &m);
                 self->last_ctl_ms = now;
             }
@@ -304,14 +347,17 @@ ota_engine_stats (ota_engine_t *self, uint64_t now, ota_engine_stats_t *out)
 {
     self->stats.chunks_total = self->total;
     self->stats.chunks_acked = self->acked_count;
-    uint64_t bytes = (uint64_t) self->acked_count * OTA_CHUNK_MAX;
+    /* In bytes of the plain image (a compressed push: in proportion). */
+    uint64_t bytes = self->stream ? (self->total ? (uint64_t) self->size * self->acked_count / self->total : 0)
+                                  : (uint64_t) self->acked_count * OTA_CHUNK_MAX;
     if (bytes > self->size)
         bytes = self->size;
     self->stats.bytes_acked = bytes;
     self->stats.percent = self->size ? 100.0 * (double) bytes / self->size : 100.0;
     double secs = self->first_ack_ms && now > self->first_ack_ms ? (now - self->first_ack_ms) / 1000.0 : 0;
+    uint64_t per_chunk = self->stream && self->total ? self->size / self->total : OTA_CHUNK_MAX;
     uint64_t done_here = self->acked_count > self->base_at_start
-                             ? (uint64_t) (self->acked_count - self->base_at_start) * OTA_CHUNK_MAX : 0;
+                             ? (uint64_t) (self->acked_count - self->base_at_start) * per_chunk : 0;
     self->stats.rate_bps = secs > 0 ? (double) done_here / secs : 0;
     self->stats.eta_s = self->stats.rate_bps > 0 ? (double) (self->size - bytes) / self->stats.rate_bps : 0;
     *out = self->stats;

@@ -52,6 +52,15 @@ ota_engine_t *ota_engine_new (const uint8_t *image, uint32_t size, uint16_t sess
                               const char *version, const ota_engine_opts_t *opts,
                               ota_send_fn *send, void *ctx);
 void ota_engine_destroy (ota_engine_t **self_p);
+/* Makes it a compressed push: the chunks carry STREAM (LEN bytes, copied)
+ * instead of the image, chunk I being STREAM[STARTS[I] .. STARTS[I + 1])
+ * (NCHUNKS + 1 offsets, each chunk 1..OTA_CHUNK_MAX bytes, so a deflate
+ * block can end a chunk early); BEGIN announces it (OTA_BEGIN_DEFLATE,
+ * blocks of 1 << BLOCK_SHIFT plain bytes). Size, CRC and progress stay
+ * those of the plain image given to ota_engine_new. Call before the first
+ * tick; 0, or -1 on bad arguments (the push stays plain). */
+int ota_engine_set_stream (ota_engine_t *self, const uint8_t *stream, uint32_t len, const uint32_t *starts,
+                           uint32_t nchunks, uint8_t block_shift);
 
 void ota_engine_on_msg (ota_engine_t *self, const uint8_t *buf, size_t len, uint64_t now_ms);
 /* Sends what is due; returns the state. */
