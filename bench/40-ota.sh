@@ -1,6 +1,7 @@
 #!/bin/bash
 # OTA push time of a 742 KB image at 921600 baud on labsim, over the line-rate
-# floor (image bytes x 10 / baud), without and with 5% radio loss; and the CPU
+# floor (image bytes x 10 / baud), without and with 5% radio loss, sent plain
+# (--no-compress; compressed pushes: bench/45-otaz.sh); and the CPU
 # ota-initiator and serial-bridge use during the push (% of one core: their
 # user+system time over the push time).
 BUILD=${1:-build}
@@ -26,7 +27,7 @@ run() {   # $1 = radio loss (0..1); prints "ratio initiator_pct bridge_pct"
     ipid=$(labctl -c "$cfg" call labd status | awk '$1=="ota-initiator" {print $3}')
     bpid=$(labctl -c "$cfg" call labd status | awk '$1=="serial-bridge" {print $3}')
     i0=$(cpu_ticks "$ipid"); b0=$(cpu_ticks "$bpid")
-    out=$(labctl -c "$cfg" --json --timeout 5000 ota push bench.bin --to board-b --via board-a 2>&1 | tail -n 1)
+    out=$(labctl -c "$cfg" --json --timeout 5000 ota push bench.bin --to board-b --via board-a --no-compress 2>&1 | tail -n 1)
     i1=$(cpu_ticks "$ipid"); b1=$(cpu_ticks "$bpid")
     kill -TERM $lab; wait $lab 2>/dev/null
     rm -rf "$dir"

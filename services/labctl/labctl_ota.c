@@ -44,11 +44,22 @@ s_boards_result (const Lab__OtaJobState *s)
         printf ("%s: FAILED: %s\n", s->job, s->error);
 }
 
+/* "compressed 0.620 (471234 bytes sent)" or "plain". */
+static const char *
+s_how (const Lab__OtaJobState *s, char *buf, size_t len)
+{
+    if (!s->compressed || !s->image_size)
+        return "plain";
+    snprintf (buf, len, "compressed %.3f, %llu bytes sent", (double) s->stream_size / (double) s->image_size,
+              (unsigned long long) s->stream_size);
+    return buf;
+}
+
 static int
 s_push (labctl_t *ctx, int argc, char **argv)
 {
     const char *image = NULL, *to = NULL, *via = NULL;
-    bool force = false, wait = true;
+    bool force = false, wait = true, plain = false;
     for (int i = 2; i < argc; i++) {
         if (!strcmp (argv[i], "--to") && i + 1 < argc)
             to = argv[++i];
@@ -56,6 +67,8 @@ s_push (labctl_t *ctx, int argc, char **argv)
             via = argv[++i];
         else if (!strcmp (argv[i], "--force"))
             force = true;
+        else if (!strcmp (argv[i], "--no-compress"))
+            plain = true;
         else if (!strcmp (argv[i], "--no-wait"))
             wait = false;
         else if (argv[i][0] != '-' && !image)
@@ -64,7 +77,7 @@ s_push (labctl_t *ctx, int argc, char **argv)
             image = NULL, i = argc;
     }
     if (!image || !to) {
-        fprintf (stderr, "usage: labctl ota push IMAGE --to BOARD[,BOARD...] [--via BOARD] [--force] [--no-wait]\n"
+        fprintf (stderr, "usage: labctl ota push IMAGE --to BOARD[,BOARD...] [--via BOARD] [--force] [--no-compress] [--no-wait]\n"
                          "  IMAGE is a file in the lab's image directory (ota/images). Several boards:\n"
                          "  the chunks are broadcast once, each board's result is reported.\n");
         return BUS_EUSAGE;
@@ -72,12 +85,14 @@ s_push (labctl_t *ctx, int argc, char **argv)
     bus_client_t *bus = labctl_bus (ctx);
     if (!bus)
         return BUS_ERROR;
-    const char *args[4] = { image, to };
+    const char *args[5] = { image, to };
     int n = 2;
     if (via)
         args[n++] = via;
     if (force)
         args[n++] = "force";
+    if (plain)
+        args[n++] = "plain";
     Lab__CommandReply *reply = NULL;
     int rc = bus_client_call (bus, "ota-initiator", "push", n, args, ctx->timeout_ms, &reply);
     if (rc != BUS_OK) {
@@ -103,6 +118,7 @@ s_push (labctl_t *ctx, int argc, char **argv)
     bus_client_subscribe (bus, topic);
     bool tty = isatty (1) && !ctx->json;
     uint64_t last_print = 0;
+    char how[80];
     while (!zsys_interrupted) {
         bus_msg_t *m = bus_client_recv (bus, 1000);
         const Lab__OtaJobState *s = bus_msg_body (m, LAB__ENVELOPE__BODY_OTA);
@@ -123,9 +139,9 @@ s_push (labctl_t *ctx, int argc, char **argv)
             else if (s->n_boards)
                 s_boards_result (s);
             else if (!strcmp (s->state, "done"))
-                printf ("%s: %llu bytes -> %s 100%% crc ok, signature %s, booted %s in %.1f s (%u retransmissions)\n",
-                        s->job, (unsigned long long) s->image_size, s->target, s->signature_ok ? "ok" : "unchecked",
-                        s->booted_version, s->elapsed_s, s->retransmissions);
+                printf ("%s: %llu bytes (%s) -> %s 100%% crc ok, signature %s, booted %s in %.1f s (%u retransmissions)\n",
+                        s->job, (unsigned long long) s->image_size, s_how (s, how, sizeof how), s->target,
+                        s->signature_ok ? "ok" : "unchecked", s->booted_version, s->elapsed_s, s->retransmissions);
             else
                 printf ("%s: FAILED: %s\n", s->job, s->error);
             rc = !strcmp (s->state, "done") ? BUS_OK : BUS_ERROR;
@@ -154,7 +170,7 @@ labctl_cmd_ota (labctl_t *ctx, int argc, char **argv)
         return labctl_call_print (ctx, "ota-initiator", "status", argc - 2, (const char *const *) argv + 2);
     if (argc == 3 && !strcmp (argv[1], "abort"))
         return labctl_call_print (ctx, "ota-initiator", "abort", 1, (const char *const *) argv + 2);
-    fprintf (stderr, "usage: labctl ota push IMAGE --to BOARD[,BOARD...] [--via BOARD] [--force]\n"
+    fprintf (stderr, "usage: labctl ota push IMAGE --to BOARD[,BOARD...] [--via BOARD] [--force] [--no-compress]\n"
                      "       labctl ota status [JOB]\n       labctl ota abort JOB\n"
                      "       labctl ota sign IMAGE [-o OUT] [--dir KEYDIR]\n");
     return BUS_EUSAGE;

@@ -1,6 +1,7 @@
 /* ota_service - see ota_service.h. */
 #include "services/ota-initiator/ota_service.h"
 #include "bus/bus_json.h"
+#include "services/ota-initiator/ota_deflate.h"
 #include "services/ota-initiator/ota_engine.h"
 #include "services/ota-initiator/ota_multi.h"
 #include "services/ota-initiator/ota_image.h"
@@ -41,6 +42,8 @@ typedef struct {
     uint8_t mac[6];
     uint16_t session;
     bool force;
+    bool compress;           /* the chunks carry the image deflated */
+    uint32_t stream_size;    /* bytes the chunks carry */
     char sig_hex[2 * OTA_SIG_TRAILER_LEN + 1];   /* the trailer ota-initiator signed with, kept for a resume */
     ota_image_t img;
     ota_engine_t *eng;
@@ -63,6 +66,7 @@ struct _ota_service_t {
     lab_config_t *cfg;
     bus_client_t *bus;
     char image_dir[512], job_dir[600], keys_dir[512];
+    bool compress;           /* ota/compress: the default for a push */
     job_t jobs[JOBS_MAX];
 };
 
@@ -107,8 +111,8 @@ s_job_save (job_t *j)
     FILE *f = fopen (tmp, "w");
     if (!f)
         return;
-    fprintf (f, "id=%s\nimage=%s\ntarget=%s\nvia=%s\nsession=%u\nforce=%d\nphase=%d\n", j->id, j->image,
-             j->target, j->via, j->session, j->force, (int) j->phase);
+    fprintf (f, "id=%s\nimage=%s\ntarget=%s\nvia=%s\nsession=%u\nforce=%d\nphase=%d\ncompress=%d\n", j->id,
+             j->image, j->target, j->via, j->session, j->force, (int) j->phase, j->compress);
     if (j->sig_hex[0])
         fprintf (f, "sig=%s\n", j->sig_hex);
     fclose (f);
@@ -151,6 +155,8 @@ s_publish (ota_service_t *self, job_t *j)
     s.crc_ok = j->phase == J_BOOTING || j->phase == J_DONE;
     s.push_s = j->pushed_ms ? (double) (j->pushed_ms - j->start_ms) / 1000.0 : 0;
     s.signature_ok = s.crc_ok;
+    s.compressed = j->compress;
+    s.stream_size = j->stream_size ? j->stream_size : j->img.size;
     Lab__OtaBoardResult res[OTA_MULTI_MAX], *ptrs[OTA_MULTI_MAX];
     if (j->multi)
         s_multi_fill (j, now, &s, res, ptrs);
@@ -321,9 +327,34 @@ s_sign (ota_service_t *self, job_t *j, const char *sig_hex, char *err, size_t er
     return 0;
 }
 
+/* A compressed push: the signed image (trailer included: the signature
+ * covers the plain image, which is what the responder writes) deflated in
+ * independent blocks, cut so that every block starts a chunk. zlib at a
+ * given level is deterministic, so a resumed job sends the same stream. */
+static int
+s_compress (job_t *j, char *err, size_t errlen)
+{
+    ota_deflate_t *dz = ota_deflate_new (j->img.data, j->img.size, 0, 9);
+    uint32_t *starts = NULL;
+    uint32_t n = dz ? ota_deflate_chunk_starts (dz, OTA_CHUNK_MAX, &starts) : 0;
+    uint8_t shift = 0;
+    while (dz && (1u << shift) < ota_deflate_block_size (dz))
+        shift++;
+    int rc = n ? ota_engine_set_stream (j->eng, ota_deflate_data (dz), (uint32_t) ota_deflate_size (dz), starts, n,
+                                        shift)
+               : -1;
+    if (rc == 0)
+        j->stream_size = (uint32_t) ota_deflate_size (dz);
+    else
+        snprintf (err, errlen, "cannot deflate the image");
+    free (starts);
+    ota_deflate_destroy (&dz);
+    return rc;
+}
+
 static job_t *
 s_job_start (ota_service_t *self, const char *image, const char *target, const char *via, bool force,
-             uint16_t session, const char *id, const char *sig_hex, char *err, size_t errlen)
+             bool compress, uint16_t session, const char *id, const char *sig_hex, char *err, size_t errlen)
 {
     const char *other_job;
     if (!strchr (target, ',') && s_busy (self, target, &other_job)) {
@@ -400,6 +431,14 @@ s_job_start (ota_service_t *self, const char *image, const char *target, const c
     /* A touch over the line rate so the UART never idles for want of data. */
     eo.link_bytes_per_s = (uint32_t) (s_baud (self, j->via) / 10 * 1.03);
     j->eng = ota_engine_new (j->img.data, j->img.size, j->session, j->img.version, &eo, s_send, j);
+    j->compress = compress;
+    j->stream_size = j->img.size;
+    if (compress && s_compress (j, err, errlen)) {
+        ota_engine_destroy (&j->eng);
+        ota_image_free (&j->img);
+        j->used = false;
+        return NULL;
+    }
     s_job_save (j);
     char topic[128];
     snprintf (topic, sizeof topic, "tel.frame.%s", j->via);
@@ -408,8 +447,8 @@ s_job_start (ota_service_t *self, const char *image, const char *target, const c
     bus_client_subscribe (self->bus, topic);
     snprintf (topic, sizeof topic, "tel.serial.%s", j->target);
     bus_client_subscribe (self->bus, topic);
-    zsys_info ("ota-initiator: %s: %s %s (%u bytes) -> %s via %s", j->id, j->img.project, j->img.version,
-               j->img.size, j->target, j->via);
+    zsys_info ("ota-initiator: %s: %s %s (%u bytes, %s %u bytes) -> %s via %s", j->id, j->img.project,
+               j->img.version, j->img.size, j->compress ? "compressed" : "plain", j->stream_size, j->target, j->via);
     return j;
 }
 
@@ -429,7 +468,7 @@ s_resume_jobs (ota_service_t *self)
             continue;
         char id[64] = "", image[256] = "", target[64] = "", via[64] = "", sig[2 * OTA_SIG_TRAILER_LEN + 1] = "";
         unsigned session = 0;
-        int force = 0, phase = 0;
+        int force = 0, phase = 0, compress = 0;   /* a job file without compress= was a plain push */
         while (fgets (line, sizeof line, f)) {
             line[strcspn (line, "\n")] = 0;
             if (!strncmp (line, "id=", 3)) snprintf (id, sizeof id, "%s", line + 3);
@@ -440,11 +479,12 @@ s_resume_jobs (ota_service_t *self)
             else if (!strncmp (line, "force=", 6)) force = atoi (line + 6);
             else if (!strncmp (line, "phase=", 6)) phase = atoi (line + 6);
             else if (!strncmp (line, "sig=", 4)) snprintf (sig, sizeof sig, "%s", line + 4);
+            else if (!strncmp (line, "compress=", 9)) compress = atoi (line + 9);
         }
         fclose (f);
         char err[512];
         (void) phase;
-        if (!id[0] || !session || !s_job_start (self, image, target, via, force, (uint16_t) session, id, sig, err, sizeof err)) {
+        if (!id[0] || !session || !s_job_start (self, image, target, via, force, compress != 0, (uint16_t) session, id, sig, err, sizeof err)) {
             zsys_warning ("ota-initiator: cannot resume %s: %s", e->d_name, id[0] ? err : "malformed job file");
             unlink (path);
         }
@@ -578,19 +618,21 @@ s_handle (bus_request_t *rq, void *arg)
     }
     if (!strcmp (c->command, "push")) {
         if (c->n_args < 2) {
-            bus_request_reply (rq, BUS_EUSAGE, NULL, "push IMAGE TARGET [VIA] [force]");
+            bus_request_reply (rq, BUS_EUSAGE, NULL, "push IMAGE TARGET [VIA] [force] [plain]");
             return;
         }
-        bool force = false;
+        bool force = false, compress = self->compress;
         const char *via = NULL;
         for (size_t i = 2; i < c->n_args; i++) {
             if (!strcmp (c->args[i], "force"))
                 force = true;
+            else if (!strcmp (c->args[i], "plain"))
+                compress = false;
             else
                 via = c->args[i];
         }
         char err[512];
-        job_t *j = s_job_start (self, c->args[0], c->args[1], via, force, 0, NULL, NULL, err, sizeof err);
+        job_t *j = s_job_start (self, c->args[0], c->args[1], via, force, compress, 0, NULL, NULL, err, sizeof err);
         if (!j) {
             /* A missing image is "not found" (labctl exits 7), not a failure. */
             int status = strstr (err, "already")              ? BUS_EBUSY
@@ -607,10 +649,13 @@ s_handle (bus_request_t *rq, void *arg)
         json_object_set_new (jo, "size", json_integer ((json_int_t) j->img.size));
         json_object_set_new (jo, "version", bus_json_text (j->img.version));
         json_object_set_new (jo, "crc32", json_integer ((json_int_t) (j->multi ? ota_multi_crc (j->multi) : ota_engine_crc (j->eng))));
+        json_object_set_new (jo, "compressed", json_boolean (j->compress));
+        json_object_set_new (jo, "stream_size", json_integer ((json_int_t) j->stream_size));
         char *json = json_dumps (jo, JSON_COMPACT | JSON_PRESERVE_ORDER);
         json_decref (jo);
-        bus_request_reply (rq, BUS_OK, json, "%s: pushing %s %s (%u bytes) to %s via %s", j->id,
-                           j->img.project, j->img.version, j->img.size, j->target, j->via);
+        bus_request_reply (rq, BUS_OK, json, "%s: pushing %s %s (%u bytes, %s) to %s via %s", j->id,
+                           j->img.project, j->img.version, j->img.size, j->compress ? "compressed" : "plain",
+                           j->target, j->via);
         free (json);
         s_publish (self, j);
     }
@@ -625,9 +670,13 @@ s_handle (bus_request_t *rq, void *arg)
             ota_engine_stats_t st = { 0 };
             if (j->eng)
                 ota_engine_stats (j->eng, s_ms (), &st);
-            o += (size_t) snprintf (msg + o, sizeof msg - o, "%s%s %s -> %s: %s %.0f%% %s%s", n++ ? "\n" : "",
+            char how[64] = "plain";
+            if (j->compress)
+                snprintf (how, sizeof how, "compressed %u/%u bytes (%.3f)", j->stream_size, j->img.size,
+                          j->img.size ? (double) j->stream_size / j->img.size : 0.0);
+            o += (size_t) snprintf (msg + o, sizeof msg - o, "%s%s %s -> %s: %s %.0f%% %s %s%s", n++ ? "\n" : "",
                                     j->id, j->image, j->target, s_phase_name (j),
-                                    j->phase >= J_BOOTING && j->phase != J_FAILED ? 100.0 : st.percent,
+                                    j->phase >= J_BOOTING && j->phase != J_FAILED ? 100.0 : st.percent, how,
                                     j->error, j->booted[0] ? j->booted : "");
             for (int k = 0; j->multi && k < j->ntgt && o < sizeof msg; k++) {
                 tgt_t *t = &j->tgt[k];
@@ -664,7 +713,7 @@ s_handle (bus_request_t *rq, void *arg)
         bus_request_reply (rq, BUS_ENOTFOUND, NULL, "no running job %s", c->args[0]);
     }
     else
-        bus_request_reply (rq, BUS_EUSAGE, NULL, "ota-initiator: push IMAGE TARGET [VIA] [force] | status [JOB] | abort JOB");
+        bus_request_reply (rq, BUS_EUSAGE, NULL, "ota-initiator: push IMAGE TARGET [VIA] [force] [plain] | status [JOB] | abort JOB");
 }
 
 ota_service_t *
@@ -680,6 +729,7 @@ ota_service_new (const char *config_path, char *err, size_t errlen)
     snprintf (self->image_dir, sizeof self->image_dir, "%s", lab_config_get (self->cfg, "ota/images", "var/images"));
     snprintf (self->job_dir, sizeof self->job_dir, "%s/ota", lab_config_get (self->cfg, "lab/state", "var/state"));
     snprintf (self->keys_dir, sizeof self->keys_dir, "%s", lab_config_get (self->cfg, "ota/keys", "var/keys"));
+    self->compress = strcmp (lab_config_get (self->cfg, "ota/compress", "true"), "false") != 0;
     mkdir (self->image_dir, 0755);
     char tmp[700];
     snprintf (tmp, sizeof tmp, "%s", lab_config_get (self->cfg, "lab/state", "var/state"));

@@ -1,5 +1,5 @@
 #!/bin/bash
-# DEMO ota: a 742 KB image pushed over ESP-NOW to board-b through board-a at
+# DEMO ota: a 742 KB image pushed plain (uncompressed) over ESP-NOW to board-b through board-a at
 # 921600 baud on labsim, booted from the new slot and confirmed.
 set -u
 images=$(sed -n 's/^ *images = "\(.*\)".*/\1/p' "${LAB_CONFIG:-compose/lab.cfg}" | head -n 1)
@@ -11,7 +11,7 @@ if ! labsim mkimage --size 742K --version "$version" -o "$images/demo-$version.b
 fi
 # The lab's signing key (made once, kept); ota-initiator signs the image.
 labctl keys >/dev/null || { echo "DEMO ota FAIL cannot make the lab's signing key"; exit 1; }
-out=$(labctl --timeout 5000 --json ota push "demo-$version.bin" --to board-b --via board-a 2>&1)
+out=$(labctl --timeout 5000 --json ota push "demo-$version.bin" --to board-b --via board-a --no-compress 2>&1)
 rc=$?
 rm -f "$images/demo-$version.bin"
 field() { printf '%s' "$out" | tail -n 1 | sed -n "s/.*\"$1\":\"\{0,1\}\([^,\"}]*\).*/\1/p"; }
