@@ -4,29 +4,30 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <signal.h>
-#include "tests/lab_test.h"
+#include "tests/bus/bus_fixture.h"
 #include "bus/bus_json.h"
 #include "bus/bus_recorder.h"
 #include <pthread.h>
 #include <sys/stat.h>
 
-typedef struct {
-    char *dir;
-    pid_t broker;
-    bus_endpoints_t ep;
-} fixture_t;
+typedef bus_fixture_t fixture_t;
+
+/* The broker with its flight recorder under the fixture's directory. */
+static void
+s_start_broker (fixture_t *f)
+{
+    char rec[600];
+    snprintf (rec, sizeof rec, "%s/rec/bus.rec", f->dir);
+    const char *extra[] = { "--recorder", rec, NULL };
+    bus_fixture_broker (f, extra);
+}
 
 static int
 s_setup (void **state)
 {
     fixture_t *f = (fixture_t *) calloc (1, sizeof (fixture_t));
-    f->dir = lab_test_tmpdir ("bus");
-    bus_endpoints_in_dir (&f->ep, f->dir);
-    char rec[600];
-    snprintf (rec, sizeof rec, "%s/rec/bus.rec", f->dir);
-    const char *extra[] = { "--recorder", rec, NULL };
-    f->broker = lab_test_start_broker (f->dir, extra);
-    assert_true (f->broker > 0);
+    bus_fixture_dir (f, "bus");
+    s_start_broker (f);
     *state = f;
     return 0;
 }
@@ -35,9 +36,8 @@ static int
 s_teardown (void **state)
 {
     fixture_t *f = (fixture_t *) *state;
-    lab_test_stop (f->broker, SIGTERM, 2000);
-    lab_test_rmdir (f->dir);
-    free (f->dir);
+    lab_test_stop (f->broker, SIGTERM, 2000);   /* a test may have killed it */
+    bus_fixture_remove (f);
     free (f);
     return 0;
 }
@@ -420,11 +420,7 @@ test_clients_recover_after_broker_restart (void **state)
         bus_client_publish_text (pub, "tel.r", "during");
         zclock_sleep (10);
     }
-    char rec[600];
-    snprintf (rec, sizeof rec, "%s/rec/bus.rec", f->dir);
-    const char *extra[] = { "--recorder", rec, NULL };
-    f->broker = lab_test_start_broker (f->dir, extra);
-    assert_true (f->broker > 0);
+    s_start_broker (f);
     /* The publisher sees the new broker; messages flow again. */
     int after = 0;
     uint64_t deadline = bus_mono_ns () + 5000000000ull;
@@ -484,12 +480,11 @@ test_malformed_envelope_counted_by_client (void **state)
 {
     (void) state;
     /* Point a client's SUB at a raw PUB we control, bypassing the broker. */
-    char *dir = lab_test_tmpdir ("raw");
-    bus_endpoints_t ep;
-    bus_endpoints_in_dir (&ep, dir);
+    bus_fixture_t fx;
+    bus_fixture_dir (&fx, "raw");
     zsock_t *raw = zsock_new_pub (NULL);
-    assert_int_equal (zsock_bind (raw, "%s", ep.sub), 0);
-    bus_client_t *c = bus_client_new ("victim", &ep);
+    assert_int_equal (zsock_bind (raw, "%s", fx.ep.sub), 0);
+    bus_client_t *c = bus_client_new ("victim", &fx.ep);
     bus_client_subscribe (c, "");
     zclock_sleep (200);
     zstr_sendm (raw, "tel.x");
@@ -512,8 +507,7 @@ test_malformed_envelope_counted_by_client (void **state)
     assert_int_equal (cnt.malformed, 2);
     bus_client_destroy (&c);
     zsock_destroy (&raw);
-    lab_test_rmdir (dir);
-    free (dir);
+    bus_fixture_stop (&fx);
 }
 
 static bool

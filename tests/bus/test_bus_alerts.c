@@ -8,7 +8,7 @@
 #include <pty.h>
 #include <signal.h>
 #include <unistd.h>
-#include "tests/lab_test.h"
+#include "tests/bus/bus_fixture.h"
 #include "bus/bus_alerts.h"
 #include "services/serial-bridge/sb_board.h"
 
@@ -118,14 +118,11 @@ static void
 test_serial_crash_storm_gives_one_alert_per_kind (void **state)
 {
     (void) state;
-    char *dir = lab_test_tmpdir ("alerts");
-    pid_t broker = lab_test_start_broker (dir, NULL);
-    assert_true (broker > 0);
-    bus_endpoints_t ep;
-    bus_endpoints_in_dir (&ep, dir);
-    bus_client_t *sub = bus_client_new ("watcher", &ep);
+    bus_fixture_t fx;
+    bus_fixture_start (&fx, "alerts");
+    bus_client_t *sub = bus_client_new ("watcher", &fx.ep);
     bus_client_subscribe (sub, "evt.alert.");
-    bus_client_t *bus = bus_client_new ("serial-bridge", &ep);
+    bus_client_t *bus = bus_client_new ("serial-bridge", &fx.ep);
     int master, slave;
     char path[256], url[300];
     assert_int_equal (openpty (&master, &slave, path, NULL, NULL), 0);
@@ -135,7 +132,7 @@ test_serial_crash_storm_gives_one_alert_per_kind (void **state)
     o.url = url;
     o.baud = 115200;
     o.reset = "none";
-    o.runtime_dir = dir;
+    o.runtime_dir = fx.dir;
     char err[256];
     sb_board_t *b = sb_board_new (&o, bus, err, sizeof err);
     assert_non_null (b);
@@ -164,9 +161,7 @@ test_serial_crash_storm_gives_one_alert_per_kind (void **state)
     close (slave);
     bus_client_destroy (&bus);
     bus_client_destroy (&sub);
-    assert_int_equal (lab_test_stop (broker, SIGTERM, 2000), 0);
-    lab_test_rmdir (dir);
-    free (dir);
+    bus_fixture_stop (&fx);
 }
 
 int

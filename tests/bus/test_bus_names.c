@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <pthread.h>
 #include <signal.h>
-#include "tests/lab_test.h"
+#include "tests/bus/bus_fixture.h"
 #include "bus/bus_names.h"
 
 /* --- the registry alone --------------------------------------------- */
@@ -129,17 +129,6 @@ s_victim_up (void *arg)
     return rc == BUS_OK;
 }
 
-static json_t *
-s_status (bus_client_t *c)
-{
-    Lab__CommandReply *r = NULL;
-    assert_int_equal (bus_client_call (c, "labbus", "status", 0, NULL, 3000, &r), BUS_OK);
-    json_t *j = json_loads (r->json, 0, NULL);
-    lab__command_reply__free_unpacked (r, NULL);
-    assert_non_null (j);
-    return j;
-}
-
 static json_int_t
 s_refused (json_t *status, const char *what)
 {
@@ -150,19 +139,16 @@ static void
 test_impostor_reg_and_unreg_refused_real_service_keeps_calls (void **state)
 {
     (void) state;
-    char *dir = lab_test_tmpdir ("names");
-    pid_t broker = lab_test_start_broker (dir, NULL);
-    assert_true (broker > 0);
-    bus_endpoints_t ep;
-    bus_endpoints_in_dir (&ep, dir);
-    svc_t s = { .ep = &ep };
+    bus_fixture_t fx;
+    bus_fixture_start (&fx, "names");
+    svc_t s = { .ep = &fx.ep };
     pthread_t t;
     pthread_create (&t, NULL, s_service, &s);
-    bus_client_t *caller = bus_client_new ("caller", &ep);
+    bus_client_t *caller = bus_client_new ("caller", &fx.ep);
     assert_true (lab_test_wait (s_victim_up, caller, 3000));
     int served_before = s.served;
     zsock_t *evil = zsock_new (ZMQ_DEALER);
-    assert_int_equal (zsock_connect (evil, "%s", ep.req), 0);
+    assert_int_equal (zsock_connect (evil, "%s", fx.ep.req), 0);
     /* The attack from the report: REG every 100 ms, and REG then UNREG. */
     int ok = 0, calls = 40;
     for (int i = 0; i < calls; i++) {
@@ -188,7 +174,7 @@ test_impostor_reg_and_unreg_refused_real_service_keeps_calls (void **state)
         free (verb);
         zmsg_destroy (&stolen);
     }
-    json_t *st = s_status (caller);
+    json_t *st = bus_fixture_status (caller);
     assert_true (s_refused (st, "taken") >= calls);
     assert_true (s_refused (st, "unreg") >= calls / 4);
     json_decref (st);
@@ -196,7 +182,7 @@ test_impostor_reg_and_unreg_refused_real_service_keeps_calls (void **state)
     char cmd[1024], out[4096] = "";
     char labctl[512];
     lab_test_bin ("labctl", labctl, sizeof labctl);
-    snprintf (cmd, sizeof cmd, "LAB_BUS_DIR=%s %s status 2>&1", dir, labctl);
+    snprintf (cmd, sizeof cmd, "LAB_BUS_DIR=%s %s status 2>&1", fx.dir, labctl);
     FILE *p = popen (cmd, "r");
     size_t n = fread (out, 1, sizeof out - 1, p);
     out[n] = '\0';
@@ -209,30 +195,25 @@ test_impostor_reg_and_unreg_refused_real_service_keeps_calls (void **state)
     zstr_sendx (evil, "REG", "other", "victim", NULL);
     zsock_destroy (&evil);
     bus_client_destroy (&caller);
-    assert_int_equal (lab_test_stop (broker, SIGTERM, 2000), 0);
-    lab_test_rmdir (dir);
-    free (dir);
+    bus_fixture_stop (&fx);
 }
 
 static void
 test_restarted_service_gets_its_name_back_at_once (void **state)
 {
     (void) state;
-    char *dir = lab_test_tmpdir ("names");
-    pid_t broker = lab_test_start_broker (dir, NULL);
-    assert_true (broker > 0);
-    bus_endpoints_t ep;
-    bus_endpoints_in_dir (&ep, dir);
-    bus_client_t *caller = bus_client_new ("caller", &ep);
+    bus_fixture_t fx;
+    bus_fixture_start (&fx, "names");
+    bus_client_t *caller = bus_client_new ("caller", &fx.ep);
     /* A first instance that dies without unregistering (a crash). */
     zsock_t *first = zsock_new (ZMQ_DEALER);
     zsock_set_linger (first, 0);
-    assert_int_equal (zsock_connect (first, "%s", ep.req), 0);
+    assert_int_equal (zsock_connect (first, "%s", fx.ep.req), 0);
     zstr_sendx (first, "REG", "victim-proc", "victim", NULL);
     zclock_sleep (100);
     zsock_destroy (&first);
     zclock_sleep (100);
-    svc_t s = { .ep = &ep };
+    svc_t s = { .ep = &fx.ep };
     pthread_t t;
     pthread_create (&t, NULL, s_service, &s);
     uint64_t t0 = bus_mono_ns ();
@@ -242,9 +223,7 @@ test_restarted_service_gets_its_name_back_at_once (void **state)
     s.stop = true;
     pthread_join (t, NULL);
     bus_client_destroy (&caller);
-    assert_int_equal (lab_test_stop (broker, SIGTERM, 2000), 0);
-    lab_test_rmdir (dir);
-    free (dir);
+    bus_fixture_stop (&fx);
 }
 
 static long
@@ -266,18 +245,15 @@ static void
 test_100k_name_registration_refused_rss_flat (void **state)
 {
     (void) state;
-    char *dir = lab_test_tmpdir ("names");
-    pid_t broker = lab_test_start_broker (dir, NULL);
-    assert_true (broker > 0);
-    bus_endpoints_t ep;
-    bus_endpoints_in_dir (&ep, dir);
-    bus_client_t *c = bus_client_new ("caller", &ep);
-    json_decref (s_status (c));
+    bus_fixture_t fx;
+    bus_fixture_start (&fx, "names");
+    bus_client_t *c = bus_client_new ("caller", &fx.ep);
+    json_decref (bus_fixture_status (c));
     zclock_sleep (300);
-    long before = s_rss_kb (broker);
+    long before = s_rss_kb (fx.broker);
     assert_true (before > 0);
     zsock_t *evil = zsock_new (ZMQ_DEALER);
-    assert_int_equal (zsock_connect (evil, "%s", ep.req), 0);
+    assert_int_equal (zsock_connect (evil, "%s", fx.ep.req), 0);
     for (int round = 0; round < 3; round++) {
         zstr_sendm (evil, "REG");
         zstr_sendm (evil, "evil");
@@ -293,7 +269,7 @@ test_100k_name_registration_refused_rss_flat (void **state)
         json_t *st = NULL;
         for (int i = 0; i < 200; i++) {
             json_decref (st);
-            st = s_status (c);
+            st = bus_fixture_status (c);
             if (s_refused (st, "limit") >= round + 1)
                 break;
             zclock_sleep (50);
@@ -302,7 +278,7 @@ test_100k_name_registration_refused_rss_flat (void **state)
         assert_int_equal (json_array_size (json_object_get (st, "services")), 0);
         json_decref (st);
     }
-    long after = s_rss_kb (broker);
+    long after = s_rss_kb (fx.broker);
     print_message ("broker RSS %ld kB before, %ld kB after three 100,000-name registrations\n", before, after);
     /* Under ASan the broker's RSS says nothing about what it keeps: freed
      * blocks sit in the sanitizer's quarantine (256 MB by default) by design.
@@ -311,9 +287,7 @@ test_100k_name_registration_refused_rss_flat (void **state)
         assert_true (after <= before + before / 10);
     zsock_destroy (&evil);
     bus_client_destroy (&c);
-    assert_int_equal (lab_test_stop (broker, SIGTERM, 2000), 0);
-    lab_test_rmdir (dir);
-    free (dir);
+    bus_fixture_stop (&fx);
 }
 
 int

@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <signal.h>
 #include <unistd.h>
-#include "tests/lab_test.h"
+#include "tests/bus/bus_fixture.h"
 #include "bus/bus_conns.h"
 
 static void
@@ -48,15 +48,12 @@ static void
 test_forged_huge_seq_does_not_poison_real_stream (void **state)
 {
     (void) state;
-    char *dir = lab_test_tmpdir ("senders");
-    pid_t broker = lab_test_start_broker (dir, NULL);
-    assert_true (broker > 0);
-    bus_endpoints_t ep;
-    bus_endpoints_in_dir (&ep, dir);
-    bus_client_t *sub = bus_client_new ("watcher", &ep);
+    bus_fixture_t fx;
+    bus_fixture_start (&fx, "senders");
+    bus_client_t *sub = bus_client_new ("watcher", &fx.ep);
     bus_client_subscribe (sub, "tel.real");
     zclock_sleep (100);
-    bus_client_t *pub = bus_client_new ("real", &ep);
+    bus_client_t *pub = bus_client_new ("real", &fx.ep);
     bus_client_publish_text (pub, "tel.real", "first");
     bus_msg_t *m = bus_client_recv (sub, 2000);
     assert_non_null (m);
@@ -66,7 +63,7 @@ test_forged_huge_seq_does_not_poison_real_stream (void **state)
     bus_msg_destroy (&m);
     /* The forgery: same source, topic and epoch, seq 2^62. */
     zsock_t *raw = zsock_new (ZMQ_PUB);
-    assert_int_equal (zsock_connect (raw, "%s", ep.pub), 0);
+    assert_int_equal (zsock_connect (raw, "%s", fx.ep.pub), 0);
     zclock_sleep (300);
     Lab__Envelope env = LAB__ENVELOPE__INIT;
     env.source = (char *) "real";
@@ -97,9 +94,7 @@ test_forged_huge_seq_does_not_poison_real_stream (void **state)
     zsock_destroy (&raw);
     bus_client_destroy (&pub);
     bus_client_destroy (&sub);
-    assert_int_equal (lab_test_stop (broker, SIGTERM, 2000), 0);
-    lab_test_rmdir (dir);
-    free (dir);
+    bus_fixture_stop (&fx);
 }
 
 /* labd's view of NAME: pid and restarts from `labd status`. */
@@ -129,26 +124,25 @@ static void
 test_forged_heartbeat_leaves_real_service_running (void **state)
 {
     (void) state;
-    char *dir = lab_test_tmpdir ("senders");
+    bus_fixture_t fx;
+    bus_fixture_dir (&fx, "senders");
     char cfg[600];
-    snprintf (cfg, sizeof cfg, "%s/lab.cfg", dir);
+    snprintf (cfg, sizeof cfg, "%s/lab.cfg", fx.dir);
     FILE *f = fopen (cfg, "w");
     assert_non_null (f);
     fprintf (f, "lab\n    logs = \"%s/logs\"\n    state = \"%s/state\"\n"
                 "services\n    labbus\n        command = \"labbus -c ${config}\"\n"
                 "    victim\n        command = \"lab-fake-service --hb 100\"\n"
                 "        after = \"labbus\"\n        heartbeat = \"100ms\"\n",
-             dir, dir);
+             fx.dir, fx.dir);
     fclose (f);
-    setenv ("LAB_RUNTIME_DIR", dir, 1);
+    setenv ("LAB_RUNTIME_DIR", fx.dir, 1);
     char log[700];
-    snprintf (log, sizeof log, "%s/labd.out", dir);
+    snprintf (log, sizeof log, "%s/labd.out", fx.dir);
     const char *argv[] = { "labd", "-c", cfg, NULL };
     pid_t labd = lab_test_spawn ("labd", argv, log);
     assert_true (labd > 0);
-    bus_endpoints_t ep;
-    bus_endpoints_in_dir (&ep, dir);
-    bus_client_t *c = bus_client_new ("test", &ep);
+    bus_client_t *c = bus_client_new ("test", &fx.ep);
     char st[32] = "";
     int pid = 0, restarts = -1;
     for (int i = 0; i < 200 && !(s_unit (c, "victim", st, sizeof st, &pid, &restarts) && !strcmp (st, "up")); i++)
@@ -173,7 +167,7 @@ test_forged_heartbeat_leaves_real_service_running (void **state)
     env.body_case = LAB__ENVELOPE__BODY_HEARTBEAT;
     env.heartbeat = &hb;
     zsock_t *raw = zsock_new (ZMQ_PUB);
-    assert_int_equal (zsock_connect (raw, "%s", ep.pub), 0);
+    assert_int_equal (zsock_connect (raw, "%s", fx.ep.pub), 0);
     zclock_sleep (300);
     s_forge (raw, "hb.victim", &env);
     bus_msg_destroy (&m);
@@ -187,8 +181,7 @@ test_forged_heartbeat_leaves_real_service_running (void **state)
     zsock_destroy (&raw);
     bus_client_destroy (&c);
     lab_test_stop (labd, SIGTERM, 8000);
-    lab_test_rmdir (dir);
-    free (dir);
+    bus_fixture_stop (&fx);
 }
 
 int

@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include <signal.h>
-#include "tests/lab_test.h"
+#include "tests/bus/bus_fixture.h"
 #include "bus/bus_cache.h"
 
 static int
@@ -50,27 +50,13 @@ test_cache_bounded_evicts_oldest (void **state)
     bus_cache_destroy (&c);
 }
 
-static json_t *
-s_status (bus_client_t *c)
-{
-    Lab__CommandReply *r = NULL;
-    assert_int_equal (bus_client_call (c, "labbus", "status", 0, NULL, 3000, &r), BUS_OK);
-    json_t *j = json_loads (r->json, 0, NULL);
-    lab__command_reply__free_unpacked (r, NULL);
-    assert_non_null (j);
-    return j;
-}
-
 static void
 test_subscription_storm_leaves_others_telemetry_flowing (void **state)
 {
     (void) state;
-    char *dir = lab_test_tmpdir ("storm");
-    pid_t broker = lab_test_start_broker (dir, NULL);
-    assert_true (broker > 0);
-    bus_endpoints_t ep;
-    bus_endpoints_in_dir (&ep, dir);
-    bus_client_t *pub = bus_client_new ("serial-bridge", &ep);
+    bus_fixture_t fx;
+    bus_fixture_start (&fx, "storm");
+    bus_client_t *pub = bus_client_new ("serial-bridge", &fx.ep);
     /* Some state to replay. */
     Lab__Envelope env = LAB__ENVELOPE__INIT;
     Lab__BoardState bs = LAB__BOARD_STATE__INIT;
@@ -85,9 +71,9 @@ test_subscription_storm_leaves_others_telemetry_flowing (void **state)
     /* All 200 cached before the innocent subscriber asks for its snapshot:
      * the publishes and the snapshot request travel on different sockets,
      * and a slow broker (ASan) may take the request first. */
-    bus_client_t *innocent = bus_client_new ("innocent", &ep);
+    bus_client_t *innocent = bus_client_new ("innocent", &fx.ep);
     for (int i = 0; i < 200; i++) {
-        json_t *st = s_status (innocent);
+        json_t *st = bus_fixture_status (innocent);
         json_int_t cached = json_integer_value (json_object_get (json_object_get (st, "cache"), "entries"));
         json_decref (st);
         if (cached >= 200)
@@ -99,10 +85,10 @@ test_subscription_storm_leaves_others_telemetry_flowing (void **state)
     /* The storm: 1000 empty-prefix subscriptions and 1000 snapshot requests
      * from one peer that never reads. */
     zsock_t *evil_sub = zsock_new (ZMQ_SUB);
-    assert_int_equal (zsock_connect (evil_sub, "%s", ep.sub), 0);
+    assert_int_equal (zsock_connect (evil_sub, "%s", fx.ep.sub), 0);
     zsock_t *evil_req = zsock_new (ZMQ_DEALER);
     zsock_set_sndtimeo (evil_req, 0);
-    assert_int_equal (zsock_connect (evil_req, "%s", ep.req), 0);
+    assert_int_equal (zsock_connect (evil_req, "%s", fx.ep.req), 0);
     zclock_sleep (200);
     for (int i = 0; i < 1000; i++) {
         zsock_set_subscribe (evil_sub, "");
@@ -143,7 +129,7 @@ test_subscription_storm_leaves_others_telemetry_flowing (void **state)
     assert_true (state_msgs >= 200);
     assert_true (state_msgs < 400);
     assert_true (c.duplicates < 50);
-    json_t *st = s_status (innocent);
+    json_t *st = bus_fixture_status (innocent);
     json_t *snap = json_object_get (st, "snapshots");
     assert_true (json_integer_value (json_object_get (snap, "refused")) >= 900);
     json_decref (st);
@@ -151,27 +137,23 @@ test_subscription_storm_leaves_others_telemetry_flowing (void **state)
     zsock_destroy (&evil_req);
     bus_client_destroy (&innocent);
     bus_client_destroy (&pub);
-    assert_int_equal (lab_test_stop (broker, SIGTERM, 2000), 0);
-    lab_test_rmdir (dir);
-    free (dir);
+    bus_fixture_stop (&fx);
 }
 
 static void
 test_distinct_state_topics_bounded_by_cache (void **state)
 {
     (void) state;
-    char *dir = lab_test_tmpdir ("storm");
+    bus_fixture_t fx;
+    bus_fixture_dir (&fx, "storm");
     char cfg[600];
-    snprintf (cfg, sizeof cfg, "%s/lab.cfg", dir);
+    snprintf (cfg, sizeof cfg, "%s/lab.cfg", fx.dir);
     FILE *f = fopen (cfg, "w");
     fprintf (f, "bus\n    cache_entries = 1000\n    cache_bytes = 1M\n");
     fclose (f);
     const char *extra[] = { "-c", cfg, NULL };
-    pid_t broker = lab_test_start_broker (dir, extra);
-    assert_true (broker > 0);
-    bus_endpoints_t ep;
-    bus_endpoints_in_dir (&ep, dir);
-    bus_client_t *pub = bus_client_new ("flooder", &ep);
+    bus_fixture_broker (&fx, extra);
+    bus_client_t *pub = bus_client_new ("flooder", &fx.ep);
     char topic[64];
     for (int i = 0; i < 20000; i++) {
         snprintf (topic, sizeof topic, "state.junk.%05d", i);
@@ -182,7 +164,7 @@ test_distinct_state_topics_bounded_by_cache (void **state)
     json_t *st = NULL;
     for (int i = 0; i < 100; i++) {
         json_decref (st);
-        st = s_status (pub);
+        st = bus_fixture_status (pub);
         if (json_integer_value (json_object_get (json_object_get (st, "cache"), "evicted")) >= 19000)
             break;
         zclock_sleep (50);
@@ -193,31 +175,26 @@ test_distinct_state_topics_bounded_by_cache (void **state)
     assert_true (json_integer_value (json_object_get (cache, "evicted")) >= 19000);
     json_decref (st);
     bus_client_destroy (&pub);
-    assert_int_equal (lab_test_stop (broker, SIGTERM, 2000), 0);
-    lab_test_rmdir (dir);
-    free (dir);
+    bus_fixture_stop (&fx);
 }
 
 static void
 test_oversize_message_never_forwarded (void **state)
 {
     (void) state;
-    char *dir = lab_test_tmpdir ("storm");
-    pid_t broker = lab_test_start_broker (dir, NULL);
-    assert_true (broker > 0);
-    bus_endpoints_t ep;
-    bus_endpoints_in_dir (&ep, dir);
-    bus_client_t *sub = bus_client_new ("sub", &ep);
+    bus_fixture_t fx;
+    bus_fixture_start (&fx, "storm");
+    bus_client_t *sub = bus_client_new ("sub", &fx.ep);
     bus_client_subscribe (sub, "tel.serial.");
     zclock_sleep (100);
-    bus_client_t *big = bus_client_new ("big", &ep);
+    bus_client_t *big = bus_client_new ("big", &fx.ep);
     size_t n = 8u << 20;     /* 8 MB, past the default 1 MB bus/max_message */
     char *text = malloc (n + 1);
     memset (text, 'A', n);
     text[n] = '\0';
     bus_client_publish_text (big, "tel.serial.board-a", text);
     free (text);
-    bus_client_t *small = bus_client_new ("small", &ep);
+    bus_client_t *small = bus_client_new ("small", &fx.ep);
     bus_client_publish_text (small, "tel.serial.board-a", "fine");
     bool fine = false, huge = false;
     bus_msg_t *m;
@@ -234,9 +211,7 @@ test_oversize_message_never_forwarded (void **state)
     bus_client_destroy (&small);
     bus_client_destroy (&big);
     bus_client_destroy (&sub);
-    assert_int_equal (lab_test_stop (broker, SIGTERM, 2000), 0);
-    lab_test_rmdir (dir);
-    free (dir);
+    bus_fixture_stop (&fx);
 }
 
 int

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <signal.h>
-#include "tests/lab_test.h"
+#include "tests/bus/bus_fixture.h"
 #include "bus/bus_json.h"
 #include "bus/bus_topic.h"
 
@@ -109,10 +109,9 @@ static void
 test_publish_refuses_wrong_body_and_text_becomes_typed (void **state)
 {
     (void) state;
-    char *dir = lab_test_tmpdir ("topics");
-    bus_endpoints_t ep;
-    bus_endpoints_in_dir (&ep, dir);
-    bus_client_t *c = bus_client_new ("pub", &ep);   /* no broker: publishes queue */
+    bus_fixture_t fx;
+    bus_fixture_dir (&fx, "topics");
+    bus_client_t *c = bus_client_new ("pub", &fx.ep);   /* no broker: publishes queue */
     Lab__Envelope *env = s_env_new (LAB__ENVELOPE__BODY_BLOB, "x", 0);
     assert_int_equal (bus_client_publish (c, "state.board.b", env), -1);
     assert_non_null (strstr (bus_client_error (c), "BoardState"));
@@ -126,8 +125,7 @@ test_publish_refuses_wrong_body_and_text_becomes_typed (void **state)
     bus_client_counters (c, &cnt);
     assert_int_equal (cnt.publish_dropped, 2);
     bus_client_destroy (&c);
-    lab_test_rmdir (dir);
-    free (dir);
+    bus_fixture_stop (&fx);
 }
 
 /* Sends, through a raw PUB that bypasses every client-side check, one
@@ -201,12 +199,11 @@ static void
 test_client_drops_wrong_body_on_every_family (void **state)
 {
     (void) state;
-    char *dir = lab_test_tmpdir ("topics");
-    bus_endpoints_t ep;
-    bus_endpoints_in_dir (&ep, dir);
+    bus_fixture_t fx;
+    bus_fixture_dir (&fx, "topics");
     zsock_t *raw = zsock_new_pub (NULL);
-    assert_int_equal (zsock_bind (raw, "%s", ep.sub), 0);
-    bus_client_t *c = bus_client_new ("victim", &ep);
+    assert_int_equal (zsock_bind (raw, "%s", fx.ep.sub), 0);
+    bus_client_t *c = bus_client_new ("victim", &fx.ep);
     bus_client_subscribe (c, "");
     zclock_sleep (200);
     uint64_t seq = 0;
@@ -221,8 +218,7 @@ test_client_drops_wrong_body_on_every_family (void **state)
     assert_int_equal (cnt.gaps, 0);   /* dropped before seq tracking */
     bus_client_destroy (&c);
     zsock_destroy (&raw);
-    lab_test_rmdir (dir);
-    free (dir);
+    bus_fixture_stop (&fx);
 }
 
 static bool
@@ -240,16 +236,13 @@ static void
 test_broker_drops_wrong_body_on_every_family (void **state)
 {
     (void) state;
-    char *dir = lab_test_tmpdir ("topics");
-    pid_t broker = lab_test_start_broker (dir, NULL);
-    assert_true (broker > 0);
-    bus_endpoints_t ep;
-    bus_endpoints_in_dir (&ep, dir);
-    bus_client_t *c = bus_client_new ("victim", &ep);
+    bus_fixture_t fx;
+    bus_fixture_start (&fx, "topics");
+    bus_client_t *c = bus_client_new ("victim", &fx.ep);
     bus_client_subscribe (c, "");
     zclock_sleep (200);
     zsock_t *raw = zsock_new (ZMQ_PUB);
-    assert_int_equal (zsock_connect (raw, "%s", ep.pub), 0);
+    assert_int_equal (zsock_connect (raw, "%s", fx.ep.pub), 0);
     zclock_sleep (300);   /* a raw PUB has no slow-joiner protection */
     uint64_t seq = 0;
     size_t wrong = s_blast_every_family (raw, &seq);
@@ -265,9 +258,7 @@ test_broker_drops_wrong_body_on_every_family (void **state)
     assert_true (s_reply_has (c, needle));
     bus_client_destroy (&c);
     zsock_destroy (&raw);
-    assert_int_equal (lab_test_stop (broker, SIGTERM, 2000), 0);
-    lab_test_rmdir (dir);
-    free (dir);
+    bus_fixture_stop (&fx);
 }
 
 static void
