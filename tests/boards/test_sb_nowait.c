@@ -7,7 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
-#include "tests/lab_test.h"
+#include "tests/lab_fixture.h"
 #include <fcntl.h>
 #include <pty.h>
 #include <signal.h>
@@ -47,25 +47,16 @@ s_start (fx_t *f, const char *addr2line, const char *elf)
     char a[128], b[128];
     s_open_pty (&f->ma, a, sizeof a);
     s_open_pty (&f->mb, b, sizeof b);
-    snprintf (f->cfg, sizeof f->cfg, "%s/lab.cfg", f->dir);
-    FILE *c = fopen (f->cfg, "w");
-    assert_non_null (c);
-    fprintf (c, "lab\n    logs = \"%s/logs\"\n    state = \"%s/state\"\nboards\n"
-                "    board-a\n        port = \"pty:%s\"\n        reset = \"none\"\n"
-                "        elf = \"%s\"\n        addr2line = \"%s\"\n"
-                "    board-b\n        port = \"pty:%s\"\n        reset = \"none\"\n",
-             f->dir, f->dir, a, elf, addr2line, b);
-    fclose (c);
+    lab_fixture_config (f->dir, f->cfg, sizeof f->cfg,
+                        "lab\n    logs = \"%s/logs\"\n    state = \"%s/state\"\nboards\n"
+                        "    board-a\n        port = \"pty:%s\"\n        reset = \"none\"\n"
+                        "        elf = \"%s\"\n        addr2line = \"%s\"\n"
+                        "    board-b\n        port = \"pty:%s\"\n        reset = \"none\"\n",
+                        f->dir, f->dir, a, elf, addr2line, b);
     f->broker = lab_test_start_broker (f->dir, NULL);
     assert_true (f->broker > 0);
-    char log[700];
-    snprintf (log, sizeof log, "%s/bridge.log", f->dir);
-    const char *argv[] = { "serial-bridge", "-c", f->cfg, NULL };
-    f->bridge = lab_test_spawn ("serial-bridge", argv, log);
-    assert_true (f->bridge > 0);
-    bus_endpoints_t ep;
-    bus_endpoints_in_dir (&ep, f->dir);
-    f->bus = bus_client_new ("test", &ep);
+    f->bridge = lab_fixture_spawn ("serial-bridge", f->cfg, f->dir, "bridge.log");
+    f->bus = lab_fixture_client (f->dir);
     bus_client_subscribe (f->bus, "tel.serial.board-b");
     bus_client_subscribe (f->bus, "evt.alert.board_panic.board-a");
     /* Both boards connected: board-b's lines come through. */
@@ -107,11 +98,7 @@ s_teardown (void **state)
         close (f->ma);
     if (f->mb >= 0)
         close (f->mb);
-    if (getenv ("LAB_TEST_KEEP"))
-        fprintf (stderr, "kept %s\n", f->dir);
-    else
-        lab_test_rmdir (f->dir);
-    free (f->dir);
+    lab_fixture_remove (f->dir);
     free (f);
     return 0;
 }

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include "services/labd/labd_unit.h"
-#include "tests/lab_test.h"
+#include "tests/labd/labd_fixture.h"
 #include <errno.h>
 #include <jansson.h>
 #include <netinet/in.h>
@@ -18,45 +18,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct {
-    char *dir;
-    char cfg[600];
-    pid_t labd;
-    bus_client_t *bus;
-} fx_t;
+typedef labd_fixture_t fx_t;
 
-static const char *s_head = "lab\n    logs = \"%s/logs\"\n    state = \"%s/state\"\n"
-                            "services\n    labbus\n        command = \"labbus -c ${config}\"\n"
-                            "        backoff_min = \"20ms\"\n";
-
-/* Writes the config (s_head + BODY) and starts labd on it. */
+/* Writes the config (the broker, then BODY) and starts labd. */
 static void
 s_start (fx_t *f, const char *body)
 {
-    snprintf (f->cfg, sizeof f->cfg, "%s/lab.cfg", f->dir);
-    FILE *c = fopen (f->cfg, "w");
-    assert_non_null (c);
-    fprintf (c, s_head, f->dir, f->dir);
-    fputs (body, c);
-    fclose (c);
-    setenv ("LAB_RUNTIME_DIR", f->dir, 1);
-    char log[700];
-    snprintf (log, sizeof log, "%s/labd.out", f->dir);
-    const char *argv[] = { "labd", "-c", f->cfg, NULL };
-    f->labd = lab_test_spawn ("labd", argv, log);
-    assert_true (f->labd > 0);
-    bus_endpoints_t ep;
-    bus_endpoints_in_dir (&ep, f->dir);
-    f->bus = bus_client_new ("test", &ep);
-    assert_non_null (f->bus);
+    labd_fixture_start (f, "", body);
 }
 
 static int
 s_setup (void **state)
 {
-    fx_t *f = (fx_t *) calloc (1, sizeof (fx_t));
-    f->dir = lab_test_tmpdir ("labd");
-    *state = f;
+    *state = labd_fixture_new ("labd");
     return 0;
 }
 
@@ -64,15 +38,7 @@ static int
 s_teardown (void **state)
 {
     fx_t *f = (fx_t *) *state;
-    bus_client_destroy (&f->bus);
-    if (f->labd > 0)
-        lab_test_stop (f->labd, SIGTERM, 8000);
-    if (getenv ("LAB_TEST_KEEP"))
-        fprintf (stderr, "kept %s\n", f->dir);
-    else
-        lab_test_rmdir (f->dir);
-    free (f->dir);
-    free (f);
+    labd_fixture_destroy (&f);
     return 0;
 }
 

@@ -8,7 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
-#include "tests/lab_test.h"
+#include "tests/labd/labd_fixture.h"
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
@@ -24,12 +24,7 @@
 
 #define FREEZE_MS 3000
 
-typedef struct {
-    char *dir;
-    char cfg[600];
-    pid_t labd;
-    bus_client_t *bus;
-} fx_t;
+typedef labd_fixture_t fx_t;
 
 static const char *s_three =
     "    svc1\n        command = \"lab-fake-service --hb 100\"\n        after = \"labbus\"\n"
@@ -43,31 +38,13 @@ static const char *s_three =
 static void
 s_start (fx_t *f, const char *broker_extra, const char *body)
 {
-    snprintf (f->cfg, sizeof f->cfg, "%s/lab.cfg", f->dir);
-    FILE *c = fopen (f->cfg, "w");
-    assert_non_null (c);
-    fprintf (c, "lab\n    logs = \"%s/logs\"\n    state = \"%s/state\"\n", f->dir, f->dir);
-    fprintf (c, "services\n    labbus\n        command = \"labbus -c ${config}\"\n"
-                "        backoff_min = \"20ms\"\n%s%s", broker_extra, body);
-    fclose (c);
-    setenv ("LAB_RUNTIME_DIR", f->dir, 1);
-    char log[700];
-    snprintf (log, sizeof log, "%s/labd.out", f->dir);
-    const char *argv[] = { "labd", "-c", f->cfg, NULL };
-    f->labd = lab_test_spawn ("labd", argv, log);
-    assert_true (f->labd > 0);
-    bus_endpoints_t ep;
-    bus_endpoints_in_dir (&ep, f->dir);
-    f->bus = bus_client_new ("test", &ep);
-    assert_non_null (f->bus);
+    labd_fixture_start (f, broker_extra, body);
 }
 
 static int
 s_setup (void **state)
 {
-    fx_t *f = (fx_t *) calloc (1, sizeof (fx_t));
-    f->dir = lab_test_tmpdir ("labd-spine");
-    *state = f;
+    *state = labd_fixture_new ("labd-spine");
     return 0;
 }
 
@@ -75,17 +52,7 @@ static int
 s_teardown (void **state)
 {
     fx_t *f = (fx_t *) *state;
-    bus_client_destroy (&f->bus);
-    if (f->labd > 0) {
-        kill (f->labd, SIGCONT);
-        lab_test_stop (f->labd, SIGTERM, 10000);
-    }
-    if (getenv ("LAB_TEST_KEEP"))
-        fprintf (stderr, "kept %s\n", f->dir);
-    else
-        lab_test_rmdir (f->dir);
-    free (f->dir);
-    free (f);
+    labd_fixture_destroy (&f);
     return 0;
 }
 
