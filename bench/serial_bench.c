@@ -8,58 +8,19 @@
  *                          (frames sent at 200/s so queueing does not count)
  *   serial.bridge_cpu_pct  bridge CPU time / wall time during the throughput run
  * Usage: serial-bench BIN_DIR [SECONDS] */
+#include "bench/bench_boards.h"
 #include "bus/bus_client.h"
 #include "bus/lab_proc.h"
 #include "bus/lab_stats.h"
 #include "link_frame.h"
-#include <fcntl.h>
-#include <pty.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #define BAUD 921600.0
 #define PAYLOAD 240
-
-static pid_t
-s_spawn (const char *bin_dir, const char *prog, char *const argv[], const char *log)
-{
-    pid_t pid = fork ();
-    if (pid == 0) {
-        prctl (PR_SET_PDEATHSIG, SIGTERM);
-        int fd = open (log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) {
-            dup2 (fd, 1);
-            dup2 (fd, 2);
-        }
-        char path[1024];
-        snprintf (path, sizeof path, "%s/%s", bin_dir, prog);
-        execv (path, argv);
-        _exit (127);
-    }
-    return pid;
-}
-
-static void
-s_stop (pid_t pid)
-{
-    if (pid <= 0)
-        return;
-    kill (pid, SIGTERM);
-    for (int i = 0; i < 50; i++) {
-        if (waitpid (pid, NULL, WNOHANG) == pid)
-            return;
-        usleep (20000);
-    }
-    kill (pid, SIGKILL);
-    waitpid (pid, NULL, 0);
-}
 
 static void
 s_sleep_until (uint64_t t_ns)
@@ -104,52 +65,31 @@ main (int argc, char **argv)
     zsys_init ();
     zsys_set_logsystem (false);
     char dir[] = "/tmp/serial-bench-XXXXXX";
-    if (!mkdtemp (dir))
+    if (bench_boards_tmpdir (dir))
         return 1;
-    setenv ("LAB_BUS_DIR", dir, 1);
-    setenv ("LAB_RUNTIME_DIR", dir, 1);
     int master, slave;
     char slave_name[256];
-    if (openpty (&master, &slave, slave_name, NULL, NULL)) {
-        perror ("openpty");
+    if (bench_boards_pty (&master, &slave, slave_name, sizeof slave_name))
         return 1;
-    }
-    struct termios tio;
-    tcgetattr (slave, &tio);
-    cfmakeraw (&tio);
-    tcsetattr (slave, TCSANOW, &tio);
     char cfg[512], log[512];
     snprintf (cfg, sizeof cfg, "%s/lab.cfg", dir);
     FILE *f = fopen (cfg, "w");
     fprintf (f, "lab\n    logs = \"%s/log\"\nboards\n    bench\n        port = \"pty:%s\"\n"
                 "        baud = 921600\n        silent_after = \"60s\"\n", dir, slave_name);
     fclose (f);
-    snprintf (log, sizeof log, "%s/labbus.log", dir);
-    char *broker_argv[] = { "labbus", "--dir", dir, "--recorder", "", NULL };
-    pid_t broker = s_spawn (bin, "labbus", broker_argv, log);
-    usleep (300000);
+    pid_t broker = bench_boards_broker (bin, dir);
     snprintf (log, sizeof log, "%s/bridge.log", dir);
     char *bridge_argv[] = { "serial-bridge", "-c", cfg, NULL };
-    pid_t bridge = s_spawn (bin, "serial-bridge", bridge_argv, log);
+    pid_t bridge = bench_boards_spawn (bin, "serial-bridge", bridge_argv, log);
     bus_endpoints_t ep;
     bus_endpoints_in_dir (&ep, dir);
     bus_client_t *bus = bus_client_new ("serial-bench", &ep);
     bus_client_subscribe (bus, "tel.frame.bench");
     int rc = 1;
-    /* The bridge asks for a boot report when it opens the port: that QUERY
-     * frame on our side means it is listening. */
-    uint8_t buf[512];
-    bool ready = false;
-    for (int i = 0; i < 100 && !ready; i++) {
-        usleep (50000);
-        ssize_t n = read (master, buf, sizeof buf);
-        ready = n > 0;
-    }
-    if (!ready) {
+    if (bench_boards_wait_open (&master, 1, 5000) < 1) {
         fprintf (stderr, "serial-bench: serial-bridge did not open the pty (see %s)\n", log);
         goto done;
     }
-    fcntl (master, F_SETFL, O_NONBLOCK);
     usleep (300000);   /* subscription settles */
     s_drain (bus, 100, NULL, 0, NULL, NULL);
 
@@ -211,19 +151,10 @@ main (int argc, char **argv)
     rc = 0;
 done:
     bus_client_destroy (&bus);
-    s_stop (bridge);
-    s_stop (broker);
+    bench_boards_stop (bridge);
+    bench_boards_stop (broker);
     close (master);
     close (slave);
-    char cmd_dir[64];
-    snprintf (cmd_dir, sizeof cmd_dir, "%s", dir);
-    /* Remove the temporary directory (sockets, config, logs). */
-    pid_t rm = fork ();
-    if (rm == 0) {
-        char *rm_argv[] = { "rm", "-rf", cmd_dir, NULL };
-        execvp ("rm", rm_argv);
-        _exit (127);
-    }
-    waitpid (rm, NULL, 0);
+    bench_boards_rmdir (dir);
     return rc;
 }

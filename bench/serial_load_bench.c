@@ -12,58 +12,19 @@
  *   serial.bridge_delivered_ratio_16boards   payload bytes delivered /
  *       written with 16 boards (1.0: nothing lost at full load)
  * Usage: serial-load-bench BIN_DIR [SECONDS_PER_STEP] */
+#include "bench/bench_boards.h"
 #include "bus/bus_client.h"
 #include "bus/lab_proc.h"
 #include "link_frame.h"
-#include <fcntl.h>
-#include <pty.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #define BAUD 921600.0
 #define PAYLOAD 240
 #define MAX_BOARDS 16
-
-static pid_t
-s_spawn (const char *bin_dir, const char *prog, char *const argv[], const char *log)
-{
-    pid_t pid = fork ();
-    if (pid == 0) {
-        prctl (PR_SET_PDEATHSIG, SIGTERM);
-        int fd = open (log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) {
-            dup2 (fd, 1);
-            dup2 (fd, 2);
-        }
-        char path[1024];
-        snprintf (path, sizeof path, "%s/%s", bin_dir, prog);
-        execv (path, argv);
-        _exit (127);
-    }
-    return pid;
-}
-
-static void
-s_stop (pid_t pid)
-{
-    if (pid <= 0)
-        return;
-    kill (pid, SIGTERM);
-    for (int i = 0; i < 50; i++) {
-        if (waitpid (pid, NULL, WNOHANG) == pid)
-            return;
-        usleep (20000);
-    }
-    kill (pid, SIGKILL);
-    waitpid (pid, NULL, 0);
-}
 
 static size_t
 s_drain (bus_client_t *bus, int wait_ms)
@@ -96,39 +57,21 @@ s_step (const char *bin, const char *dir, int nboards, double seconds, s_result_
     fprintf (f, "lab\n    logs = \"%s/log-%d\"\nboards\n", dir, nboards);
     for (int b = 0; b < nboards; b++) {
         char name[256];
-        if (openpty (&master[b], &slave[b], name, NULL, NULL))
+        if (bench_boards_pty (&master[b], &slave[b], name, sizeof name))
             return -1;
-        struct termios tio;
-        tcgetattr (slave[b], &tio);
-        cfmakeraw (&tio);
-        tcsetattr (slave[b], TCSANOW, &tio);
         fprintf (f, "    b%02d\n        port = \"pty:%s\"\n        baud = 921600\n        silent_after = \"60s\"\n",
                  b, name);
     }
     fclose (f);
     snprintf (log, sizeof log, "%s/bridge-%d.log", dir, nboards);
     char *bridge_argv[] = { "serial-bridge", "-c", cfg, NULL };
-    pid_t bridge = s_spawn (bin, "serial-bridge", bridge_argv, log);
+    pid_t bridge = bench_boards_spawn (bin, "serial-bridge", bridge_argv, log);
     bus_endpoints_t ep;
     bus_endpoints_in_dir (&ep, dir);
     bus_client_t *bus = bus_client_new ("serial-load-bench", &ep);
     bus_client_subscribe (bus, "tel.frame.");
     int rc = -1;
-    /* Each board's port is open once the bridge's boot-report query shows up. */
-    uint8_t buf[512];
-    int ready = 0;
-    bool seen[MAX_BOARDS] = { false };
-    for (int i = 0; i < 200 && ready < nboards; i++) {
-        usleep (25000);
-        for (int b = 0; b < nboards; b++)
-            if (!seen[b]) {
-                fcntl (master[b], F_SETFL, O_NONBLOCK);
-                if (read (master[b], buf, sizeof buf) > 0) {
-                    seen[b] = true;
-                    ready++;
-                }
-            }
-    }
+    int ready = bench_boards_wait_open (master, nboards, 5000);
     if (ready < nboards) {
         fprintf (stderr, "serial-load-bench: only %d of %d ports opened (see %s)\n", ready, nboards, log);
         goto done;
@@ -184,7 +127,7 @@ s_step (const char *bin, const char *dir, int nboards, double seconds, s_result_
     rc = 0;
 done:
     bus_client_destroy (&bus);
-    s_stop (bridge);
+    bench_boards_stop (bridge);
     for (int b = 0; b < nboards; b++) {
         close (master[b]);
         close (slave[b]);
@@ -204,15 +147,9 @@ main (int argc, char **argv)
     zsys_init ();
     zsys_set_logsystem (false);
     char dir[] = "/tmp/serial-load-bench-XXXXXX";
-    if (!mkdtemp (dir))
+    if (bench_boards_tmpdir (dir))
         return 1;
-    setenv ("LAB_BUS_DIR", dir, 1);
-    setenv ("LAB_RUNTIME_DIR", dir, 1);
-    char log[512];
-    snprintf (log, sizeof log, "%s/labbus.log", dir);
-    char *broker_argv[] = { "labbus", "--dir", dir, "--recorder", "", NULL };
-    pid_t broker = s_spawn (bin, "labbus", broker_argv, log);
-    usleep (300000);
+    pid_t broker = bench_boards_broker (bin, dir);
     const int steps[] = { 1, 4, 16 };
     s_result_t r[3] = { { 0 } };
     int rc = 0;
@@ -226,13 +163,7 @@ main (int argc, char **argv)
                 r[0].cpu_pct > 0 ? (r[2].cpu_pct / 16.0) / (r[0].cpu_pct / 1.0) : -1);
         printf ("BENCH serial.bridge_delivered_ratio_16boards %.3f ratio\n", r[2].delivered);
     }
-    s_stop (broker);
-    pid_t rm = fork ();
-    if (rm == 0) {
-        char *rm_argv[] = { "rm", "-rf", dir, NULL };
-        execvp ("rm", rm_argv);
-        _exit (127);
-    }
-    waitpid (rm, NULL, 0);
+    bench_boards_stop (broker);
+    bench_boards_rmdir (dir);
     return rc ? 1 : 0;
 }
