@@ -3,7 +3,7 @@
 # at 921600 baud, same labsim (five boards, tools/fleet-cfg.sh), board-e
 # losing 5 % of what it receives: BENCH ota.broadcast4_time_ratio = push
 # time to board-b..e at once (BEGIN until the last board's DONE) over the
-# push time to board-b alone. Target <= 1.3.
+# push time to board-b alone, both compressed (the default). Target <= 1.3.
 BUILD=${1:-build}
 export PATH="$PWD/$BUILD/bin:$PATH"
 dir=$(mktemp -d /tmp/labbench-otabc-XXXXXX)

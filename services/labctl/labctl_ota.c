@@ -23,27 +23,6 @@ s_progress (const Lab__OtaJobState *s, bool tty)
     fflush (stdout);
 }
 
-/* A push to several boards: one line per board, then the job's line. */
-static void
-s_boards_result (const Lab__OtaJobState *s)
-{
-    for (size_t i = 0; i < s->n_boards; i++) {
-        const Lab__OtaBoardResult *b = s->boards[i];
-        if (!strcmp (b->state, "done"))
-            printf ("%s: %s 100%% crc ok, signature ok, booted %s in %.1f s\n", s->job, b->board,
-                    b->booted_version, b->elapsed_s);
-        else
-            printf ("%s: %s FAILED at %.0f%%: %s\n", s->job, b->board, b->percent, b->error);
-    }
-    if (!strcmp (s->state, "done"))
-        printf ("%s: %llu bytes -> %zu boards, all booted %s in %.1f s (%u chunks broadcast, %u sent to one "
-                "board, %u retransmissions)\n",
-                s->job, (unsigned long long) s->image_size, s->n_boards, s->version, s->elapsed_s, s->broadcasts,
-                s->unicasts, s->retransmissions);
-    else
-        printf ("%s: FAILED: %s\n", s->job, s->error);
-}
-
 /* "compressed 0.620 (471234 bytes sent)" or "plain". */
 static const char *
 s_how (const Lab__OtaJobState *s, char *buf, size_t len)
@@ -53,6 +32,28 @@ s_how (const Lab__OtaJobState *s, char *buf, size_t len)
     snprintf (buf, len, "compressed %.3f, %llu bytes sent", (double) s->stream_size / (double) s->image_size,
               (unsigned long long) s->stream_size);
     return buf;
+}
+
+/* A push to several boards: one line per board, then the job's line. */
+static void
+s_boards_result (const Lab__OtaJobState *s)
+{
+    char how[96];
+    for (size_t i = 0; i < s->n_boards; i++) {
+        const Lab__OtaBoardResult *b = s->boards[i];
+        if (!strcmp (b->state, "done"))
+            printf ("%s: %s 100%% crc ok, signature ok, booted %s in %.1f s\n", s->job, b->board,
+                    b->booted_version, b->elapsed_s);
+        else
+            printf ("%s: %s FAILED at %.0f%%: %s\n", s->job, b->board, b->percent, b->error);
+    }
+    if (!strcmp (s->state, "done"))
+        printf ("%s: %llu bytes (%s) -> %zu boards, all booted %s in %.1f s (%u chunks broadcast, %u sent to "
+                "one board, %u retransmissions)\n",
+                s->job, (unsigned long long) s->image_size, s_how (s, how, sizeof how), s->n_boards, s->version,
+                s->elapsed_s, s->broadcasts, s->unicasts, s->retransmissions);
+    else
+        printf ("%s: FAILED: %s\n", s->job, s->error);
 }
 
 static int

@@ -38,6 +38,9 @@ struct _ota_multi_t {
     void *ctx;
     target_t tgt[OTA_MULTI_MAX];
     int n;
+    uint8_t *stream;           /* compressed push: what the chunks carry (NULL: the image) */
+    uint32_t stream_len, *starts;   /* chunk i = stream[starts[i] .. starts[i + 1]) */
+    uint8_t block_shift;
     uint64_t *sent_at;         /* per chunk, ms; 0 = to be sent (again) */
     uint8_t *sends;            /* per chunk: times sent (saturating) */
     uint32_t next_new;         /* lowest never-sent chunk */
@@ -81,10 +84,40 @@ ota_multi_destroy (ota_multi_t **self_p)
     for (int i = 0; i < self->n; i++)
         free (self->tgt[i].acked);
     free (self->image);
+    free (self->stream);
+    free (self->starts);
     free (self->sent_at);
     free (self->sends);
     free (self);
     *self_p = NULL;
+}
+
+int
+ota_multi_set_stream (ota_multi_t *self, const uint8_t *stream, uint32_t len, const uint32_t *starts,
+                      uint32_t nchunks, uint8_t block_shift)
+{
+    if (!stream || !starts || !nchunks || starts[0] != 0 || starts[nchunks] != len
+        || block_shift < OTA_BLOCK_SHIFT_MIN || block_shift > OTA_BLOCK_SHIFT_MAX || self->start_ms || self->stream)
+        return -1;
+    for (uint32_t i = 0; i < nchunks; i++)
+        if (starts[i + 1] <= starts[i] || starts[i + 1] - starts[i] > OTA_CHUNK_MAX)
+            return -1;
+    self->stream = (uint8_t *) malloc (len);
+    self->starts = (uint32_t *) malloc ((nchunks + 1) * sizeof (uint32_t));
+    memcpy (self->stream, stream, len);
+    memcpy (self->starts, starts, (nchunks + 1) * sizeof (uint32_t));
+    self->stream_len = len;
+    self->block_shift = block_shift;
+    self->total = nchunks;
+    free (self->sent_at);
+    free (self->sends);
+    self->sent_at = (uint64_t *) calloc (self->total + 1, sizeof (uint64_t));
+    self->sends = (uint8_t *) calloc (self->total + 1, 1);
+    for (int i = 0; i < self->n; i++) {
+        free (self->tgt[i].acked);
+        self->tgt[i].acked = (uint8_t *) calloc (self->total + 1, 1);
+    }
+    return 0;
 }
 
 int
@@ -274,8 +307,14 @@ s_send_chunk (ota_multi_t *self, uint32_t seq, uint64_t now)
     if (!lacking)
         return 1;
     ota_msg_t m = { .op = OTA_OP_CHUNK, .session = self->session, .seq = seq };
-    m.data = self->image + (size_t) seq * OTA_CHUNK_MAX;
-    m.data_len = (uint16_t) (seq + 1 < self->total ? OTA_CHUNK_MAX : self->size - seq * OTA_CHUNK_MAX);
+    if (self->stream) {
+        m.data = self->stream + self->starts[seq];
+        m.data_len = (uint16_t) (self->starts[seq + 1] - self->starts[seq]);
+    }
+    else {
+        m.data = self->image + (size_t) seq * OTA_CHUNK_MAX;
+        m.data_len = (uint16_t) (seq + 1 < self->total ? OTA_CHUNK_MAX : self->size - seq * OTA_CHUNK_MAX);
+    }
     if (!s_paced (self, OTA_LINK_COST (m.data_len), now))
         return -1;
     /* One responder left wanting it: unicast (acknowledged and retried by
@@ -306,6 +345,12 @@ s_tick_control (ota_multi_t *self, target_t *t, uint64_t now)
             ota_msg_t m = { .op = OTA_OP_BEGIN, .session = self->session, .size = self->size,
                             .crc32 = self->crc, .chunk = OTA_CHUNK_MAX };
             memcpy (m.version, self->version, sizeof m.version);
+            if (self->stream) {
+                m.flags = OTA_BEGIN_DEFLATE;
+                m.zchunks = self->total;
+                m.zsize = self->stream_len;
+                m.block_shift = self->block_shift;
+            }
             s_send_msg (self, t->mac, &m);
             t->last_ctl_ms = now;
         }
@@ -422,14 +467,17 @@ ota_multi_target_stats (ota_multi_t *self, int i, uint64_t now, ota_engine_stats
     out->sent = self->stats.sent;
     out->retransmissions = self->stats.retransmissions;
     out->acks = t->acks;
-    uint64_t bytes = (uint64_t) t->acked_count * OTA_CHUNK_MAX;
+    /* In bytes of the plain image (a compressed push: in proportion). */
+    uint64_t bytes = self->stream ? (self->total ? (uint64_t) self->size * t->acked_count / self->total : 0)
+                                  : (uint64_t) t->acked_count * OTA_CHUNK_MAX;
     if (bytes > self->size)
         bytes = self->size;
     out->bytes_acked = bytes;
     out->percent = self->size ? 100.0 * (double) bytes / self->size : 100.0;
     double secs = t->first_ack_ms && now > t->first_ack_ms ? (now - t->first_ack_ms) / 1000.0 : 0;
+    uint64_t per_chunk = self->stream && self->total ? self->size / self->total : OTA_CHUNK_MAX;
     uint64_t done_here = t->acked_count > t->base_at_start
-                             ? (uint64_t) (t->acked_count - t->base_at_start) * OTA_CHUNK_MAX : 0;
+                             ? (uint64_t) (t->acked_count - t->base_at_start) * per_chunk : 0;
     out->rate_bps = secs > 0 ? (double) done_here / secs : 0;
     out->eta_s = out->rate_bps > 0 ? (double) (self->size - bytes) / out->rate_bps : 0;
 }

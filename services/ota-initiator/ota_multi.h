@@ -45,6 +45,12 @@ typedef struct _ota_multi_t ota_multi_t;
 ota_multi_t *ota_multi_new (const uint8_t *image, uint32_t size, uint16_t session, const char *version,
                             const ota_engine_opts_t *opts, ota_multi_send_fn *send, void *ctx);
 void ota_multi_destroy (ota_multi_t **self_p);
+/* Makes it a compressed push, exactly as ota_engine_set_stream: the chunks
+ * carry STREAM (copied; chunk I = STREAM[STARTS[I] .. STARTS[I + 1])), BEGIN
+ * announces it, size, CRC and progress stay the plain image's. Before the
+ * first tick; 0, or -1 on bad arguments (the push stays plain). */
+int ota_multi_set_stream (ota_multi_t *self, const uint8_t *stream, uint32_t len, const uint32_t *starts,
+                          uint32_t nchunks, uint8_t block_shift);
 /* Adds a responder before the first tick; its index, or -1 (full, twice,
  * broadcast address, or already started). */
 int ota_multi_add (ota_multi_t *self, const uint8_t mac[6]);

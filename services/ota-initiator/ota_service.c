@@ -340,9 +340,11 @@ s_compress (job_t *j, char *err, size_t errlen)
     uint8_t shift = 0;
     while (dz && (1u << shift) < ota_deflate_block_size (dz))
         shift++;
-    int rc = n ? ota_engine_set_stream (j->eng, ota_deflate_data (dz), (uint32_t) ota_deflate_size (dz), starts, n,
-                                        shift)
-               : -1;
+    int rc = !n ? -1
+             : j->multi ? ota_multi_set_stream (j->multi, ota_deflate_data (dz), (uint32_t) ota_deflate_size (dz),
+                                                starts, n, shift)
+                        : ota_engine_set_stream (j->eng, ota_deflate_data (dz), (uint32_t) ota_deflate_size (dz),
+                                                 starts, n, shift);
     if (rc == 0)
         j->stream_size = (uint32_t) ota_deflate_size (dz);
     else
@@ -384,6 +386,7 @@ s_job_start (ota_service_t *self, const char *image, const char *target, const c
         }
         snprintf (fresh.image, sizeof fresh.image, "%s", image);
         fresh.force = force;
+        fresh.compress = compress;
         fresh.session = session ? session : (uint16_t) (1 + (bus_now_ns () / 1000 % 65534));
         if (id)
             snprintf (fresh.id, sizeof fresh.id, "%s", id);
@@ -910,6 +913,13 @@ s_multi_start (ota_service_t *self, job_t *j, job_t *fresh, const char *via, cha
     j->multi = ota_multi_new (j->img.data, j->img.size, j->session, j->img.version, &eo, s_send_multi, j);
     for (int k = 0; k < j->ntgt; k++)
         ota_multi_add (j->multi, j->tgt[k].mac);
+    j->stream_size = j->img.size;
+    if (j->compress && s_compress (j, err, errlen)) {
+        ota_multi_destroy (&j->multi);
+        ota_image_free (&j->img);
+        j->used = false;
+        return NULL;
+    }
     s_job_save (j);
     char topic[128];
     snprintf (topic, sizeof topic, "tel.frame.%s", j->via);
@@ -920,8 +930,9 @@ s_multi_start (ota_service_t *self, job_t *j, job_t *fresh, const char *via, cha
         snprintf (topic, sizeof topic, "tel.serial.%s", j->tgt[k].name);
         bus_client_subscribe (self->bus, topic);
     }
-    zsys_info ("ota-initiator: %s: %s %s (%u bytes) -> %s via %s, chunks broadcast", j->id, j->img.project,
-               j->img.version, j->img.size, j->target, j->via);
+    zsys_info ("ota-initiator: %s: %s %s (%u bytes, %s %u bytes) -> %s via %s, chunks broadcast", j->id,
+               j->img.project, j->img.version, j->img.size, j->compress ? "compressed" : "plain", j->stream_size,
+               j->target, j->via);
     return j;
 }
 

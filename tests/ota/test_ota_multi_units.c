@@ -21,6 +21,7 @@
 #include "firmware/sim/sim_ota.h"
 #include "firmware/sim/sim_sig.h"
 #include "ota_responder.h"
+#include "services/ota-initiator/ota_deflate.h"
 #include "services/ota-initiator/ota_multi.h"
 #include "services/ota-initiator/ota_sign.h"
 
@@ -496,6 +497,54 @@ test_board_gone_mid_push_does_not_hold_others (void **state)
     s_world_free (&w);
 }
 
+/* A compressed push to four boards (the image deflated in independent
+ * blocks, each board inflating as it writes): 5 % loss on one board, another
+ * rebooting at about 40 % and resuming at a block boundary; every board ends
+ * with the plain image. */
+static void
+test_compressed_push_to_four_boards (void **state)
+{
+    (void) state;
+    world_t *w = s_world (200000, -1);
+    ota_deflate_t *dz = ota_deflate_new (w->image, w->size, 0, 9);
+    assert_non_null (dz);
+    uint32_t *starts = NULL;
+    uint32_t n = ota_deflate_chunk_starts (dz, OTA_CHUNK_MAX, &starts);
+    uint8_t shift = 0;
+    while ((1u << shift) < ota_deflate_block_size (dz))
+        shift++;
+    assert_int_equal (ota_multi_set_stream (w->multi, ota_deflate_data (dz), (uint32_t) ota_deflate_size (dz), starts,
+                                            n, shift), 0);
+    assert_int_equal (ota_multi_set_stream (w->multi, ota_deflate_data (dz), (uint32_t) ota_deflate_size (dz), starts,
+                                            n, shift), -1);      /* once */
+    assert_true (n < s_chunks (w));
+    w->b[3].loss_pct = 5;
+    bool rebooted = false;
+    int ms = 0;
+    for (; ms < 120000; ms++) {
+        if (!rebooted && w->b[2].resp.p.base > n * 4 / 10) {
+            s_boot (&w->b[2]);
+            rebooted = true;
+        }
+        if (!s_step (w))
+            break;
+    }
+    for (int i = 0; i < 300; i++)
+        s_step (w);
+    assert_true (rebooted && ms < 120000);
+    assert_int_equal (w->b[2].resp.stats.resumes, 1);
+    for (int i = 0; i < NB; i++) {
+        assert_int_equal (ota_multi_state (w->multi, i), OTA_TGT_DONE);
+        s_assert_slot_holds_image (w, i);
+    }
+    ota_multi_stats_t st;
+    ota_multi_stats (w->multi, &st);
+    assert_true (st.sent < n * 14 / 10);
+    free (starts);
+    ota_deflate_destroy (&dz);
+    s_world_free (&w);
+}
+
 static void
 test_add_refuses_broadcast_and_duplicates (void **state)
 {
@@ -522,6 +571,7 @@ main (void)
         cmocka_unit_test (test_board_reboots_mid_push_and_resumes),
         cmocka_unit_test (test_silent_board_fails_alone),
         cmocka_unit_test (test_board_gone_mid_push_does_not_hold_others),
+        cmocka_unit_test (test_compressed_push_to_four_boards),
     };
     return cmocka_run_group_tests (tests, s_group_setup, s_group_teardown);
 }

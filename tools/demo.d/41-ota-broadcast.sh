@@ -34,4 +34,5 @@ if [ $rc -ne 0 ]; then
 fi
 secs=$(printf '%s' "$last" | sed -n 's/.* in \([0-9.]*\) s (.*/\1/p')
 bc=$(printf '%s' "$last" | sed -n 's/.*(\([0-9]*\) chunks broadcast, \([0-9]*\) sent to one board.*/\1 broadcast, \2 unicast/p')
-echo "DEMO ota-broadcast ok 300 KB -> $results in ${secs:-?} s ($bc chunks)"
+how=$(printf '%s' "$last" | sed -n 's/.* bytes (\(compressed [0-9.]*\),.*/\1/p')
+echo "DEMO ota-broadcast ok 300 KB${how:+ $how} -> $results in ${secs:-?} s ($bc chunks)"
