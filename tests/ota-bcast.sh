@@ -26,6 +26,7 @@ ctl --timeout 500 call labd status | grep -q '^ota-initiator *up' || fail "lab d
 for _ in $(seq 50); do [ "$(ctl call labsim boards | grep -c ' up$')" = 5 ] && break; sleep 0.2; done
 [ "$(ctl call labsim boards | grep -c ' up$')" = 5 ] || fail "labsim has not five boards up: $(ctl call labsim boards)"
 ctl call labsim loss 0.05 board-e | grep -q "board-e receives with loss 0.050" || fail "per-board loss"
+ctl --json call labsim boards | grep -q '"name":"board-e"[^}]*"rx_loss":0.050*[0-9]*[,}]' || fail "labsim boards: no rx_loss for board-e: $(ctl --json call labsim boards)"
 sleep 1    # boot reports settle
 
 labsim mkimage --size 200K --version 3.0.0 -o "$dir/var/images/v3.bin" >/dev/null

@@ -196,6 +196,7 @@ s_reply_boards (sim_t *sim, bus_request_t *rq)
         json_object_set_new (o, "up", json_boolean (labsim_board_up (b)));
         json_object_set_new (o, "version", bus_json_textn (core->version, strnlen (core->version, sizeof core->version)));
         json_object_set_new (o, "partition", bus_json_textn (core->partition, strnlen (core->partition, sizeof core->partition)));
+        json_object_set_new (o, "rx_loss", json_real (labsim_radio_node_loss (sim->radio, labsim_board_node (b))));
         json_array_append_new (boards, o);
         if (t < sizeof text)
             t += (size_t) snprintf (text + t, sizeof text - t, "%s%s %s %s", i ? "\n" : "",
