@@ -1,7 +1,8 @@
 #!/bin/bash
 # Runs every test program under BUILD/tests, then every shell test under
 # tests/*.sh, then a short run of every fuzz target; prints one summary line
-# "tests: N passed, M failed" and exits non-zero when anything failed.
+# "tests: N passed, M failed" (then how long the suite took; each test's
+# line says its own time) and exits non-zero when anything failed.
 # A test program that crashes or times out counts as one failure.
 set -u
 BUILD=${1:-build}
@@ -24,8 +25,10 @@ run_cmocka() {
     local t=$1 name log rc ok bad
     name=$(basename "$t")
     log="$logdir/$name.log"
+    local t0=$SECONDS
     timeout -k 5 "$PER_TEST_TIMEOUT" "$t" >"$log" 2>&1
     rc=$?
+    local took=$((SECONDS - t0))
     ok=$(grep -a -c '^\[       OK \]' "$log")
     # A test fails (assertion) or errors (setup, crash); cmocka's "listed
     # below" block repeats each name, so count distinct names.
@@ -39,10 +42,10 @@ run_cmocka() {
     failed=$((failed + bad))
     if [ "$bad" -gt 0 ]; then
         failures+=("$name")
-        echo "FAIL $name ($ok passed, $bad failed) - log: $log"
+        echo "FAIL $name ($ok passed, $bad failed, ${took} s) - log: $log"
         tail -n 30 "$log" | sed 's/^/    /'
     else
-        echo "ok   $name ($ok passed)"
+        echo "ok   $name ($ok passed, ${took} s)"
     fi
 }
 
@@ -50,13 +53,15 @@ run_shell() {
     local t=$1 name log rc
     name=$(basename "$t" .sh)
     log="$logdir/$name.log"
+    local t0=$SECONDS
     timeout -k 5 "$PER_TEST_TIMEOUT" bash "$t" "$BUILD" >"$log" 2>&1
     rc=$?
+    local took=$((SECONDS - t0))
     if [ "$rc" -eq 0 ]; then
-        passed=$((passed + 1)); echo "ok   $name"
+        passed=$((passed + 1)); echo "ok   $name (${took} s)"
     else
         failed=$((failed + 1)); failures+=("$name")
-        echo "FAIL $name (status $rc) - log: $log"
+        echo "FAIL $name (status $rc, ${took} s) - log: $log"
         tail -n 30 "$log" | sed 's/^/    /'
     fi
 }
@@ -148,4 +153,5 @@ check_leftovers
 
 [ "${#failures[@]}" -gt 0 ] && echo "failed: ${failures[*]}"
 echo "tests: $passed passed, $failed failed"
+echo "tests took ${SECONDS} s"
 [ "$failed" -eq 0 ]
