@@ -133,11 +133,17 @@ test_subscription_storm_leaves_others_telemetry_flowing (void **state)
     json_t *snap = json_object_get (st, "snapshots");
     assert_true (json_integer_value (json_object_get (snap, "refused")) >= 900);
     json_decref (st);
-    zsock_destroy (&evil_sub);
-    zsock_destroy (&evil_req);
     bus_client_destroy (&innocent);
     bus_client_destroy (&pub);
+    /* The broker stops while the evil peer is still connected: libzmq 4.3.4
+     * can abort a process whose peer drops while a multipart message is in
+     * flight (session_base.cpp clean_pipes, zeromq/libzmq#3442, closed unfixed), and
+     * under ASan this test once hit it when the evil sockets closed. That
+     * is not what this test is about; docs/bus.md says what it means for
+     * the lab (labd restarts the broker). */
     bus_fixture_stop (&fx);
+    zsock_destroy (&evil_sub);
+    zsock_destroy (&evil_req);
 }
 
 static void
