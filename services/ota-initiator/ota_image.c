@@ -1,5 +1,6 @@
 /* ota_image - see ota_image.h. */
 #include "services/ota-initiator/ota_image.h"
+#include "app_desc.h"
 #include "ota_image_marker.h"
 #include <errno.h>
 #include <limits.h>
@@ -7,42 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint32_t
-s_get32 (const uint8_t *p)
-{
-    return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
-}
-
-static bool
-s_cstr (const uint8_t *p, size_t max, char *out)
-{
-    size_t n = strnlen ((const char *) p, max);
-    if (n == max)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (p[i] < 0x20 || p[i] > 0x7e)
-            return false;
-    memcpy (out, p, n);
-    out[n] = 0;
-    return true;
-}
-
 int
 ota_image_check (ota_image_t *img, uint32_t slot_size, bool force, char *err, size_t errlen)
 {
     const uint8_t *d = img->data;
-    if (img->size < 32 + 256 || d[0] != 0xE9) {
-        snprintf (err, errlen, "not an ESP32 application image (no 0xE9 image header)");
+    app_desc_t desc;
+    app_desc_err_t rc = app_desc_read (d, img->size, &desc);
+    if (rc != APP_DESC_OK) {
+        snprintf (err, errlen, "%s", app_desc_strerror (rc));
         return -1;
     }
-    if (s_get32 (d + 32) != 0xABCD5432u) {
-        snprintf (err, errlen, "no application description (esp_app_desc_t magic) after the header");
+    if (!desc.project[0]) {
+        snprintf (err, errlen, "application description has no project name");
         return -1;
     }
-    if (!s_cstr (d + 48, 32, img->version) || !img->version[0] || !s_cstr (d + 80, 32, img->project)) {
-        snprintf (err, errlen, "application description has no readable version or project name");
-        return -1;
-    }
+    snprintf (img->version, sizeof img->version, "%s", desc.version);
+    snprintf (img->project, sizeof img->project, "%s", desc.project);
     if (img->size > slot_size) {
         snprintf (err, errlen, "image is %u bytes; the OTA slot holds %u", img->size, slot_size);
         return -1;
