@@ -3,6 +3,7 @@
 #include "services/eval-runner/eval_scenario.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,17 @@ const char *const eval_rows_columns[] = {
     "itl_p50_ms", "itl_p90_ms", "itl_p99_ms", "chunks", "sse_comments", "finish_reason",
     "template_leak", "backend_prompt_ms", "backend_predicted_ms", "backend_predicted_per_second",
     "peak_rss_kb", "cpu_us", "format_ok", "format_cause", "verifier_pass", "action_safe",
-    "judge_outcome", "composite", "completion_file", NULL
+    "judge_outcome", "composite", "completion_file",
+    /* Added later, so at the end: a script that reads columns by position
+     * keeps working. What the decision and a reader of a spreadsheet need:
+     * which server and model really answered, how fair the run was, the
+     * memory figure and its probe, audio scores. The completion text, the
+     * backend's timings object and the removed spans stay in rows.jsonl. */
+    "backend_kind", "served_model", "pair_role", "chat_template_hash", "prompt_cache", "connection",
+    "thinking", "connect_ms", "last_token_ms", "usage_completion_tokens", "usage_differs",
+    "malformed_chunks", "truncated", "reasoning_source", "memory_probe", "memory_kb", "quality",
+    "composite_version", "action_ok", "audio_api", "wer", "wer_sub", "wer_del", "wer_ins",
+    "wer_ref_words", "wer_normalisation", "wer_jiwer_default", NULL
 };
 
 struct _eval_rows_t {
@@ -160,6 +171,25 @@ s_count_lines (const char *path)
     return n;
 }
 
+/* True when PATH's first line is not today's header: a file written by an
+ * older version (other columns) is rebuilt rather than appended to. */
+static bool
+s_csv_header_differs (const char *path)
+{
+    FILE *f = fopen (path, "r");
+    if (!f)
+        return true;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline (&line, &cap, f);
+    fclose (f);
+    char *want = s_csv_line (NULL, true);
+    bool differs = n < 0 || strcmp (line, want);
+    free (want);
+    free (line);
+    return differs;
+}
+
 /* Rewrites rows.csv from the rows held in memory. */
 static int
 s_rebuild_csv (eval_rows_t *self, const char *path)
@@ -233,7 +263,7 @@ eval_rows_open (const char *dir, char *err, size_t errlen)
 
     snprintf (path, sizeof path, "%s/rows.csv", dir);
     s_cut_torn (path);
-    if (s_count_lines (path) != json_array_size (self->rows) + 1)
+    if (s_count_lines (path) != json_array_size (self->rows) + 1 || s_csv_header_differs (path))
         s_rebuild_csv (self, path);
     self->csv_fd = open (path, O_WRONLY | O_CREAT | O_APPEND, 0644);
 

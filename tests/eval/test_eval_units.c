@@ -474,6 +474,71 @@ test_rows_resume_after_torn_write_without_duplicates (void **state)
     free (dir);
 }
 
+/* A rows.csv from an older version (fewer columns) with the right number
+ * of lines is rebuilt on open, not appended to with rows of another shape. */
+static void
+test_rows_csv_of_an_older_version_is_rebuilt_with_todays_columns (void **state)
+{
+    (void) state;
+    char *dir = lab_test_tmpdir ("evalcsv");
+    char err[300];
+    eval_rows_t *rows = eval_rows_open (dir, err, sizeof err);
+    assert_non_null (rows);
+    json_t *r1 = s_row ("k1", "ok");
+    json_object_set_new (r1, "wer", json_real (0.25));
+    json_object_set_new (r1, "served_model", json_string ("qwen3-8b"));
+    assert_int_equal (eval_rows_append (rows, r1, err, sizeof err), 0);
+    json_decref (r1);
+    eval_rows_destroy (&rows);
+    char path[600];
+    snprintf (path, sizeof path, "%s/rows.csv", dir);
+    FILE *f = fopen (path, "w");
+    fputs ("ts,plan,key\n1,p,k1\n", f);      /* header + one row: the count agrees */
+    fclose (f);
+    rows = eval_rows_open (dir, err, sizeof err);
+    assert_non_null (rows);
+    eval_rows_destroy (&rows);
+    char *text = eval_read_file (path, NULL);
+    assert_non_null (text);
+    /* Today's header (the new columns at the end), the row's values in them. */
+    assert_int_equal (strncmp (text, "ts,plan,sweep,", 14), 0);
+    char *nl = strchr (text, '\n');
+    assert_non_null (nl);
+    *nl = 0;
+    int wer_col = -1, model_col = -1, col = 0;
+    for (char *save = NULL, *t = strtok_r (text, ",", &save); t; t = strtok_r (NULL, ",", &save), col++) {
+        if (!strcmp (t, "wer"))
+            wer_col = col;
+        if (!strcmp (t, "served_model"))
+            model_col = col;
+    }
+    assert_true (wer_col > 0 && model_col > 0);
+    char *row = nl + 1;
+    col = 0;
+    const char *wer = NULL, *model = NULL;
+    for (char *p = row, *start = row; ; p++) {
+        if (*p == ',' || *p == '\n' || !*p) {
+            char c = *p;
+            *p = 0;
+            if (col == wer_col)
+                wer = start;
+            if (col == model_col)
+                model = start;
+            col++;
+            start = p + 1;
+            if (c != ',')
+                break;
+        }
+    }
+    assert_non_null (wer);
+    assert_non_null (model);
+    assert_string_equal (wer, "0.25");
+    assert_string_equal (model, "qwen3-8b");
+    free (text);
+    lab_test_rmdir (dir);
+    free (dir);
+}
+
 static void
 test_scenario_pack_loads_files_and_builds_multimodal_messages (void **state)
 {
@@ -535,6 +600,7 @@ main (void)
         cmocka_unit_test (test_percentile_interpolates_between_ranks),
         cmocka_unit_test (test_plan_loads_cohorts_pairs_buckets_and_rejects_typos),
         cmocka_unit_test (test_rows_resume_after_torn_write_without_duplicates),
+        cmocka_unit_test (test_rows_csv_of_an_older_version_is_rebuilt_with_todays_columns),
         cmocka_unit_test (test_scenario_pack_loads_files_and_builds_multimodal_messages),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
