@@ -139,7 +139,7 @@ s_chunk (stream_t *st, json_t *delta, const char *finish)
                                 finish ? json_string (finish) : json_null ());
     return json_pack ("{s:s, s:s, s:I, s:s, s:[o]}", "id", st->id, "object",
                       "chat.completion.chunk", "created", (json_int_t) st->created, "model",
-                      st->model->name, "choices", choice);
+                      st->model->chunk_model, "choices", choice);
 }
 
 /* Sets the pending output to "data: <json>\n\n" (steals J). */
@@ -254,7 +254,7 @@ s_next_piece (stream_t *st)
         if (!srv->sim.llamacpp_style && st->include_usage) {
             json_t *j = json_pack ("{s:s, s:s, s:I, s:s, s:[], s:o}", "id", st->id, "object",
                                    "chat.completion.chunk", "created", (json_int_t) st->created,
-                                   "model", st->model->name, "choices", "usage", s_usage (st));
+                                   "model", st->model->chunk_model, "choices", "usage", s_usage (st));
             s_emit (st, j, NULL);
             return 1;
         }
@@ -336,7 +336,7 @@ s_complete_whole (struct MHD_Connection *c, stream_t *st)
     free (text);
     json_t *j = json_pack ("{s:s, s:s, s:I, s:s, s:[{s:i, s:o, s:s}], s:o}", "id", st->id,
                            "object", "chat.completion", "created", (json_int_t) st->created,
-                           "model", st->model->name, "choices", "index", 0, "message", msg,
+                           "model", st->model->chunk_model, "choices", "index", 0, "message", msg,
                            "finish_reason", st->plan.finish_reason, "usage", s_usage (st));
     if (srv->sim.llamacpp_style)
         json_object_set_new (j, "timings", s_timings (st));

@@ -83,6 +83,10 @@ const char *llm_fault_name (llm_fault_t f);
 
 typedef struct {
     char name[96];
+    /* The model its chunks and replies name: its own name, or (chunk_model)
+     * another one, as a LiteLLM proxy reports the deployment an alias was
+     * routed to, or a server that loaded something else than was asked. */
+    char chunk_model[96];
     double ttft_ms;
     double token_rate;       /* tokens per second */
     double w_good, w_bad, w_symptom;

@@ -74,9 +74,10 @@ s_load_model (lab_config_t *cfg, zconfig_t *node, llm_model_t *m, char *err, siz
 {
     static const char *const keys[] = { "ttft", "token_rate", "answers", "answers_audio",
                                         "answers_image", "fault", "fault_rate", "role",
-                                        "unparseable", "response_format", NULL };
+                                        "unparseable", "response_format", "chunk_model", NULL };
     memset (m, 0, sizeof *m);
     snprintf (m->name, sizeof m->name, "%s", zconfig_name (node));
+    snprintf (m->chunk_model, sizeof m->chunk_model, "%s", zconfig_get (node, "chunk_model", m->name));
     long ttft = 50;
     if (lab_config_known_keys (cfg, node, keys, err, errlen)
         || lab_config_duration_ms (cfg, node, "ttft", 50, &ttft, err, errlen)

@@ -965,12 +965,70 @@ test_prompt_cache_cannot_answer_a_measured_request (void **state)
     json_decref (rows);
 }
 
+/* The model each streamed chunk names is checked where it means
+ * something: a LiteLLM proxy reports the deployment an alias was routed
+ * to, so a proxy that lists "m1" but answers from another model gives
+ * "wrong model served" rows, while a correctly routed model passes.
+ * llama-server's chunks only echo the request (or a default name), so
+ * there the same mismatch is not held against it. */
+static void
+test_streamed_chunks_naming_another_model_are_wrong_model_rows (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    char text[4096];
+    snprintf (text, sizeof text,
+              "labsim-llm\n    scenarios = \"tests/eval/scenarios\"\n"
+              "    px\n        style = \"litellm\"\n        load_time = \"0\"\n        models\n"
+              "            m1\n                ttft = \"5ms\"\n                token_rate = 4000\n"
+              "                chunk_model = \"gpt-4o-mini-2024-07-18\"\n"
+              "            m2\n                ttft = \"5ms\"\n                token_rate = 4000\n"
+              "    ll\n        style = \"llamacpp\"\n        load_time = \"0\"\n        models\n"
+              "            m1\n                ttft = \"5ms\"\n                token_rate = 4000\n"
+              "                chunk_model = \"gpt-3.5-turbo\"\n"
+              "backends\n    px\n        command = \"%s llm -c %s --backend px --port ${port}\"\n"
+              "        base_url = \"http://127.0.0.1:${port}\"\n"
+              "    ll\n        command = \"%s llm -c %s --backend ll --port ${port}\"\n"
+              "        base_url = \"http://127.0.0.1:${port}\"\n",
+              f->labsim, f->cfg, f->labsim, f->cfg);
+    s_write (f->cfg, text);
+    snprintf (text, sizeof text,
+              "plan\n    name = \"t\"\n    scenarios = \"tests/eval/scenarios\"\n    output = \"%s\"\n    warmup = 0\n"
+              "backends\n    px\n        models = \"m1 m2\"\n    ll\n        models = \"m1\"\n"
+              "buckets\n    quality\n        scenarios = \"t01_crashloop\"\n",
+              f->out);
+    s_write (f->plan, text);
+    eval_progress_t pr;
+    assert_int_equal (s_run (f, NULL, &pr, 0), 0);
+    json_t *rows = s_rows (f);
+    assert_int_equal (json_array_size (rows), 3);
+    int wrong = 0, ok = 0;
+    size_t i;
+    json_t *r;
+    json_array_foreach (rows, i, r) {
+        const char *cohort = s_get (r, "cohort");
+        if (!strcmp (cohort, "px/m1")) {
+            assert_string_equal (s_get (r, "outcome"), "error");
+            assert_string_equal (s_get (r, "error_class"), "wrong_model");
+            assert_non_null (strstr (s_get (r, "error_message"), "the chunks say gpt-4o-mini-2024-07-18"));
+            assert_string_equal (s_get (r, "served_model"), "gpt-4o-mini-2024-07-18");
+            wrong++;
+        } else {
+            assert_string_equal (s_get (r, "outcome"), "ok");
+            ok++;
+        }
+    }
+    assert_int_equal (wrong, 1);
+    assert_int_equal (ok, 2);
+    json_decref (rows);
+}
+
 int
 main (void)
 {
     curl_global_init (CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_each_fault_gives_its_outcome_and_sweep_continues, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_streamed_chunks_naming_another_model_are_wrong_model_rows, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_llama_server_error_forms_are_error_rows_with_the_message, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_errors_are_redone_only_with_retry_errors, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_answers_come_from_pack_by_profile_and_kind, s_setup, s_teardown),
