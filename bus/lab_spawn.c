@@ -187,16 +187,23 @@ s_ms (void)
 int
 lab_spawn_capture (char *const argv[], int timeout_ms, char *out, size_t cap, char *err, size_t errlen)
 {
+    return lab_spawn_capture_opts (argv, NULL, timeout_ms, out, cap, err, errlen);
+}
+
+int
+lab_spawn_capture_opts (char *const argv[], const lab_spawn_opts_t *opts, int timeout_ms, char *out, size_t cap,
+                        char *err, size_t errlen)
+{
     if (cap)
         out[0] = 0;
-    lab_spawn_opts_t opts = { 0 };
-    int fd = -1, efd = -1;
-    pid_t pid = lab_spawn (argv, &opts, &fd, &efd, err, errlen);
+    lab_spawn_opts_t none = { 0 };
+    int fd = -1, efd = -1;   /* efd stays -1 when stderr is merged */
+    pid_t pid = lab_spawn (argv, opts ? opts : &none, &fd, &efd, err, errlen);
     if (pid < 0)
         return -1;
     size_t n = 0;
     int64_t end = s_ms () + timeout_ms;
-    bool open_out = true, open_err = true, late = false;
+    bool open_out = true, open_err = efd >= 0, late = false;
     while (open_out || open_err) {
         int64_t left = end - s_ms ();
         if (left <= 0) {
@@ -234,7 +241,8 @@ lab_spawn_capture (char *const argv[], int timeout_ms, char *out, size_t cap, ch
     if (cap)
         out[n] = 0;
     close (fd);
-    close (efd);
+    if (efd >= 0)
+        close (efd);
     int status = 0;
     if (late || waitpid (pid, &status, WNOHANG) == 0) {
         /* Closed its output but still running, or out of time: its whole

@@ -39,4 +39,9 @@ void lab_spawn_signal (pid_t pid, int sig);
  * by a signal, or ran out of time. */
 int lab_spawn_capture (char *const argv[], int timeout_ms, char *out, size_t cap, char *err, size_t errlen);
 
+/* lab_spawn_capture with OPTS (NULL: none): its own environment, a bin
+ * directory, stderr captured along with stdout. */
+int lab_spawn_capture_opts (char *const argv[], const lab_spawn_opts_t *opts, int timeout_ms, char *out, size_t cap,
+                            char *err, size_t errlen);
+
 #endif

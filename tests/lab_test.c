@@ -1,5 +1,6 @@
 /* lab_test - see lab_test.h. */
 #include "tests/lab_test.h"
+#include "bus/lab_spawn.h"
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -61,6 +62,21 @@ lab_test_spawn (const char *name, const char *const argv[], const char *log)
         _exit (127);
     }
     return pid;
+}
+
+int
+lab_test_capture (char *const argv[], const char *bus_dir, int timeout_ms, char *out, size_t cap)
+{
+    const char *build = getenv ("LAB_BUILD");
+    char bindir[512], var[600], why[512];
+    snprintf (bindir, sizeof bindir, "%s/bin", build && *build ? build : "build");
+    snprintf (var, sizeof var, "LAB_BUS_DIR=%s", bus_dir ? bus_dir : "");
+    char *const env[] = { var, NULL };
+    lab_spawn_opts_t opts = { .bindir = bindir, .env = bus_dir ? env : NULL };
+    int rc = lab_spawn_capture_opts (argv, &opts, timeout_ms, out, cap, why, sizeof why);
+    if (rc < 0)
+        fprintf (stderr, "%s: %s\n", argv[0], why);
+    return rc;
 }
 
 int

@@ -15,6 +15,13 @@ void lab_test_rmdir (const char *dir);
 /* Path of a program in the build's bin directory. */
 void lab_test_bin (const char *name, char *out, size_t outlen);
 
+/* Runs ARGV to its end without a shell (a bare argv[0] is looked for in
+ * the build's bin directory first, then on PATH), with LAB_BUS_DIR=BUS_DIR
+ * when BUS_DIR is given, for at most TIMEOUT_MS; the first CAP-1 bytes of
+ * its stdout in OUT. Returns its exit status, -1 when it could not run, was
+ * killed or ran out of time (printed on stderr). */
+int lab_test_capture (char *const argv[], const char *bus_dir, int timeout_ms, char *out, size_t cap);
+
 /* Starts build/bin/NAME with ARGV (NULL-terminated, argv[0] included);
  * stdout/stderr go to LOG when given. Returns the pid or -1. The child dies
  * with the test process (PR_SET_PDEATHSIG). */

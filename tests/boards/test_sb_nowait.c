@@ -215,6 +215,25 @@ test_a_hanging_symboliser_holds_up_nobody (void **state)
     lab__alert__free_unpacked (alert, NULL);
 }
 
+/* The address nm gives NAME in ELF (hex, no 0x), asserted to be there. */
+static void
+s_symbol_address (const char *elf, const char *name, char *addr, size_t addrlen)
+{
+    size_t cap = 4u << 20;
+    char *out = malloc (cap);
+    assert_non_null (out);
+    char *const nm[] = { "nm", (char *) elf, NULL };
+    assert_int_equal (lab_test_capture (nm, NULL, 10000, out, cap), 0);
+    char *save = NULL;
+    for (char *line = strtok_r (out, "\n", &save); line && !*addr; line = strtok_r (NULL, "\n", &save)) {
+        char value[64], type[8], sym[256];   /* "00000000000079a0 T main" */
+        if (sscanf (line, "%63s %7s %255s", value, type, sym) == 3 && !strcmp (sym, name))
+            snprintf (addr, addrlen, "%s", value);
+    }
+    free (out);
+    assert_true (*addr);
+}
+
 static void
 test_the_real_addr2line_symbolises_a_backtrace (void **state)
 {
@@ -224,14 +243,9 @@ test_the_real_addr2line_symbolises_a_backtrace (void **state)
         return;
     }
     /* A backtrace into one of our own programs, whose symbols nm knows. */
-    char elf[512], cmd[700], addr[64] = "";
+    char elf[512], addr[64] = "";
     lab_test_bin ("lab-fake-service", elf, sizeof elf);
-    snprintf (cmd, sizeof cmd, "nm %s | awk '$3 == \"main\" { print $1 }'", elf);
-    FILE *p = popen (cmd, "r");
-    assert_non_null (p);
-    assert_non_null (fgets (addr, sizeof addr, p));
-    pclose (p);
-    addr[strcspn (addr, "\n")] = 0;
+    s_symbol_address (elf, "main", addr, sizeof addr);
     s_start (f, "/usr/bin/addr2line", elf);
     char panic[256];
     snprintf (panic, sizeof panic, "Guru Meditation Error: Core  0 panic'ed\r\nBacktrace: 0x%s:0x3ffb5a90\r\nRebooting...\r\n", addr);

@@ -8,7 +8,7 @@ $(eval $(call add_test,test_bus_topics,tests/bus/test_bus_topics.c $(BUS_FIXTURE
 $(eval $(call add_test,test_bus_names,tests/bus/test_bus_names.c $(BUS_FIXTURE),labtest bus))
 $(eval $(call add_test,test_bus_senders,tests/bus/test_bus_senders.c $(BUS_FIXTURE),labtest bus))
 $(eval $(call add_test,test_bus_storm,tests/bus/test_bus_storm.c $(BUS_FIXTURE),labtest bus))
-$(eval $(call add_test,test_bus_hostile,tests/bus/test_bus_hostile.c,webtest web serial fwcore labtest bus))
+$(eval $(call add_test,test_bus_hostile,tests/bus/test_bus_hostile.c $(BUS_FIXTURE),webtest web serial fwcore labtest bus))
 $(eval $(call add_test,test_bus_alerts,tests/bus/test_bus_alerts.c $(BUS_FIXTURE),serial fwcore labtest bus))
 $(eval $(call add_test,test_lab_helpers,tests/bus/test_lab_helpers.c,bus))
 # fuzz_bus_handlers (fuzz/fuzz_bus_handlers.c) compiles the sources of the

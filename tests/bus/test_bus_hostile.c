@@ -11,7 +11,7 @@
 #include <pty.h>
 #include <signal.h>
 #include <unistd.h>
-#include "tests/lab_test.h"
+#include "tests/bus/bus_fixture.h"
 #include "tests/web/prom_check.h"
 #include "tests/web/web_test_util.h"
 #include "bus/bus_json.h"
@@ -41,34 +41,37 @@ test_json_text_repairs_invalid_utf8 (void **state)
     json_decref (j);
 }
 
-/* Reads one JSON document per line of CMD's output; returns the number of
- * lines, -1 when one does not parse (printed). */
+/* Runs ARGV (LAB_BUS_DIR=BUS_DIR when given) and reads one JSON document
+ * per line of its output; with PREFIX, only from the lines that start with
+ * it (the rest of the line). Returns the number of documents, -1 when one
+ * does not parse (printed). */
 static int
-s_json_lines (const char *cmd)
+s_json_lines (char *const argv[], const char *bus_dir, const char *prefix)
 {
-    FILE *p = popen (cmd, "r");
-    assert_non_null (p);
-    char *line = NULL;
-    size_t cap = 0;
+    size_t cap = 1u << 20;
+    char *out = malloc (cap);
+    assert_non_null (out);
+    lab_test_capture (argv, bus_dir, 15000, out, cap);
     int n = 0;
-    ssize_t len;
-    while ((len = getline (&line, &cap, p)) > 0) {
-        if (line[len - 1] == '\n')
-            line[len - 1] = '\0';
+    char *save = NULL;
+    for (char *line = strtok_r (out, "\n", &save); line; line = strtok_r (NULL, "\n", &save)) {
+        if (prefix && strncmp (line, prefix, strlen (prefix)))
+            continue;
+        if (prefix)
+            line += strlen (prefix);
         if (!*line)
             continue;
         json_error_t err;
         json_t *j = json_loads (line, 0, &err);
         if (!j) {
-            print_error ("invalid JSON from '%s': %s\n%s\n", cmd, err.text, line);
+            print_error ("invalid JSON from %s: %s\n%s\n", argv[0], err.text, line);
             n = -1;
             break;
         }
         json_decref (j);
         n++;
     }
-    free (line);
-    pclose (p);
+    free (out);
     return n;
 }
 
@@ -132,19 +135,18 @@ test_hostile_strings_through_the_bus_stay_valid_json (void **state)
     bus_client_t *pub = bus_client_new (HOSTILE, &lab.ep);
     s_publish_hostile (pub);
     zclock_sleep (500);
-    char labctl[512], cmd[2048];
-    lab_test_bin ("labctl", labctl, sizeof labctl);
-    snprintf (cmd, sizeof cmd, "LAB_BUS_DIR=%s %s --json status 2>/dev/null", lab.dir, labctl);
-    assert_int_equal (s_json_lines (cmd), 1);
-    snprintf (cmd, sizeof cmd, "LAB_BUS_DIR=%s %s --json call labbus status 2>/dev/null", lab.dir, labctl);
-    assert_true (s_json_lines (cmd) >= 1);
+    char *const status[] = { "labctl", "--json", "status", NULL };
+    assert_int_equal (s_json_lines (status, lab.dir, NULL), 1);
+    char *const call[] = { "labctl", "--json", "call", "labbus", "status", NULL };
+    assert_true (s_json_lines (call, lab.dir, NULL) >= 1);
     /* The snapshot of every hostile state topic, as JSON lines. */
-    snprintf (cmd, sizeof cmd, "LAB_BUS_DIR=%s %s --json sub --count 3 state.board. state.service. state.ota. 2>/dev/null",
-              lab.dir, labctl);
-    assert_int_equal (s_json_lines (cmd), 3);
+    char *const sub[] = { "labctl", "--json", "sub", "--count", "3", "state.board.", "state.service.", "state.ota.", NULL };
+    assert_int_equal (s_json_lines (sub, lab.dir, NULL), 3);
     /* The web page's event stream: every data line is JSON. */
-    snprintf (cmd, sizeof cmd, "curl -sN --max-time 2 '%sevents' 2>/dev/null | sed -n 's/^data: //p'", lab.url);
-    int events = s_json_lines (cmd);
+    char events_url[300];
+    snprintf (events_url, sizeof events_url, "%sevents", lab.url);
+    char *const curl[] = { "curl", "-sN", "--max-time", "2", events_url, NULL };
+    int events = s_json_lines (curl, NULL, "data: ");
     print_message ("%d events from the web page, all valid JSON\n", events);
     assert_true (events >= 3);
     /* /metrics keeps to the exposition format. */
@@ -168,7 +170,8 @@ test_board_boot_version_hostile_json (void **state)
     int master, slave;
     char path[256];
     assert_int_equal (openpty (&master, &slave, path, NULL, NULL), 0);
-    char *dir = lab_test_tmpdir ("hostile");
+    bus_fixture_t fx;
+    bus_fixture_dir (&fx, "hostile");
     char url[300];
     snprintf (url, sizeof url, "pty:%s", path);
     sb_board_opts_t o = { 0 };
@@ -176,11 +179,9 @@ test_board_boot_version_hostile_json (void **state)
     o.url = url;
     o.baud = 115200;
     o.reset = "none";
-    o.runtime_dir = dir;
+    o.runtime_dir = fx.dir;
     char err[256];
-    bus_endpoints_t ep;
-    bus_endpoints_in_dir (&ep, dir);
-    bus_client_t *bus = bus_client_new ("serial-bridge", &ep);   /* no broker: publishes queue */
+    bus_client_t *bus = bus_client_new ("serial-bridge", &fx.ep);   /* no broker: publishes queue */
     sb_board_t *b = sb_board_new (&o, bus, err, sizeof err);
     assert_non_null (b);
     link_boot_t boot = { .mac = { 0x24, 0x6f, 0x28, 0, 0, 0xa1 }, .channel = 1 };
@@ -212,8 +213,7 @@ test_board_boot_version_hostile_json (void **state)
     bus_client_destroy (&bus);
     close (master);
     close (slave);
-    lab_test_rmdir (dir);
-    free (dir);
+    bus_fixture_stop (&fx);
 }
 
 int

@@ -179,14 +179,9 @@ test_impostor_reg_and_unreg_refused_real_service_keeps_calls (void **state)
     assert_true (s_refused (st, "unreg") >= calls / 4);
     json_decref (st);
     /* labctl status shows the refusals. */
-    char cmd[1024], out[4096] = "";
-    char labctl[512];
-    lab_test_bin ("labctl", labctl, sizeof labctl);
-    snprintf (cmd, sizeof cmd, "LAB_BUS_DIR=%s %s status 2>&1", fx.dir, labctl);
-    FILE *p = popen (cmd, "r");
-    size_t n = fread (out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    pclose (p);
+    char out[4096];
+    char *const labctl[] = { "labctl", "status", NULL };
+    lab_test_capture (labctl, fx.dir, 10000, out, sizeof out);
     assert_non_null (strstr (out, "names refused: "));
     assert_null (strstr (out, "names refused: 0 held"));
     /* After the real service leaves, the name is free for anyone. */

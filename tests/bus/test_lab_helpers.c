@@ -223,6 +223,25 @@ test_spawn_capture_status_output_bound_and_timeout (void **state)
     assert_non_null (strstr (why, "signal 9"));
 }
 
+static void
+test_spawn_capture_opts_environment_and_merged_stderr (void **state)
+{
+    (void) state;
+    char out[64], why[256];
+    char *const env[] = { "LAB_CAPTURE_TEST=seen", NULL };
+    lab_spawn_opts_t o = { .env = env };
+    char *const both[] = { "sh", "-c", "echo out-$LAB_CAPTURE_TEST; echo err >&2", NULL };
+    assert_int_equal (lab_spawn_capture_opts (both, &o, 5000, out, sizeof out, why, sizeof why), 0);
+    assert_string_equal (out, "out-seen\n");   /* stderr drained, not kept */
+    o.merge_stderr = true;
+    assert_int_equal (lab_spawn_capture_opts (both, &o, 5000, out, sizeof out, why, sizeof why), 0);
+    assert_string_equal (out, "out-seen\nerr\n");
+    /* NULL options: lab_spawn_capture's behaviour. */
+    char *const plain[] = { "sh", "-c", "echo x; exit 4", NULL };
+    assert_int_equal (lab_spawn_capture_opts (plain, NULL, 5000, out, sizeof out, why, sizeof why), 4);
+    assert_string_equal (out, "x\n");
+}
+
 int
 main (void)
 {
@@ -233,6 +252,7 @@ main (void)
         cmocka_unit_test (test_curl_collect_appends_terminates_and_refuses_past_its_bound),
         cmocka_unit_test (test_spawn_runs_argv_without_a_shell_in_its_directory_with_its_environment),
         cmocka_unit_test (test_spawn_capture_status_output_bound_and_timeout),
+        cmocka_unit_test (test_spawn_capture_opts_environment_and_merged_stderr),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
