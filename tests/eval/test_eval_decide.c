@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include "services/eval-runner/analysis/evala_sweep.h"
+#include "tests/lab_test.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,61 @@ s_audio (evala_cohort_t *c, size_t edits, size_t words, double decode, double tt
     s_add (c, r, NAN);
 }
 
+/* A run of COUNT triage rows with the same figures (as s_row), a human
+ * score (NAN: none) and a finish reason (NULL: none); with WORDS > 0, audio
+ * rows with EDITS of WORDS wrong instead (s_audio). A cohort's table ends
+ * with a run of count 0. */
+typedef struct {
+    int count;
+    bool ok;
+    double composite, decode, ttft, mem, human;
+    const char *finish;
+    size_t edits, words;
+} s_run_t;
+
+#define S_TRIAGE(n, ok, composite, decode, ttft, mem, human) \
+    { n, ok, composite, decode, ttft, mem, human, NULL, 0, 0 }
+#define S_FINISHED(n, composite, decode, ttft, mem, finish) \
+    { n, true, composite, decode, ttft, mem, NAN, finish, 0, 0 }
+#define S_AUDIO(edits, words, decode, ttft, mem) { 1, true, NAN, decode, ttft, mem, NAN, NULL, edits, words }
+#define S_END { 0, false, NAN, 0, 0, 0, NAN, NULL, 0, 0 }
+
+static void
+s_fill (evala_cohort_t *c, const s_run_t *runs)
+{
+    for (; runs->count > 0; runs++)
+        for (int i = 0; i < runs->count; i++) {
+            if (runs->words) {
+                s_audio (c, runs->edits, runs->words, runs->decode, runs->ttft, runs->mem);
+                continue;
+            }
+            json_t *r = s_row ("triage", runs->ok, runs->composite, runs->decode, runs->ttft, runs->mem);
+            if (runs->finish)
+                json_object_set_new (r, "finish_reason", json_string (runs->finish));
+            s_add (c, r, runs->human);
+        }
+}
+
+/* The pair a decision compares: the current backend llamacpp/m from CUR
+ * and the candidate CAND_NAME from CAND (either table may be NULL). */
+static void
+s_cohorts (evala_cohort_t *a, const s_run_t *cur, evala_cohort_t *b, const char *cand_name, const s_run_t *cand)
+{
+    evala_cohort_init (a, "llamacpp/m");
+    evala_cohort_init (b, cand_name);
+    if (cur)
+        s_fill (a, cur);
+    if (cand)
+        s_fill (b, cand);
+}
+
+static void
+s_cohorts_free (evala_cohort_t *a, evala_cohort_t *b)
+{
+    evala_cohort_free (a);
+    evala_cohort_free (b);
+}
+
 static const evala_opts_t s_opts = EVALA_OPTS_DEFAULT;
 
 /* Current: quality (1 + 0.5) / 2 = 0.75, decode 100, TTFT 200, 4000 kB.
@@ -60,12 +116,11 @@ static const evala_opts_t s_opts = EVALA_OPTS_DEFAULT;
 static void
 s_pair (evala_cohort_t *cur, evala_cohort_t *cand)
 {
-    evala_cohort_init (cur, "llamacpp/m");
-    evala_cohort_init (cand, "mlx/m");
-    s_add (cur, s_row ("triage", true, 1.0, 100, 200, 4000), NAN);
-    s_add (cur, s_row ("triage", true, 0.5, 100, 200, 4000), NAN);
-    s_add (cand, s_row ("triage", true, 1.0, 200, 100, 2000), NAN);
-    s_add (cand, s_row ("triage", true, 0.5, 200, 100, 2000), NAN);
+    const s_run_t a[] = { S_TRIAGE (1, true, 1.0, 100, 200, 4000, NAN),
+                          S_TRIAGE (1, true, 0.5, 100, 200, 4000, NAN), S_END };
+    const s_run_t b[] = { S_TRIAGE (1, true, 1.0, 200, 100, 2000, NAN),
+                          S_TRIAGE (1, true, 0.5, 200, 100, 2000, NAN), S_END };
+    s_cohorts (cur, a, cand, "mlx/m", b);
 }
 
 static void
@@ -91,8 +146,7 @@ test_complete_pair_migrates_by_the_weighted_score (void **state)
     /* The other way round the same figures say stay. */
     evala_decide (&b, &a, &s_opts, &v);
     assert_int_equal (v.outcome, EVALA_STAY);
-    evala_cohort_free (&a);
-    evala_cohort_free (&b);
+    s_cohorts_free (&a, &b);
 }
 
 static void
@@ -100,10 +154,9 @@ test_missing_memory_is_insufficient_data_not_a_tie (void **state)
 {
     (void) state;
     evala_cohort_t a, b;
-    evala_cohort_init (&a, "llamacpp/m");
-    evala_cohort_init (&b, "remote-mlx/m");
-    s_add (&a, s_row ("triage", true, 1.0, 100, 200, 4000), NAN);
-    s_add (&b, s_row ("triage", true, 1.0, 200, 100, 0), NAN);   /* no probe on that host */
+    const s_run_t cur[] = { S_TRIAGE (1, true, 1.0, 100, 200, 4000, NAN), S_END };
+    const s_run_t cand[] = { S_TRIAGE (1, true, 1.0, 200, 100, 0, NAN), S_END };   /* no probe on that host */
+    s_cohorts (&a, cur, &b, "remote-mlx/m", cand);
     evala_verdict_t v;
     evala_decide (&a, &b, &s_opts, &v);
     assert_int_equal (v.outcome, EVALA_INSUFFICIENT);
@@ -117,8 +170,7 @@ test_missing_memory_is_insufficient_data_not_a_tie (void **state)
     /* current 0.40 + 0.125 + 0.10 = 0.625, candidate 0.85 */
     assert_float_equal (v.score[0], 0.625, 1e-12);
     assert_float_equal (v.score[1], 0.85, 1e-12);
-    evala_cohort_free (&a);
-    evala_cohort_free (&b);
+    s_cohorts_free (&a, &b);
 }
 
 static void
@@ -126,16 +178,14 @@ test_missing_quality_is_insufficient_data (void **state)
 {
     (void) state;
     evala_cohort_t a, b;
-    evala_cohort_init (&a, "llamacpp/m");
-    evala_cohort_init (&b, "mlx/m");
-    s_add (&a, s_row ("triage", true, 1.0, 100, 200, 4000), NAN);
-    s_add (&b, s_row ("triage", true, NAN, 200, 100, 2000), NAN);   /* never scored */
+    const s_run_t cur[] = { S_TRIAGE (1, true, 1.0, 100, 200, 4000, NAN), S_END };
+    const s_run_t cand[] = { S_TRIAGE (1, true, NAN, 200, 100, 2000, NAN), S_END };   /* never scored */
+    s_cohorts (&a, cur, &b, "mlx/m", cand);
     evala_verdict_t v;
     evala_decide (&a, &b, &s_opts, &v);
     assert_int_equal (v.outcome, EVALA_INSUFFICIENT);
     assert_string_equal (v.verdict, "insufficient data: quality of mlx/m");
-    evala_cohort_free (&a);
-    evala_cohort_free (&b);
+    s_cohorts_free (&a, &b);
 }
 
 static void
@@ -143,9 +193,8 @@ test_no_rows_of_one_side_is_insufficient_data (void **state)
 {
     (void) state;
     evala_cohort_t a, b;
-    evala_cohort_init (&a, "llamacpp/m");
-    evala_cohort_init (&b, "mlx/m");
-    s_add (&a, s_row ("triage", true, 1.0, 100, 200, 4000), NAN);
+    const s_run_t cur[] = { S_TRIAGE (1, true, 1.0, 100, 200, 4000, NAN), S_END };
+    s_cohorts (&a, cur, &b, "mlx/m", NULL);
     json_t *rec = json_pack ("{s:s, s:s}", "status", "skipped", "reason", "401 Unauthorized");
     evala_cohort_record (&b, rec);
     json_decref (rec);
@@ -153,8 +202,7 @@ test_no_rows_of_one_side_is_insufficient_data (void **state)
     evala_decide (&a, &b, &s_opts, &v);
     assert_int_equal (v.outcome, EVALA_INSUFFICIENT);
     assert_string_equal (v.verdict, "insufficient data: no rows of mlx/m (skipped)");
-    evala_cohort_free (&a);
-    evala_cohort_free (&b);
+    s_cohorts_free (&a, &b);
 }
 
 /* A thinking model whose answers mostly hit max_tokens: 3 of 4 truncated
@@ -165,14 +213,10 @@ test_mostly_truncated_answers_are_insufficient_data (void **state)
 {
     (void) state;
     evala_cohort_t a, b;
-    evala_cohort_init (&a, "llamacpp/m");
-    evala_cohort_init (&b, "mlx/m");
-    for (int i = 0; i < 4; i++) {
-        s_add (&a, s_row ("triage", true, 1.0, 100, 100, 1000), NAN);
-        json_t *r = s_row ("triage", true, i ? 0.0 : 1.0, 100, 100, 1000);
-        json_object_set_new (r, "finish_reason", json_string (i ? "length" : "stop"));
-        s_add (&b, r, NAN);
-    }
+    const s_run_t cur[] = { S_TRIAGE (4, true, 1.0, 100, 100, 1000, NAN), S_END };
+    const s_run_t cand[] = { S_FINISHED (1, 1.0, 100, 100, 1000, "stop"),
+                             S_FINISHED (3, 0.0, 100, 100, 1000, "length"), S_END };
+    s_cohorts (&a, cur, &b, "mlx/m", cand);
     assert_int_equal (b.truncated, 3);
     evala_opts_t o = s_opts;
     o.capability_margin = 1;
@@ -181,8 +225,7 @@ test_mostly_truncated_answers_are_insufficient_data (void **state)
     assert_int_equal (v.outcome, EVALA_INSUFFICIENT);
     assert_string_equal (v.verdict, "insufficient data: quality of mlx/m (3 of 4 quality answers cut at max_tokens; "
                                     "raise it or turn thinking off)");
-    evala_cohort_free (&a);
-    evala_cohort_free (&b);
+    s_cohorts_free (&a, &b);
 }
 
 /* Candidate: 10 rows, 2 failed (20 %), the 8 others perfect and faster.
@@ -192,12 +235,10 @@ test_error_heavy_candidate_is_blocked (void **state)
 {
     (void) state;
     evala_cohort_t a, b;
-    evala_cohort_init (&a, "llamacpp/m");
-    evala_cohort_init (&b, "mlx/m");
-    for (int i = 0; i < 10; i++) {
-        s_add (&a, s_row ("triage", true, 1.0, 100, 200, 4000), NAN);
-        s_add (&b, s_row ("triage", i >= 2, 1.0, 200, 100, 2000), NAN);
-    }
+    const s_run_t cur[] = { S_TRIAGE (10, true, 1.0, 100, 200, 4000, NAN), S_END };
+    const s_run_t cand[] = { S_TRIAGE (2, false, 1.0, 200, 100, 2000, NAN),
+                             S_TRIAGE (8, true, 1.0, 200, 100, 2000, NAN), S_END };
+    s_cohorts (&a, cur, &b, "mlx/m", cand);
     evala_verdict_t v;
     evala_decide (&a, &b, &s_opts, &v);
     assert_float_equal (v.figure[1][0], 0.8, 1e-12);
@@ -213,8 +254,7 @@ test_error_heavy_candidate_is_blocked (void **state)
     evala_decide (&a, &b, &o, &v);
     assert_float_equal (v.score[1], 0.92, 1e-12);
     assert_string_equal (v.verdict, "blocked: triage lost (quality 0.800 vs 1.000)");
-    evala_cohort_free (&a);
-    evala_cohort_free (&b);
+    s_cohorts_free (&a, &b);
 }
 
 /* Error rate 1 in 20 = 5 % against 0 %: exactly the margin, not blocked;
@@ -225,19 +265,16 @@ test_error_margin_edge (void **state)
     (void) state;
     for (int failed = 1; failed <= 2; failed++) {
         evala_cohort_t a, b;
-        evala_cohort_init (&a, "llamacpp/m");
-        evala_cohort_init (&b, "mlx/m");
-        for (int i = 0; i < 20; i++) {
-            s_add (&a, s_row ("triage", true, 1.0, 100, 100, 1000), NAN);
-            s_add (&b, s_row ("triage", i >= failed, 1.0, 100, 100, 1000), NAN);
-        }
+        const s_run_t cur[] = { S_TRIAGE (20, true, 1.0, 100, 100, 1000, NAN), S_END };
+        const s_run_t cand[] = { S_TRIAGE (failed, false, 1.0, 100, 100, 1000, NAN),
+                                 S_TRIAGE (20 - failed, true, 1.0, 100, 100, 1000, NAN), S_END };
+        s_cohorts (&a, cur, &b, "mlx/m", cand);
         evala_opts_t o = s_opts;
         o.capability_margin = 1;   /* only the error margin under test */
         evala_verdict_t v;
         evala_decide (&a, &b, &o, &v);
         assert_int_equal (v.outcome, failed == 1 ? EVALA_STAY : EVALA_BLOCKED);
-        evala_cohort_free (&a);
-        evala_cohort_free (&b);
+        s_cohorts_free (&a, &b);
     }
 }
 
@@ -274,12 +311,11 @@ test_human_scores_change_the_score (void **state)
 {
     (void) state;
     evala_cohort_t a, b;
-    evala_cohort_init (&a, "llamacpp/m");
-    evala_cohort_init (&b, "mlx/m");
-    s_add (&a, s_row ("triage", true, 1.0, 100, 200, 4000), NAN);
-    s_add (&a, s_row ("triage", true, 0.5, 100, 200, 4000), NAN);
-    s_add (&b, s_row ("triage", true, 0.5, 200, 100, 2000), NAN);
-    s_add (&b, s_row ("triage", true, 1.0, 200, 100, 2000), 0.0);
+    const s_run_t cur[] = { S_TRIAGE (1, true, 1.0, 100, 200, 4000, NAN),
+                            S_TRIAGE (1, true, 0.5, 100, 200, 4000, NAN), S_END };
+    const s_run_t cand[] = { S_TRIAGE (1, true, 0.5, 200, 100, 2000, NAN),
+                             S_TRIAGE (1, true, 1.0, 200, 100, 2000, 0.0), S_END };
+    s_cohorts (&a, cur, &b, "mlx/m", cand);
     evala_verdict_t v;
     evala_opts_t o = s_opts;
     o.capability_margin = 1;
@@ -288,8 +324,7 @@ test_human_scores_change_the_score (void **state)
     assert_float_equal (v.score[1], 0.4 * 0.5 / 0.75 + 0.6, 1e-12);
     assert_float_equal (v.score[1] - v.score[0], 0.4 * 0.5 / 0.75 + 0.6 - 0.7, 1e-12);
     assert_int_equal (v.outcome, EVALA_MIGRATE);
-    evala_cohort_free (&a);
-    evala_cohort_free (&b);
+    s_cohorts_free (&a, &b);
 }
 
 /* Two cohorts whose scores differ by exactly the threshold: stay; by a
@@ -302,10 +337,9 @@ test_threshold_edge (void **state)
     double decodes[2] = { 125, 126 };
     for (int k = 0; k < 2; k++) {
         evala_cohort_t a, b;
-        evala_cohort_init (&a, "llamacpp/m");
-        evala_cohort_init (&b, "mlx/m");
-        s_add (&a, s_row ("triage", true, 1.0, 100, 100, 1000), NAN);
-        s_add (&b, s_row ("triage", true, 1.0, decodes[k], 100, 1000), NAN);
+        const s_run_t cur[] = { S_TRIAGE (1, true, 1.0, 100, 100, 1000, NAN), S_END };
+        const s_run_t cand[] = { S_TRIAGE (1, true, 1.0, decodes[k], 100, 1000, NAN), S_END };
+        s_cohorts (&a, cur, &b, "mlx/m", cand);
         evala_verdict_t v;
         evala_decide (&a, &b, &s_opts, &v);
         if (k == 0) {
@@ -314,8 +348,7 @@ test_threshold_edge (void **state)
         }
         else
             assert_int_equal (v.outcome, EVALA_MIGRATE);
-        evala_cohort_free (&a);
-        evala_cohort_free (&b);
+        s_cohorts_free (&a, &b);
     }
 }
 
@@ -327,14 +360,11 @@ test_faster_candidate_that_lost_audio_is_blocked (void **state)
 {
     (void) state;
     evala_cohort_t a, b;
-    evala_cohort_init (&a, "llamacpp/m");
-    evala_cohort_init (&b, "mlx/m");
-    for (int i = 0; i < 27; i++) {
-        s_add (&a, s_row ("triage", true, 1.0, 100, 200, 4000), NAN);
-        s_add (&b, s_row ("triage", true, 1.0, 200, 100, 2000), NAN);
-    }
-    s_audio (&a, 0, 7, 100, 200, 4000);
-    s_audio (&b, 4, 7, 200, 100, 2000);
+    const s_run_t cur[] = { S_TRIAGE (27, true, 1.0, 100, 200, 4000, NAN),
+                            S_AUDIO (0, 7, 100, 200, 4000), S_END };
+    const s_run_t cand[] = { S_TRIAGE (27, true, 1.0, 200, 100, 2000, NAN),
+                             S_AUDIO (4, 7, 200, 100, 2000), S_END };
+    s_cohorts (&a, cur, &b, "mlx/m", cand);
     evala_verdict_t v;
     evala_decide (&a, &b, &s_opts, &v);
     /* quality: current 1, candidate (27 + 3/7) / 28 = 0.9796 */
@@ -347,8 +377,7 @@ test_faster_candidate_that_lost_audio_is_blocked (void **state)
     evala_verdict_brief (&v, brief, sizeof brief);
     assert_string_equal (brief, "blocked: audio lost (WER 0.571 vs 0.000) (score +0.292, errors 0.0 % / 0.0 %, "
                                 "data complete)");
-    evala_cohort_free (&a);
-    evala_cohort_free (&b);
+    s_cohorts_free (&a, &b);
 }
 
 /* Audio WER 0 vs 1 word in 10 (0.100): exactly the margin, kept; 2 words
@@ -359,16 +388,27 @@ test_capability_margin_edge (void **state)
     (void) state;
     for (size_t edits = 1; edits <= 2; edits++) {
         evala_cohort_t a, b;
-        evala_cohort_init (&a, "llamacpp/m");
-        evala_cohort_init (&b, "mlx/m");
-        s_audio (&a, 0, 10, 100, 100, 1000);
-        s_audio (&b, edits, 10, 100, 100, 1000);
+        const s_run_t cur[] = { S_AUDIO (0, 10, 100, 100, 1000), S_END };
+        const s_run_t cand[] = { S_AUDIO (edits, 10, 100, 100, 1000), S_END };
+        s_cohorts (&a, cur, &b, "mlx/m", cand);
         evala_verdict_t v;
         evala_decide (&a, &b, &s_opts, &v);
         assert_int_equal (v.outcome, edits == 1 ? EVALA_STAY : EVALA_BLOCKED);
-        evala_cohort_free (&a);
-        evala_cohort_free (&b);
+        s_cohorts_free (&a, &b);
     }
+}
+
+/* Writes LINES (NULL-terminated), one a line, to DIR/NAME. */
+static void
+s_write_lines (const char *dir, const char *name, const char *const lines[])
+{
+    char path[512];
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen (path, "w");
+    assert_non_null (f);
+    for (size_t i = 0; lines[i]; i++)
+        fprintf (f, "%s\n", lines[i]);
+    fclose (f);
 }
 
 /* A sweep directory: the last row of a key wins (a --retry-errors rerun),
@@ -378,36 +418,34 @@ static void
 test_sweep_directory_reads_like_the_decision (void **state)
 {
     (void) state;
-    char dir[] = "/tmp/test-decide-XXXXXX";
-    assert_non_null (mkdtemp (dir));
+    char *dir = lab_test_tmpdir ("decide");
+    assert_non_null (dir);
+    const char *rows[] = {
+        /* candidate first in the file */
+        "{\"key\":\"b|quality|s1|1\",\"cohort\":\"b\",\"pair\":\"p\",\"pair_role\":\"candidate\","
+        "\"bucket\":\"quality\",\"kind\":\"triage\",\"outcome\":\"error\",\"error_class\":\"timeout\"}",
+        "{\"key\":\"b|quality|s1|1\",\"cohort\":\"b\",\"pair\":\"p\",\"pair_role\":\"candidate\","
+        "\"bucket\":\"quality\",\"kind\":\"triage\",\"outcome\":\"ok\",\"composite\":1.0,"
+        "\"decode_tps\":200,\"ttft_ms\":100,\"peak_rss_kb\":2000}",
+        "{\"key\":\"a|quality|s1|1\",\"cohort\":\"a\",\"pair\":\"p\",\"pair_role\":\"current\","
+        "\"bucket\":\"quality\",\"kind\":\"triage\",\"outcome\":\"ok\",\"composite\":1.0,"
+        "\"decode_tps\":100,\"ttft_ms\":200}",
+        "{\"key\":\"a|throughput|s1|1\",\"cohort\":\"a\",\"pair\":\"p\",\"pair_role\":\"current\","
+        "\"bucket\":\"throughput\",\"kind\":\"triage\",\"outcome\":\"ok\",\"composite\":0.0,"
+        "\"decode_tps\":100,\"ttft_ms\":200}",
+        NULL,
+    };
+    s_write_lines (dir, "rows.jsonl", rows);
+    const char *cohorts[] = { "{\"cohort\":\"a\",\"status\":\"done\",\"peak_rss_kb\":4000,\"memory_probe\":\"proc\"}",
+                              NULL };
+    s_write_lines (dir, "cohorts.jsonl", cohorts);
     char path[256];
-    snprintf (path, sizeof path, "%s/rows.jsonl", dir);
-    FILE *f = fopen (path, "w");
-    assert_non_null (f);
-    /* candidate first in the file */
-    fprintf (f, "{\"key\":\"b|quality|s1|1\",\"cohort\":\"b\",\"pair\":\"p\",\"pair_role\":\"candidate\","
-                "\"bucket\":\"quality\",\"kind\":\"triage\",\"outcome\":\"error\",\"error_class\":\"timeout\"}\n");
-    fprintf (f, "{\"key\":\"b|quality|s1|1\",\"cohort\":\"b\",\"pair\":\"p\",\"pair_role\":\"candidate\","
-                "\"bucket\":\"quality\",\"kind\":\"triage\",\"outcome\":\"ok\",\"composite\":1.0,"
-                "\"decode_tps\":200,\"ttft_ms\":100,\"peak_rss_kb\":2000}\n");
-    fprintf (f, "{\"key\":\"a|quality|s1|1\",\"cohort\":\"a\",\"pair\":\"p\",\"pair_role\":\"current\","
-                "\"bucket\":\"quality\",\"kind\":\"triage\",\"outcome\":\"ok\",\"composite\":1.0,"
-                "\"decode_tps\":100,\"ttft_ms\":200}\n");
-    fprintf (f, "{\"key\":\"a|throughput|s1|1\",\"cohort\":\"a\",\"pair\":\"p\",\"pair_role\":\"current\","
-                "\"bucket\":\"throughput\",\"kind\":\"triage\",\"outcome\":\"ok\",\"composite\":0.0,"
-                "\"decode_tps\":100,\"ttft_ms\":200}\n");
-    fclose (f);
-    snprintf (path, sizeof path, "%s/cohorts.jsonl", dir);
-    f = fopen (path, "w");
-    fprintf (f, "{\"cohort\":\"a\",\"status\":\"done\",\"peak_rss_kb\":4000,\"memory_probe\":\"proc\"}\n");
-    fclose (f);
     snprintf (path, sizeof path, "%s/blind", dir);
     mkdir (path, 0700);
-    snprintf (path, sizeof path, "%s/blind/scores.jsonl", dir);
-    f = fopen (path, "w");
     /* b's answer rated 3/5 -> 0.5: its quality (1.0 + 0.5) / 2 = 0.75 */
-    fprintf (f, "{\"key\":\"b|quality|s1|1\",\"rater\":\"r\",\"score\":3}\n{\"key\":\"b|quality|s1|1\",\"score\":9}\n");
-    fclose (f);
+    const char *scores[] = { "{\"key\":\"b|quality|s1|1\",\"rater\":\"r\",\"score\":3}",
+                             "{\"key\":\"b|quality|s1|1\",\"score\":9}", NULL };
+    s_write_lines (dir, "blind/scores.jsonl", scores);
     char err[256];
     evala_sweep_t *sw = evala_sweep_load (dir, &s_opts, err, sizeof err);
     assert_non_null (sw);
@@ -432,9 +470,8 @@ test_sweep_directory_reads_like_the_decision (void **state)
     assert_non_null (strstr (brief, "overall: stay"));
     free (brief);
     evala_sweep_destroy (&sw);
-    char cmd[300];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal (system (cmd), 0);
+    lab_test_rmdir (dir);
+    free (dir);
 }
 
 /* Quality from the quality bucket, speed from the throughput bucket: the
@@ -445,12 +482,8 @@ static void
 test_buckets_feed_their_own_figures (void **state)
 {
     (void) state;
-    char dir[] = "/tmp/test-decide-XXXXXX";
-    assert_non_null (mkdtemp (dir));
-    char path[256];
-    snprintf (path, sizeof path, "%s/rows.jsonl", dir);
-    FILE *f = fopen (path, "w");
-    assert_non_null (f);
+    char *dir = lab_test_tmpdir ("decide");
+    assert_non_null (dir);
     const char *rows[] = {
         "{\"key\":\"a|quality|s1|1\",\"cohort\":\"a\",\"pair\":\"p\",\"bucket\":\"quality\",\"kind\":\"triage\","
         "\"outcome\":\"ok\",\"composite\":1.0,\"decode_tps\":1,\"ttft_ms\":1000,\"peak_rss_kb\":1000}",
@@ -464,10 +497,9 @@ test_buckets_feed_their_own_figures (void **state)
         "\"outcome\":\"ok\",\"composite\":1.0,\"decode_tps\":1,\"ttft_ms\":1000,\"peak_rss_kb\":1000}",
         "{\"key\":\"b|throughput|s1|1\",\"cohort\":\"b\",\"pair\":\"p\",\"bucket\":\"throughput\",\"kind\":\"triage\","
         "\"outcome\":\"ok\",\"composite\":0.0,\"decode_tps\":300,\"ttft_ms\":25,\"peak_rss_kb\":1000}",
+        NULL,
     };
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-        fprintf (f, "%s\n", rows[i]);
-    fclose (f);
+    s_write_lines (dir, "rows.jsonl", rows);
     char err[256];
     evala_sweep_t *sw = evala_sweep_load (dir, &s_opts, err, sizeof err);
     assert_non_null (sw);
@@ -482,9 +514,8 @@ test_buckets_feed_their_own_figures (void **state)
     assert_float_equal (p->v.score[0], 0.775, 1e-12);
     assert_int_equal (p->v.outcome, EVALA_MIGRATE);
     evala_sweep_destroy (&sw);
-    char cmd[300];
-    snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal (system (cmd), 0);
+    lab_test_rmdir (dir);
+    free (dir);
 }
 
 int
