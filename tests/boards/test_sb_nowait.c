@@ -103,6 +103,31 @@ s_teardown (void **state)
     return 0;
 }
 
+/* Takes M's alert when it carries one and *ALERT is still empty (the
+ * caller frees it with lab__alert__free_unpacked). */
+static void
+s_keep_alert (bus_msg_t *m, Lab__Alert **alert)
+{
+    if (m && m->env->body_case == LAB__ENVELOPE__BODY_ALERT && !*alert) {
+        *alert = m->env->alert;
+        m->env->alert = NULL;
+        m->env->body_case = LAB__ENVELOPE__BODY__NOT_SET;
+    }
+}
+
+/* The next alert within TRIES receives of WAIT_MS each, or NULL. */
+static Lab__Alert *
+s_next_alert (fx_t *f, int tries, int wait_ms)
+{
+    Lab__Alert *alert = NULL;
+    for (int i = 0; !alert && i < tries; i++) {
+        bus_msg_t *m = bus_client_recv (f->bus, wait_ms);
+        s_keep_alert (m, &alert);
+        bus_msg_destroy (&m);
+    }
+    return alert;
+}
+
 /* Board-b prints a line; ms until serial-bridge published it (-1: never,
  * within 10 s). Other messages that arrive meanwhile are kept in ALERT
  * when they are board-a panic alerts. */
@@ -122,11 +147,8 @@ s_b_latency (fx_t *f, int k, Lab__Alert **alert)
             bus_msg_destroy (&m);
             return (long) ((bus_mono_ns () - t0) / 1000000ull);
         }
-        if (alert && m->env->body_case == LAB__ENVELOPE__BODY_ALERT && !*alert) {
-            *alert = m->env->alert;
-            m->env->alert = NULL;
-            m->env->body_case = LAB__ENVELOPE__BODY__NOT_SET;
-        }
+        if (alert)
+            s_keep_alert (m, alert);
         bus_msg_destroy (&m);
     }
     return -1;
@@ -201,15 +223,8 @@ test_a_hanging_symboliser_holds_up_nobody (void **state)
         assert_true (ms >= 0 && ms < LATENCY_BOUND_MS);
     }
     /* The first panic's alert still goes out, saying the symboliser gave up. */
-    for (int i = 0; !alert && i < 50; i++) {
-        bus_msg_t *m = bus_client_recv (f->bus, 200);
-        if (m && m->env->body_case == LAB__ENVELOPE__BODY_ALERT) {
-            alert = m->env->alert;
-            m->env->alert = NULL;
-            m->env->body_case = LAB__ENVELOPE__BODY__NOT_SET;
-        }
-        bus_msg_destroy (&m);
-    }
+    if (!alert)
+        alert = s_next_alert (f, 50, 200);
     assert_non_null (alert);
     assert_non_null (strstr (alert->text, "board-a panicked"));
     lab__alert__free_unpacked (alert, NULL);
@@ -250,16 +265,7 @@ test_the_real_addr2line_symbolises_a_backtrace (void **state)
     char panic[256];
     snprintf (panic, sizeof panic, "Guru Meditation Error: Core  0 panic'ed\r\nBacktrace: 0x%s:0x3ffb5a90\r\nRebooting...\r\n", addr);
     assert_int_equal (write (f->ma, panic, strlen (panic)), (ssize_t) strlen (panic));
-    Lab__Alert *alert = NULL;
-    for (int i = 0; !alert && i < 100; i++) {
-        bus_msg_t *m = bus_client_recv (f->bus, 100);
-        if (m && m->env->body_case == LAB__ENVELOPE__BODY_ALERT) {
-            alert = m->env->alert;
-            m->env->alert = NULL;
-            m->env->body_case = LAB__ENVELOPE__BODY__NOT_SET;
-        }
-        bus_msg_destroy (&m);
-    }
+    Lab__Alert *alert = s_next_alert (f, 100, 100);
     assert_non_null (alert);
     bool symbolised = false;
     for (size_t i = 0; i < alert->n_detail; i++)

@@ -46,6 +46,19 @@ bus_fixture_stop (bus_fixture_t *self)
     bus_fixture_remove (self);
 }
 
+zsock_t *
+bus_fixture_raw_pub (bus_fixture_t *self, bus_client_t **victim)
+{
+    zsock_t *raw = zsock_new_pub (NULL);
+    assert_non_null (raw);
+    assert_int_equal (zsock_bind (raw, "%s", self->ep.sub), 0);
+    *victim = bus_client_new ("victim", &self->ep);
+    assert_non_null (*victim);
+    bus_client_subscribe (*victim, "");
+    zclock_sleep (200);
+    return raw;
+}
+
 json_t *
 bus_fixture_status (bus_client_t *c)
 {

@@ -33,6 +33,11 @@ void bus_fixture_stop (bus_fixture_t *self);
  * test that may have killed it). */
 void bus_fixture_remove (bus_fixture_t *self);
 
+/* No broker: a raw PUB the test controls, bound where the broker's would
+ * be, and a client "victim" (in *VICTIM) subscribed to everything from it,
+ * given 200 ms to connect. Sends through it bypass every broker check. */
+zsock_t *bus_fixture_raw_pub (bus_fixture_t *self, bus_client_t **victim);
+
 /* The broker's status JSON through C, asserted to answer within 3 s and
  * to parse. Caller decrefs. */
 json_t *bus_fixture_status (bus_client_t *c);

@@ -482,11 +482,8 @@ test_malformed_envelope_counted_by_client (void **state)
     /* Point a client's SUB at a raw PUB we control, bypassing the broker. */
     bus_fixture_t fx;
     bus_fixture_dir (&fx, "raw");
-    zsock_t *raw = zsock_new_pub (NULL);
-    assert_int_equal (zsock_bind (raw, "%s", fx.ep.sub), 0);
-    bus_client_t *c = bus_client_new ("victim", &fx.ep);
-    bus_client_subscribe (c, "");
-    zclock_sleep (200);
+    bus_client_t *c;
+    zsock_t *raw = bus_fixture_raw_pub (&fx, &c);
     zstr_sendm (raw, "tel.x");
     zstr_send (raw, "\x0a\x04evil\xff\xff");   /* source 'evil', then garbage */
     zstr_send (raw, "only-topic");

@@ -29,6 +29,21 @@ labd_fixture_start (labd_fixture_t *self, const char *broker_extra, const char *
     self->bus = lab_fixture_client (self->dir);
 }
 
+int
+labd_fixture_setup (void **state)
+{
+    *state = labd_fixture_new ("labd");
+    return 0;
+}
+
+int
+labd_fixture_teardown (void **state)
+{
+    labd_fixture_t *self = (labd_fixture_t *) *state;
+    labd_fixture_destroy (&self);
+    return 0;
+}
+
 void
 labd_fixture_destroy (labd_fixture_t **self_p)
 {

@@ -24,4 +24,10 @@ void labd_fixture_start (labd_fixture_t *self, const char *broker_extra, const c
  * removes the directory and frees the fixture. */
 void labd_fixture_destroy (labd_fixture_t **self_p);
 
+/* cmocka set-up and teardown: *STATE is a new fixture (directory "labd-*"),
+ * destroyed after the test. */
+int labd_fixture_setup (void **state);
+int labd_fixture_teardown (void **state);
+#define LABD_FIXTURE_TEST(test) cmocka_unit_test_setup_teardown (test, labd_fixture_setup, labd_fixture_teardown)
+
 #endif

@@ -20,28 +20,6 @@
 
 typedef labd_fixture_t fx_t;
 
-/* Writes the config (the broker, then BODY) and starts labd. */
-static void
-s_start (fx_t *f, const char *body)
-{
-    labd_fixture_start (f, "", body);
-}
-
-static int
-s_setup (void **state)
-{
-    *state = labd_fixture_new ("labd");
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fx_t *f = (fx_t *) *state;
-    labd_fixture_destroy (&f);
-    return 0;
-}
-
 /* labd's view of NAME (a JSON object from `labd status`), or NULL. */
 static json_t *
 s_unit (fx_t *f, const char *name)
@@ -92,7 +70,7 @@ static void
 test_killed_service_is_restarted_and_counted (void **state)
 {
     fx_t *f = (fx_t *) *state;
-    s_start (f, "    svc\n        command = \"lab-fake-service --hb 100 --say hello-from-svc\"\n"
+    labd_fixture_start (f, "", "    svc\n        command = \"lab-fake-service --hb 100 --say hello-from-svc\"\n"
                 "        after = \"labbus\"\n        heartbeat = \"100ms\"\n        backoff_min = \"10ms\"\n");
     int pid = s_wait_state (f, "svc", "up", 0, 10000);
     assert_true (pid > 0);
@@ -119,7 +97,7 @@ static void
 test_crash_looping_service_fails_after_intensity_with_alert (void **state)
 {
     fx_t *f = (fx_t *) *state;
-    s_start (f, "    crasher\n        command = \"lab-fake-service --exit-after 0 --code 3\"\n"
+    labd_fixture_start (f, "", "    crasher\n        command = \"lab-fake-service --exit-after 0 --code 3\"\n"
                 "        after = \"labbus\"\n        heartbeat = \"100ms\"\n        backoff_min = \"10ms\"\n"
                 "        intensity = 3\n        period = \"60s\"\n"
                 "    steady\n        command = \"lab-fake-service --hb 100\"\n        after = \"labbus\"\n"
@@ -148,7 +126,7 @@ static void
 test_hung_service_is_killed_and_restarted (void **state)
 {
     fx_t *f = (fx_t *) *state;
-    s_start (f, "    sleeper\n        command = \"lab-fake-service --hb 100 --hang-after 600\"\n"
+    labd_fixture_start (f, "", "    sleeper\n        command = \"lab-fake-service --hb 100 --hang-after 600\"\n"
                 "        after = \"labbus\"\n        heartbeat = \"100ms\"\n        misses = 3\n"
                 "        backoff_min = \"10ms\"\n");
     bus_client_subscribe (f->bus, "evt.alert.service_hung.sleeper");
@@ -175,7 +153,7 @@ test_stop_order_is_reverse_of_start_order (void **state)
               "    b\n        command = \"lab-fake-service --hb 100 --journal %s\"\n        after = \"a\"\n"
               "        heartbeat = \"100ms\"\n",
               journal, journal, journal);
-    s_start (f, body);
+    labd_fixture_start (f, "", body);
     assert_true (s_wait_state (f, "c", "up", 0, 15000) > 0);
     int status = lab_test_stop (f->labd, SIGTERM, 15000);
     f->labd = 0;
@@ -193,7 +171,7 @@ static void
 test_child_ignoring_sigterm_is_killed_after_grace (void **state)
 {
     fx_t *f = (fx_t *) *state;
-    s_start (f, "    stubborn\n        command = \"lab-fake-service --hb 100 --ignore-term\"\n"
+    labd_fixture_start (f, "", "    stubborn\n        command = \"lab-fake-service --hb 100 --ignore-term\"\n"
                 "        after = \"labbus\"\n        heartbeat = \"100ms\"\n        grace = \"300ms\"\n");
     int pid = s_wait_state (f, "stubborn", "up", 0, 10000);
     assert_true (pid > 0);
@@ -207,7 +185,7 @@ static void
 test_no_child_survives_labd_sigkill (void **state)
 {
     fx_t *f = (fx_t *) *state;
-    s_start (f, "    one\n        command = \"lab-fake-service --hb 100\"\n        after = \"labbus\"\n"
+    labd_fixture_start (f, "", "    one\n        command = \"lab-fake-service --hb 100\"\n        after = \"labbus\"\n"
                 "        heartbeat = \"100ms\"\n");
     int pid = s_wait_state (f, "one", "up", 0, 10000);
     int bus_pid = s_wait_state (f, "labbus", "up", 0, 1000);
@@ -273,7 +251,7 @@ test_backend_start_waits_for_health_and_stop_for_port (void **state)
               "    llm-b\n        command = \"lab-fake-service --http %d --ready-after 100\"\n"
               "        base_url = \"http://127.0.0.1:%d\"\n        group = \"gpu\"\n",
               p1, p1, p2, p2);
-    s_start (f, body);
+    labd_fixture_start (f, "", body);
     assert_true (s_wait_state (f, "labbus", "up", 0, 10000) > 0);
     char msg[512];
     json_t *j = NULL;
@@ -302,7 +280,7 @@ test_backend_never_healthy_fails_within_timeout (void **state)
               "backends\n    stuck\n        command = \"lab-fake-service --http %d --ready-after -1\"\n"
               "        base_url = \"http://127.0.0.1:%d\"\n        stop_grace = \"1s\"\n",
               p, p);
-    s_start (f, body);
+    labd_fixture_start (f, "", body);
     assert_true (s_wait_state (f, "labbus", "up", 0, 10000) > 0);
     char msg[512] = "";
     uint64_t t0 = bus_mono_ns ();
@@ -364,7 +342,7 @@ test_external_backend_needs_no_command (void **state)
     assert_non_null (strstr (err, "command is missing"));
     lab_config_destroy (&cfg);
 
-    s_start (f, text);
+    labd_fixture_start (f, "", text);
     assert_true (s_wait_state (f, "labbus", "up", 0, 10000) > 0);
     char msg[512];
     assert_int_equal (s_call (f, "backend-start", "remote-mlx", NULL, 5000, msg, sizeof msg, NULL), BUS_EUSAGE);
@@ -393,15 +371,15 @@ main (void)
     if (getenv ("LAB_TEST_ONLY"))
         cmocka_set_test_filter (getenv ("LAB_TEST_ONLY"));
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown (test_killed_service_is_restarted_and_counted, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_crash_looping_service_fails_after_intensity_with_alert, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_hung_service_is_killed_and_restarted, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_stop_order_is_reverse_of_start_order, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_child_ignoring_sigterm_is_killed_after_grace, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_no_child_survives_labd_sigkill, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_backend_start_waits_for_health_and_stop_for_port, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_backend_never_healthy_fails_within_timeout, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_external_backend_needs_no_command, s_setup, s_teardown),
+        LABD_FIXTURE_TEST (test_killed_service_is_restarted_and_counted),
+        LABD_FIXTURE_TEST (test_crash_looping_service_fails_after_intensity_with_alert),
+        LABD_FIXTURE_TEST (test_hung_service_is_killed_and_restarted),
+        LABD_FIXTURE_TEST (test_stop_order_is_reverse_of_start_order),
+        LABD_FIXTURE_TEST (test_child_ignoring_sigterm_is_killed_after_grace),
+        LABD_FIXTURE_TEST (test_no_child_survives_labd_sigkill),
+        LABD_FIXTURE_TEST (test_backend_start_waits_for_health_and_stop_for_port),
+        LABD_FIXTURE_TEST (test_backend_never_healthy_fails_within_timeout),
+        LABD_FIXTURE_TEST (test_external_backend_needs_no_command),
         cmocka_unit_test (test_config_errors_name_file_and_line),
         cmocka_unit_test (test_command_is_split_without_a_shell),
     };

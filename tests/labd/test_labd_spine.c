@@ -34,28 +34,6 @@ static const char *s_three =
     "    svc3\n        command = \"lab-fake-service --hb 100\"\n        after = \"labbus\"\n"
     "        heartbeat = \"100ms\"\n";
 
-/* Writes the config (the broker with BROKER_EXTRA, then BODY) and starts labd. */
-static void
-s_start (fx_t *f, const char *broker_extra, const char *body)
-{
-    labd_fixture_start (f, broker_extra, body);
-}
-
-static int
-s_setup (void **state)
-{
-    *state = labd_fixture_new ("labd-spine");
-    return 0;
-}
-
-static int
-s_teardown (void **state)
-{
-    fx_t *f = (fx_t *) *state;
-    labd_fixture_destroy (&f);
-    return 0;
-}
-
 /* One request on labd's control socket; the reply object, or NULL. */
 static json_t *
 s_ctl (fx_t *f, const char *line)
@@ -174,7 +152,7 @@ static void
 test_control_socket_serves_commands_and_refuses_garbage (void **state)
 {
     fx_t *f = (fx_t *) *state;
-    s_start (f, "", "    svc\n        command = \"lab-fake-service --hb 100\"\n        after = \"labbus\"\n"
+    labd_fixture_start (f, "", "    svc\n        command = \"lab-fake-service --hb 100\"\n        after = \"labbus\"\n"
                     "        heartbeat = \"100ms\"\n        backoff_min = \"10ms\"\n");
     int pid = s_wait_state (f, "svc", "up", 15000);
     assert_true (pid > 0);
@@ -247,7 +225,7 @@ static void
 test_frozen_broker_leaves_every_other_service_alone (void **state)
 {
     fx_t *f = (fx_t *) *state;
-    s_start (f, "", s_three);
+    labd_fixture_start (f, "", s_three);
     int pids[3];
     s_wait_all_up (f, pids);
     int broker = s_wait_state (f, "labbus", "up", 1000);
@@ -265,7 +243,7 @@ static void
 test_frozen_labd_restarts_nothing (void **state)
 {
     fx_t *f = (fx_t *) *state;
-    s_start (f, "", s_three);
+    labd_fixture_start (f, "", s_three);
     int pids[3];
     s_wait_all_up (f, pids);
     int broker = s_wait_state (f, "labbus", "up", 1000);
@@ -283,7 +261,7 @@ test_broker_killed_ten_times_keeps_coming_back_with_an_alert (void **state)
 {
     fx_t *f = (fx_t *) *state;
     /* An intensity the kills exceed three times over: still never FAILED. */
-    s_start (f, "        intensity = 3\n        period = \"60s\"\n", s_three);
+    labd_fixture_start (f, "        intensity = 3\n        period = \"60s\"\n", s_three);
     int pids[3];
     s_wait_all_up (f, pids);
     bus_client_subscribe (f->bus, "evt.alert.service_failed.labbus");
@@ -340,7 +318,7 @@ test_health_endpoint_that_never_answers_holds_nothing_up (void **state)
               "%sbackends\n    mute\n        command = \"lab-fake-service\"\n"
               "        base_url = \"http://127.0.0.1:%d\"\n        start_timeout = \"4s\"\n",
               s_three, ntohs (sa.sin_port));
-    s_start (f, "", body);
+    labd_fixture_start (f, "", body);
     int pids[3];
     s_wait_all_up (f, pids);
     char log[700];
@@ -376,11 +354,11 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown (test_control_socket_serves_commands_and_refuses_garbage, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_frozen_broker_leaves_every_other_service_alone, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_frozen_labd_restarts_nothing, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_broker_killed_ten_times_keeps_coming_back_with_an_alert, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_health_endpoint_that_never_answers_holds_nothing_up, s_setup, s_teardown),
+        LABD_FIXTURE_TEST (test_control_socket_serves_commands_and_refuses_garbage),
+        LABD_FIXTURE_TEST (test_frozen_broker_leaves_every_other_service_alone),
+        LABD_FIXTURE_TEST (test_frozen_labd_restarts_nothing),
+        LABD_FIXTURE_TEST (test_broker_killed_ten_times_keeps_coming_back_with_an_alert),
+        LABD_FIXTURE_TEST (test_health_endpoint_that_never_answers_holds_nothing_up),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
