@@ -18,6 +18,15 @@ lab_fixture_config (const char *dir, char *cfg, size_t cfglen, const char *fmt, 
     fclose (c);
 }
 
+void
+lab_fixture_write (const char *path, const char *text)
+{
+    FILE *f = fopen (path, "w");
+    assert_non_null (f);
+    fputs (text, f);
+    fclose (f);
+}
+
 pid_t
 lab_fixture_spawn (const char *name, const char *cfg, const char *dir, const char *log)
 {

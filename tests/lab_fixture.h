@@ -12,6 +12,9 @@
 void lab_fixture_config (const char *dir, char *cfg, size_t cfglen, const char *fmt, ...)
     __attribute__ ((format (printf, 4, 5)));
 
+/* Writes TEXT to PATH; asserts that it could be written. */
+void lab_fixture_write (const char *path, const char *text);
+
 /* Starts build/bin/NAME -c CFG with stdout and stderr in DIR/LOG; asserts
  * that it started. */
 pid_t lab_fixture_spawn (const char *name, const char *cfg, const char *dir, const char *log);

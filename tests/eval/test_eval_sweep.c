@@ -26,7 +26,7 @@
 #include "services/eval-runner/eval_rows.h"
 #include "services/eval-runner/eval_scenario.h"
 #include "services/eval-runner/eval_sweep.h"
-#include "tests/lab_test.h"
+#include "tests/lab_fixture.h"
 
 typedef struct {
     char *dir;
@@ -35,15 +35,6 @@ typedef struct {
     char out[600];
     char labsim[600];
 } fx_t;
-
-static void
-s_write (const char *path, const char *text)
-{
-    FILE *f = fopen (path, "w");
-    assert_non_null (f);
-    fputs (text, f);
-    fclose (f);
-}
 
 /* The lab config: labsim-llm models plus backends started locally. */
 static void
@@ -83,7 +74,7 @@ s_config (fx_t *f, const char *models_a)
               "        base_url = \"http://127.0.0.1:${port}\"\n"
               "        start_timeout = \"1s\"\n",
               models_a, f->labsim, f->cfg, f->labsim, f->cfg, f->labsim, f->cfg, f->labsim, f->cfg);
-    s_write (f->cfg, text);
+    lab_fixture_write (f->cfg, text);
 }
 
 static void
@@ -95,7 +86,37 @@ s_plan (fx_t *f, const char *backends, const char *extra)
               "    warmup = 0\n    timeout = \"1s\"\n    retries = 1\n    backoff = \"20ms\"\n"
               "    start_timeout = \"5s\"\n%sbackends\n%s",
               f->out, extra ? extra : "", backends);
-    s_write (f->plan, text);
+    lab_fixture_write (f->plan, text);
+}
+
+/* One labsim backend, sim-a, serving MODEL from the real scenario pack
+ * (eval/scenarios), and a plan running SCENARIOS in the quality bucket on
+ * it; BACKEND_EXTRA is added to the plan's sim-a section. */
+static void
+s_sim_a_sweep (fx_t *f, const char *model, const char *backend_extra, const char *scenarios)
+{
+    char text[2048];
+    snprintf (text, sizeof text,
+              "labsim-llm\n    scenarios = \"eval/scenarios\"\n    sim-a\n        load_time = \"0\"\n"
+              "        models\n            %s\n                token_rate = 4000\n                answers = \"good=1\"\n"
+              "backends\n    sim-a\n        command = \"%s llm -c %s --backend sim-a --port ${port}\"\n"
+              "        base_url = \"http://127.0.0.1:${port}\"\n",
+              model, f->labsim, f->cfg);
+    lab_fixture_write (f->cfg, text);
+    snprintf (text, sizeof text,
+              "plan\n    name = \"t\"\n    scenarios = \"eval/scenarios\"\n    output = \"%s\"\n    warmup = 0\n"
+              "backends\n    sim-a\n        models = \"%s\"\n%s"
+              "buckets\n    quality\n        scenarios = \"%s\"\n",
+              f->out, model, backend_extra, scenarios);
+    lab_fixture_write (f->plan, text);
+}
+
+/* Removes the sweep's output directory, for a fresh run on the same plan. */
+static void
+s_remove_out (fx_t *f)
+{
+    lab_test_rmdir (f->out);   /* under the fixture's /tmp/labtest-* directory */
+    assert_int_not_equal (access (f->out, F_OK), 0);
 }
 
 static int
@@ -195,7 +216,7 @@ test_each_fault_gives_its_outcome_and_sweep_continues (void **state)
     char *text = eval_read_file (f->plan, NULL);
     snprintf (plan, sizeof plan, "%sbuckets\n    quality\n        scenarios = \"t01_crashloop\"\n", text);
     free (text);
-    s_write (f->plan, plan);
+    lab_fixture_write (f->plan, plan);
     eval_progress_t pr;
     assert_int_equal (s_run (f, NULL, &pr, 0), 0);
     json_t *rows = s_rows (f);
@@ -254,7 +275,7 @@ test_llama_server_error_forms_are_error_rows_with_the_message (void **state)
     char *text = eval_read_file (f->plan, NULL);
     snprintf (plan, sizeof plan, "%sbuckets\n    quality\n        scenarios = \"t01_crashloop\"\n", text);
     free (text);
-    s_write (f->plan, plan);
+    lab_fixture_write (f->plan, plan);
     eval_progress_t pr;
     assert_int_equal (s_run (f, NULL, &pr, 0), 0);
     json_t *rows = s_rows (f);
@@ -356,20 +377,7 @@ static void
 test_judge_runs_after_the_timed_requests (void **state)
 {
     fx_t *f = (fx_t *) *state;
-    char text[2048];
-    snprintf (text, sizeof text,
-              "labsim-llm\n    scenarios = \"eval/scenarios\"\n    sim-a\n        load_time = \"0\"\n"
-              "        models\n            m1\n                token_rate = 4000\n                answers = \"good=1\"\n"
-              "backends\n    sim-a\n        command = \"%s llm -c %s --backend sim-a --port ${port}\"\n"
-              "        base_url = \"http://127.0.0.1:${port}\"\n",
-              f->labsim, f->cfg);
-    s_write (f->cfg, text);
-    snprintf (text, sizeof text,
-              "plan\n    name = \"t\"\n    scenarios = \"eval/scenarios\"\n    output = \"%s\"\n    warmup = 0\n"
-              "backends\n    sim-a\n        models = \"m1\"\n"
-              "buckets\n    quality\n        scenarios = \"k01-crashloop-missing-configmap k04-oomkilled\"\n",
-              f->out);
-    s_write (f->plan, text);
+    s_sim_a_sweep (f, "m1", "", "k01-crashloop-missing-configmap k04-oomkilled");
     eval_progress_t pr;
     assert_int_equal (s_run (f, NULL, &pr, 0), 0);
     json_t *rows = s_rows (f);
@@ -547,7 +555,7 @@ test_killed_runner_resumes_without_missing_or_duplicate_rows (void **state)
     char *text = eval_read_file (f->plan, NULL);
     snprintf (plan, sizeof plan, "%sbuckets\n    throughput\n        repetitions = 3\n", text);
     free (text);
-    s_write (f->plan, plan);
+    lab_fixture_write (f->plan, plan);
     char rowsfile[700], log[700];
     snprintf (rowsfile, sizeof rowsfile, "%s/rows.jsonl", f->out);
     snprintf (log, sizeof log, "%s/runner.log", f->dir);
@@ -695,7 +703,7 @@ test_sweep_through_labd_keeps_one_backend_and_publishes (void **state)
               "            m2\n                token_rate = 2000\n"
               "    sim-b\n        style = \"openai\"\n        models\n            m1\n                token_rate = 2000\n",
               f->dir, f->dir, pa, pb);
-    s_write (f->cfg, text);
+    lab_fixture_write (f->cfg, text);
     s_plan (f, "    sim-a\n        models = \"m1 m2\"\n    sim-b\n        models = \"m1\"\n",
             "pairs\n    m1 = \"sim-a/m1 sim-b/m1\"\n");
     char plan_abs[PATH_MAX], scen[PATH_MAX];
@@ -797,7 +805,7 @@ test_external_proxy_with_key_model_check_and_idle_limit (void **state)
               "        health_url = \"http://127.0.0.1:%d/health\"\n        api_key_env = \"EVAL_TEST_PROXY_KEY\"\n"
               "    proxy-nokey\n        base_url = \"http://127.0.0.1:%d\"\n        start_timeout = \"1s\"\n",
               port, port, port);
-    s_write (f->cfg, text);
+    lab_fixture_write (f->cfg, text);
     char portarg[16], log[700];
     snprintf (portarg, sizeof portarg, "%d", port);
     snprintf (log, sizeof log, "%s/proxy.log", f->dir);
@@ -814,7 +822,7 @@ test_external_proxy_with_key_model_check_and_idle_limit (void **state)
     char *ptext = eval_read_file (f->plan, NULL);
     snprintf (plan, sizeof plan, "%sbuckets\n    quality\n        scenarios = \"t01_crashloop t02_pending\"\n", ptext);
     free (ptext);
-    s_write (f->plan, plan);
+    lab_fixture_write (f->plan, plan);
     eval_progress_t pr;
     assert_int_equal (s_run (f, NULL, &pr, 0), 0);
     json_t *rows = s_rows (f);
@@ -847,18 +855,17 @@ test_external_proxy_with_key_model_check_and_idle_limit (void **state)
     assert_non_null (strstr (recs, "the API key is missing or wrong"));
     free (recs);
     /* The key is nowhere in what the sweep wrote. */
-    char cmd[900];
-    snprintf (cmd, sizeof cmd, "grep -rq sk-test-4711 %s", f->out);
-    assert_int_not_equal (system (cmd), 0);
+    char out[16];
+    char *const grep[] = { "grep", "-rq", "sk-test-4711", f->out, NULL };
+    assert_int_not_equal (lab_test_capture (grep, NULL, 10000, out, sizeof out), 0);
 
     /* Idle limit against deadline. */
     s_plan (f, "    proxy\n        models = \"slow\"\n", "    max_tokens = 30\n");
     ptext = eval_read_file (f->plan, NULL);
     snprintf (plan, sizeof plan, "%sbuckets\n    quality\n        scenarios = \"t01_crashloop\"\n", ptext);
     free (ptext);
-    s_write (f->plan, plan);
-    snprintf (cmd, sizeof cmd, "rm -rf %s", f->out);
-    assert_int_equal (system (cmd), 0);
+    lab_fixture_write (f->plan, plan);
+    s_remove_out (f);
     assert_int_equal (s_run (f, NULL, &pr, 0), 0);
     rows = s_rows (f);
     r = json_array_get (rows, 0);
@@ -873,8 +880,8 @@ test_external_proxy_with_key_model_check_and_idle_limit (void **state)
     char rest[4096];
     snprintf (rest, sizeof rest, "%s", at);
     snprintf (at, sizeof plan - (size_t) (at - plan), "    deadline = \"1s\"\n%s", rest);
-    s_write (f->plan, plan);
-    assert_int_equal (system (cmd), 0);
+    lab_fixture_write (f->plan, plan);
+    s_remove_out (f);
     assert_int_equal (s_run (f, NULL, &pr, 0), 0);
     rows = s_rows (f);
     r = json_array_get (rows, 0);
@@ -891,20 +898,7 @@ static void
 test_audio_through_transcriptions_endpoint (void **state)
 {
     fx_t *f = (fx_t *) *state;
-    char text[2048];
-    snprintf (text, sizeof text,
-              "labsim-llm\n    scenarios = \"eval/scenarios\"\n    sim-a\n        load_time = \"0\"\n"
-              "        models\n            whisper\n                token_rate = 4000\n                answers = \"good=1\"\n"
-              "backends\n    sim-a\n        command = \"%s llm -c %s --backend sim-a --port ${port}\"\n"
-              "        base_url = \"http://127.0.0.1:${port}\"\n",
-              f->labsim, f->cfg);
-    s_write (f->cfg, text);
-    snprintf (text, sizeof text,
-              "plan\n    name = \"t\"\n    scenarios = \"eval/scenarios\"\n    output = \"%s\"\n    warmup = 0\n"
-              "backends\n    sim-a\n        models = \"whisper\"\n        audio = \"transcriptions\"\n"
-              "buckets\n    quality\n        scenarios = \"v01-audio-oncall-voice-note\"\n",
-              f->out);
-    s_write (f->plan, text);
+    s_sim_a_sweep (f, "whisper", "        audio = \"transcriptions\"\n", "v01-audio-oncall-voice-note");
     eval_progress_t pr;
     assert_int_equal (s_run (f, NULL, &pr, 0), 0);
     json_t *rows = s_rows (f);
@@ -941,13 +935,13 @@ test_prompt_cache_cannot_answer_a_measured_request (void **state)
               "backends\n    vl\n        command = \"%s llm -c %s --backend vl --port ${port}\"\n"
               "        base_url = \"http://127.0.0.1:${port}\"\n",
               f->labsim, f->cfg);
-    s_write (f->cfg, text);
+    lab_fixture_write (f->cfg, text);
     snprintf (text, sizeof text,
               "plan\n    name = \"t\"\n    scenarios = \"tests/eval/scenarios\"\n    output = \"%s\"\n    warmup = 1\n"
               "backends\n    vl\n        models = \"m1\"\n"
               "buckets\n    throughput\n        repetitions = 3\n        scenarios = \"i01_dashboard\"\n",
               f->out);
-    s_write (f->plan, text);
+    lab_fixture_write (f->plan, text);
     eval_progress_t pr;
     assert_int_equal (s_run (f, NULL, &pr, 0), 0);
     json_t *rows = s_rows (f);
@@ -990,13 +984,13 @@ test_streamed_chunks_naming_another_model_are_wrong_model_rows (void **state)
               "    ll\n        command = \"%s llm -c %s --backend ll --port ${port}\"\n"
               "        base_url = \"http://127.0.0.1:${port}\"\n",
               f->labsim, f->cfg, f->labsim, f->cfg);
-    s_write (f->cfg, text);
+    lab_fixture_write (f->cfg, text);
     snprintf (text, sizeof text,
               "plan\n    name = \"t\"\n    scenarios = \"tests/eval/scenarios\"\n    output = \"%s\"\n    warmup = 0\n"
               "backends\n    px\n        models = \"m1 m2\"\n    ll\n        models = \"m1\"\n"
               "buckets\n    quality\n        scenarios = \"t01_crashloop\"\n",
               f->out);
-    s_write (f->plan, text);
+    lab_fixture_write (f->plan, text);
     eval_progress_t pr;
     assert_int_equal (s_run (f, NULL, &pr, 0), 0);
     json_t *rows = s_rows (f);

@@ -19,7 +19,7 @@
 #include "services/eval-runner/eval_rows.h"
 #include "services/eval-runner/eval_scenario.h"
 #include "services/eval-runner/eval_sse.h"
-#include "tests/lab_test.h"
+#include "tests/lab_fixture.h"
 
 typedef struct {
     char data[16][256];
@@ -379,24 +379,16 @@ test_percentile_interpolates_between_ranks (void **state)
 }
 
 static void
-s_write (const char *path, const char *text)
-{
-    FILE *f = fopen (path, "w");
-    assert_non_null (f);
-    fputs (text, f);
-    fclose (f);
-}
-
-static void
 test_plan_loads_cohorts_pairs_buckets_and_rejects_typos (void **state)
 {
     (void) state;
     char *dir = lab_test_tmpdir ("evalplan");
     char path[600], err[400];
     snprintf (path, sizeof path, "%s/plan.cfg", dir);
-    s_write (path, "plan\n    name = \"p\"\n    timeout = \"2s\"\nbackends\n    a\n        models = \"m1 m2\"\n"
-                   "    b\n        models = \"m1\"\npairs\n    m1 = \"a/m1 b/m1\"\nbuckets\n    throughput\n"
-                   "        repetitions = 4\n        scenarios = \"x y\"\n");
+    lab_fixture_write (path,
+                       "plan\n    name = \"p\"\n    timeout = \"2s\"\nbackends\n    a\n        models = \"m1 m2\"\n"
+                       "    b\n        models = \"m1\"\npairs\n    m1 = \"a/m1 b/m1\"\nbuckets\n    throughput\n"
+                       "        repetitions = 4\n        scenarios = \"x y\"\n");
     eval_plan_t plan;
     assert_int_equal (eval_plan_load (&plan, path, err, sizeof err), 0);
     assert_int_equal (plan.ncohorts, 3);
@@ -409,7 +401,7 @@ test_plan_loads_cohorts_pairs_buckets_and_rejects_typos (void **state)
     assert_false (eval_bucket_has (&plan.buckets[0], "z", 2));
     assert_string_equal (plan.output, "var/eval/p");
     eval_plan_free (&plan);
-    s_write (path, "plan\n    name = \"p\"\n    retires = 3\nbackends\n    a\n        models = \"m\"\n");
+    lab_fixture_write (path, "plan\n    name = \"p\"\n    retires = 3\nbackends\n    a\n        models = \"m\"\n");
     assert_int_equal (eval_plan_load (&plan, path, err, sizeof err), -1);
     assert_non_null (strstr (err, ":3:"));
     assert_non_null (strstr (err, "retires"));
