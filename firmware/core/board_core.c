@@ -375,6 +375,13 @@ void
 board_core_radio_in (board_core_t *self, const uint8_t src[BOARD_MAC_LEN], int8_t rssi,
                      const uint8_t *data, size_t len)
 {
+    board_core_radio_in_to (self, src, false, rssi, data, len);
+}
+
+void
+board_core_radio_in_to (board_core_t *self, const uint8_t src[BOARD_MAC_LEN], bool broadcast, int8_t rssi,
+                        const uint8_t *data, size_t len)
+{
     self->stats.radio_rx++;
     /* Every frame goes to the host with its RSSI: the ranger lives there. */
     size_t n = len > ESPNOW_MAX_FRAME ? ESPNOW_MAX_FRAME : len;
@@ -393,7 +400,9 @@ board_core_radio_in (board_core_t *self, const uint8_t src[BOARD_MAC_LEN], int8_
     }
     const board_handler_t *h = s_find (self->radio_handlers, hdr.type);
     if (h) {
+        self->rx_broadcast = broadcast;
         ((board_radio_fn *) h->fn) (h->ctx, self, src, rssi, &hdr, payload, hdr.len);
+        self->rx_broadcast = false;
         return;
     }
     if (hdr.type == ESPNOW_T_PING) {

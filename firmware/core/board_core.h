@@ -113,6 +113,9 @@ struct board_core {
     uint64_t next_beacon_us;
     board_pp_t pp;
     board_stats_t stats;
+    /* The frame being dispatched to a radio handler was sent to the
+     * broadcast address (never encrypted; ESP-NOW's recv info des_addr). */
+    bool rx_broadcast;
     board_handler_t radio_handlers[BOARD_HANDLERS_MAX];
     board_handler_t link_handlers[BOARD_HANDLERS_MAX];
     struct { board_poll_fn *fn; void *ctx; } pollers[BOARD_HANDLERS_MAX];
@@ -134,6 +137,11 @@ void board_core_boot (board_core_t *self);
 void board_core_uart_in (board_core_t *self, const uint8_t *data, size_t len);
 void board_core_radio_in (board_core_t *self, const uint8_t src[BOARD_MAC_LEN], int8_t rssi,
                           const uint8_t *data, size_t len);
+/* The same, saying whether the frame was addressed to the broadcast address
+ * (ESP-IDF >= 5.0: esp_now_recv_info_t.des_addr); handlers see it as
+ * rx_broadcast. board_core_radio_in is this with false. */
+void board_core_radio_in_to (board_core_t *self, const uint8_t src[BOARD_MAC_LEN], bool broadcast, int8_t rssi,
+                             const uint8_t *data, size_t len);
 /* Timers: heartbeat, beacon, ping-pong. Call often (every few ms). */
 void board_core_poll (board_core_t *self);
 

@@ -466,6 +466,17 @@ ota_responder_on_msg (ota_responder_t *self, const uint8_t src[BOARD_MAC_LEN], c
     }
     if (m.op == OTA_OP_ACK)
         return;                  /* for an initiator, not for us */
+    /* A push to several boards broadcasts its CHUNKs, which ESP-NOW never
+     * encrypts, and hands up even with a paired board's MAC as source from
+     * anyone in range. BEGIN, END and ABORT always come by unicast
+     * (encrypted between paired boards): one sent to the broadcast address
+     * is dropped and counted, so a forged broadcast can neither start nor
+     * end nor cancel a push, and a paired board that is not a target of a
+     * broadcast push never starts it. */
+    if (self->core && self->core->rx_broadcast && m.op != OTA_OP_CHUNK) {
+        self->stats.broadcast_refused++;
+        return;
+    }
     if (m.op == OTA_OP_BEGIN) {
         s_begin (self, src, &m);
         if (s_from_peer (self, src))

@@ -74,6 +74,7 @@ typedef struct {
     uint32_t foreign;                            /* CHUNK/END/ABORT from a MAC that is not the initiator */
     uint32_t bad_signatures;                     /* images refused at END: unsigned or not the lab's */
     uint32_t unpaired;                           /* OTA frames from a MAC the board is not paired with: dropped */
+    uint32_t broadcast_refused;                  /* BEGIN/END/ABORT sent to the broadcast address: dropped */
     uint32_t bad_streams;                        /* compressed pushes abandoned: the stream did not inflate */
 } ota_responder_stats_t;
 

@@ -454,11 +454,11 @@ labsim_board_restore (labsim_board_t *self, char *err, size_t errlen)
 }
 
 void
-labsim_board_radio_in (labsim_board_t *self, const uint8_t src[6], int8_t rssi,
+labsim_board_radio_in (labsim_board_t *self, const uint8_t src[6], bool broadcast, int8_t rssi,
                        const uint8_t *data, size_t len)
 {
     if (self->up && !self->vanished)
-        board_core_radio_in (&self->core, src, rssi, data, len);
+        board_core_radio_in_to (&self->core, src, broadcast, rssi, data, len);
 }
 
 /* --- event loop ------------------------------------------------------ */

@@ -89,7 +89,7 @@ void labsim_board_vanish (labsim_board_t *self);
 int labsim_board_restore (labsim_board_t *self, char *err, size_t errlen);
 
 /* Delivers a radio frame to this board. */
-void labsim_board_radio_in (labsim_board_t *self, const uint8_t src[6], int8_t rssi,
+void labsim_board_radio_in (labsim_board_t *self, const uint8_t src[6], bool broadcast, int8_t rssi,
                             const uint8_t *data, size_t len);
 
 /* Event loop: fill poll items (max 3) for this board's fds; returns how many. */

@@ -381,7 +381,7 @@ s_deliver (sim_t *sim)
         if (from && to
             && labsim_espnow_accept_to (labsim_board_espnow (from), labsim_board_mac (from), labsim_board_espnow (to),
                                         labsim_board_mac (to), f.broadcast))
-            labsim_board_radio_in (to, labsim_board_mac (from), f.rssi, f.data, f.len);
+            labsim_board_radio_in (to, labsim_board_mac (from), f.broadcast, f.rssi, f.data, f.len);
     }
 }
 

@@ -225,6 +225,12 @@ test_ota_push_lands_in_the_next_slot_through_esp_ota (void **state)
     uint8_t src[6] = { 0x24, 0x6f, 0x28, 0x11, 0x22, 0x33 };
     wifi_pkt_rx_ctrl_t ctrl = { 0 };
     esp_now_recv_info_t info = { .src_addr = src, .des_addr = src, .rx_ctrl = &ctrl };
+    /* Chunks of a push to several boards come to the broadcast address
+     * (des_addr ff:ff:..., never encrypted); BEGIN, END and ABORT only by
+     * unicast: a BEGIN to the broadcast address, even from the paired
+     * initiator's MAC, is dropped and counted. */
+    uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    esp_now_recv_info_t info_bc = { .src_addr = src, .des_addr = bcast, .rx_ctrl = &ctrl };
     uint8_t msg[OTA_MSG_MAX], air[ESPNOW_MAX_FRAME];
     ota_msg_t m = { .op = OTA_OP_BEGIN, .session = 5, .size = sizeof image,
                     .crc32 = lab_crc32 (0, image, sizeof image), .chunk = OTA_CHUNK_MAX };
@@ -232,6 +238,10 @@ test_ota_push_lands_in_the_next_slot_through_esp_ota (void **state)
     uint32_t seq = 0;
     size_t n = ota_msg_encode (msg, sizeof msg, &m);
     size_t a = espnow_frame_encode (air, sizeof air, ESPNOW_T_OTA, ++seq, msg, n);
+    idf_fake.recv_cb (&info_bc, air, (int) a);
+    bench_step (&s_bench, 1);
+    assert_int_equal (s_bench.ota.stats.broadcast_refused, 1);
+    assert_int_equal (idf_fake.ota_begun, 0);
     idf_fake.recv_cb (&info, air, (int) a);
     bench_step (&s_bench, 1);
     for (uint32_t c = 0; c < ota_chunks (sizeof image, OTA_CHUNK_MAX); c++) {
@@ -240,7 +250,7 @@ test_ota_push_lands_in_the_next_slot_through_esp_ota (void **state)
                                                                                    : OTA_CHUNK_MAX);
         n = ota_msg_encode (msg, sizeof msg, &k);
         a = espnow_frame_encode (air, sizeof air, ESPNOW_T_OTA, ++seq, msg, n);
-        idf_fake.recv_cb (&info, air, (int) a);
+        idf_fake.recv_cb (&info_bc, air, (int) a);
         bench_step (&s_bench, 1);
     }
     ota_msg_t e = { .op = OTA_OP_END, .session = 5, .crc32 = m.crc32, .chunks = 5 };

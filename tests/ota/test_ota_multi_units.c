@@ -184,7 +184,7 @@ s_send (void *ctx, const uint8_t dst[6], const uint8_t *msg, size_t len)
             }
         if (drop || (b->loss_pct && s_rand (w) < b->loss_pct))
             continue;                        /* this board lost it; no retry for a broadcast */
-        board_core_radio_in (&b->core, INITIATOR, -50, air, n);
+        board_core_radio_in_to (&b->core, INITIATOR, bc, -50, air, n);
     }
     return 0;
 }
@@ -545,6 +545,37 @@ test_compressed_push_to_four_boards (void **state)
     s_world_free (&w);
 }
 
+/* Someone in range forges BEGIN and ABORT to the broadcast address with the
+ * paired initiator's MAC as source (broadcasts are not encrypted, so the
+ * radio hands them up): the responder takes neither, counts them, and the
+ * real push (BEGIN by unicast, chunks broadcast) completes. */
+static void
+test_forged_broadcast_begin_and_abort_are_dropped (void **state)
+{
+    (void) state;
+    world_t *w = s_world (40000, -1);
+    board_t *b = &w->b[0];
+    uint8_t buf[OTA_MSG_MAX], air[ESPNOW_MAX_FRAME];
+    ota_msg_t m = { .op = OTA_OP_BEGIN, .session = 66, .size = 30000, .crc32 = 1, .chunk = OTA_CHUNK_MAX };
+    snprintf (m.version, sizeof m.version, "6.6.6");
+    size_t an = espnow_frame_encode (air, sizeof air, ESPNOW_T_OTA, 0, buf, ota_msg_encode (buf, sizeof buf, &m));
+    board_core_radio_in_to (&b->core, INITIATOR, true, -50, air, an);
+    assert_false (b->resp.active);
+    assert_int_equal (b->resp.stats.broadcast_refused, 1);
+    int ms = 0;
+    for (; ms < 120000 && !b->resp.active; ms++)
+        s_step (w);
+    ota_msg_t ab = { .op = OTA_OP_ABORT, .session = 4242 };
+    an = espnow_frame_encode (air, sizeof air, ESPNOW_T_OTA, 0, buf, ota_msg_encode (buf, sizeof buf, &ab));
+    board_core_radio_in_to (&b->core, INITIATOR, true, -50, air, an);
+    assert_true (b->resp.active);
+    assert_int_equal (b->resp.stats.broadcast_refused, 2);
+    s_run (w);
+    for (int i = 0; i < NB; i++)
+        assert_int_equal (ota_multi_state (w->multi, i), OTA_TGT_DONE);
+    s_world_free (&w);
+}
+
 static void
 test_add_refuses_broadcast_and_duplicates (void **state)
 {
@@ -572,6 +603,7 @@ main (void)
         cmocka_unit_test (test_silent_board_fails_alone),
         cmocka_unit_test (test_board_gone_mid_push_does_not_hold_others),
         cmocka_unit_test (test_compressed_push_to_four_boards),
+        cmocka_unit_test (test_forged_broadcast_begin_and_abort_are_dropped),
     };
     return cmocka_run_group_tests (tests, s_group_setup, s_group_teardown);
 }

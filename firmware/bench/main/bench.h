@@ -36,6 +36,7 @@ typedef struct {
     uint8_t src[6];
     int8_t rssi;
     uint8_t len;
+    bool broadcast;                    /* des_addr was ff:ff:ff:ff:ff:ff */
     uint8_t data[250];
 } bench_rx_t;
 

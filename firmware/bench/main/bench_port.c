@@ -31,6 +31,7 @@ s_on_recv (const esp_now_recv_info_t *info, const uint8_t *data, int len)
         return;
     bench_rx_t rx;
     memcpy (rx.src, info->src_addr, 6);
+    rx.broadcast = info->des_addr && !memcmp (info->des_addr, board_broadcast_mac, 6);
     rx.rssi = (int8_t) info->rx_ctrl->rssi;
     rx.len = (uint8_t) len;
     memcpy (rx.data, data, (size_t) len);
@@ -326,7 +327,7 @@ bench_step (bench_t *self, uint32_t wait_ms)
     else if (who == self->rx_queue) {
         bench_rx_t rx;
         if (xQueueReceive (self->rx_queue, &rx, 0) == pdTRUE)
-            board_core_radio_in (&self->core, rx.src, rx.rssi, rx.data, rx.len);
+            board_core_radio_in_to (&self->core, rx.src, rx.broadcast, rx.rssi, rx.data, rx.len);
     }
     board_core_poll (&self->core);
     s_confirm (self);
