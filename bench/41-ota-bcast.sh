@@ -33,5 +33,6 @@ if [ -z "$t1" ] || [ -z "$t4" ] || ! printf '%s' "$four" | grep -q '"state":"don
 fi
 bc=$(printf '%s' "$four" | sed -n 's/.*"broadcasts":\([0-9]*\).*/\1/p')
 uc=$(printf '%s' "$four" | sed -n 's/.*"unicasts":\([0-9]*\).*/\1/p')
-echo "ota: one board $t1 s, four boards $t4 s (${bc:-0} chunks broadcast, ${uc:-0} to one board)" >&2
+awk -v a="$t1" -v b="$t4" -v bc="${bc:-0}" -v uc="${uc:-0}" \
+    'BEGIN { printf "ota: one board %.2f s, four boards %.2f s (%d chunks broadcast, %d to one board)\n", a, b, bc, uc }' >&2
 awk -v a="$t4" -v b="$t1" 'BEGIN { printf "BENCH ota.broadcast4_time_ratio %.3f ratio\n", a / b }'
