@@ -132,6 +132,14 @@ fx_kill_gw (fx_t *f, int sig)
     f->gw = 0;
 }
 
+int
+fx_teardown (void **state)
+{
+    fx_t *f = (fx_t *) *state;
+    fx_destroy (&f);
+    return 0;
+}
+
 void
 fx_destroy (fx_t **self_p)
 {

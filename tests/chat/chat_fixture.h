@@ -38,6 +38,8 @@ fx_t *fx_new (const char *extra_telegram_cfg);
  * 3 misses: a gateway whose loop stalls is killed and restarted). */
 fx_t *fx_new_under_labd (void);
 void fx_destroy (fx_t **self_p);
+/* cmocka teardown: fx_destroy of the fixture in *STATE. */
+int fx_teardown (void **state);
 void fx_start_gw (fx_t *self);
 void fx_kill_gw (fx_t *self, int sig);
 /* Serves the fake services for MS. */

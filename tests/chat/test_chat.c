@@ -322,14 +322,6 @@ s_setup (void **state)
     return 0;
 }
 
-static int
-s_teardown (void **state)
-{
-    fx_t *f = (fx_t *) *state;
-    fx_destroy (&f);
-    return 0;
-}
-
 static void
 test_gateway_over_a_fake_bot_api (void **state)
 {
@@ -632,16 +624,16 @@ main (void)
         cmocka_unit_test (test_unreadable_answer_still_yields_ids),
         cmocka_unit_test (test_send_verdicts),
         cmocka_unit_test (test_journal_replays_what_is_open),
-        cmocka_unit_test_setup_teardown (test_gateway_over_a_fake_bot_api, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_poison_updates_do_not_stop_the_line, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_strangers_get_nothing_even_when_stale, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_gateway_over_a_fake_bot_api, s_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_poison_updates_do_not_stop_the_line, s_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_strangers_get_nothing_even_when_stale, s_setup, fx_teardown),
         cmocka_unit_test (test_watch_of_a_foreign_body_is_not_an_ota_job),
-        cmocka_unit_test_setup_teardown (test_watch_after_a_foreign_publish_answers, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_eval_decide_reaches_eval_runner, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_getupdates_429_waits_retry_after, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown (test_send_429_502_and_hang_retried_loop_stays_live, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_watch_after_a_foreign_publish_answers, s_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_eval_decide_reaches_eval_runner, s_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_getupdates_429_waits_retry_after, s_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown (test_send_429_502_and_hang_retried_loop_stays_live, s_setup, fx_teardown),
         cmocka_unit_test_setup_teardown (test_confirmation_survives_restart_or_expires_visibly, s_setup,
-                                         s_teardown),
+                                         fx_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -36,14 +36,6 @@ s_setup_labd (void **state)
     return f ? 0 : -1;
 }
 
-static int
-s_teardown (void **state)
-{
-    fx_t *f = (fx_t *) *state;
-    fx_destroy (&f);
-    return 0;
-}
-
 static void
 test_kill9_with_30_updates_queued_answers_each_exactly_once (void **state)
 {
@@ -147,9 +139,9 @@ main (int argc, char **argv)
 {
     const struct CMUnitTest all[] = {
         cmocka_unit_test_setup_teardown (test_kill9_with_30_updates_queued_answers_each_exactly_once, s_setup,
-                                         s_teardown),
+                                         fx_teardown),
         cmocka_unit_test_setup_teardown (test_throttled_then_hanging_send_under_labd_no_restart, s_setup_labd,
-                                         s_teardown),
+                                         fx_teardown),
     };
     bool demo = argc > 1 && !strcmp (argv[1], "--demo");
     return _cmocka_run_group_tests ("test_chat_recovery", all, demo ? 1 : 2, NULL, NULL);
