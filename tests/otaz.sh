@@ -9,7 +9,9 @@
 # 2. End to end on labsim under labd: compressed pushes of both kinds of
 #    image boot and confirm; the responder rebooted mid-stream resumes at a
 #    block and completes; a signed image with a byte flipped is refused
-#    after END with the old firmware running; a plain push still works.
+#    after END with the old firmware running; a plain push still works; a
+#    board running firmware from before compressed pushes (it does not
+#    answer the longer BEGIN) gets a plain push by itself.
 set -u
 BUILD=${1:-build}
 export PATH="$PWD/$BUILD/bin:$PATH"
@@ -106,4 +108,20 @@ echo "ok: tampered image pushed compressed refused after END, board-b still runs
 out=$(ctl --timeout 5000 ota push plain703.bin --to board-b --via board-a --no-compress 2>&1 | tail -n 1)
 echo "$out" | grep -q "(plain) -> board-b 100% crc ok, signature ok, booted 7.0.3" || fail "plain push: $out"
 echo "ok: plain push (--no-compress), booted 7.0.3"
+
+# board-b now runs responder firmware from before compressed pushes: to it
+# the compressed BEGIN is malformed (no answer), so the push falls back to
+# a plain one by itself.
+sed -i -e 's/^    board-b$/    board-b\n        ota_firmware = "before-compression"/' "$cfg"
+grep -q 'ota_firmware = "before-compression"' "$cfg" || fail "could not mark board-b as old firmware"
+labsim mkimage --size 100K --version 7.0.4 -o "$im/old704.bin" >/dev/null
+ctl restart labsim-boards >/dev/null || fail "restart labsim-boards"
+for _ in $(seq 100); do ctl --timeout 2000 call serial-bridge boards 2>/dev/null | grep -q "board-b connected" && break; sleep 0.2; done
+out=$(ctl --timeout 5000 ota push old704.bin --to board-b --via board-a 2>&1 | tail -n 1)
+echo "$out" | grep -q "(plain) -> board-b 100% crc ok, signature ok, booted 7.0.4" || fail "push to old firmware: $out"
+ctl ota status | grep -q "old704.bin -> board-b: .*plain (no answer to the compressed BEGIN)" \
+    || fail "ota status does not say why it went plain: $(ctl ota status)"
+last=$(ctl call serial-bridge tail board-b 80 | grep "push started" | tail -n 1)
+[ -n "$last" ] && ! grep -q "compressed" <<<"$last" || fail "board-b's last push was not a plain one: $last"
+echo "ok: board-b with firmware from before compressed pushes: no answer to the compressed BEGIN, pushed plain, booted 7.0.4"
 echo "otaz ok"

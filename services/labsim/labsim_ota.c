@@ -9,7 +9,11 @@
  * confirm itself (here: once it has heard a peer on the radio, as the bench
  * firmware does) within `confirm_timeout`, or the next boot rolls back to the
  * previous slot, as ESP-IDF's bootloader does with rollback enabled. A board
- * with `ota_no_confirm = true` never confirms (the rollback test).
+ * with `ota_no_confirm = true` never confirms (the rollback test). A board
+ * with `ota_firmware = "before-compression"` runs responder firmware from
+ * before compressed pushes: its BEGIN decoder took exactly 14 + vlen bytes,
+ * so the longer BEGIN of a compressed push is malformed to it, dropped
+ * without an answer (what ota-initiator's fallback to a plain push is for).
  *
  * The flash file is a NOR chip (firmware/sim/nor_flash.h: erase sets 0xFF,
  * programming ANDs) and the responder writes through ESP-IDF's OTA write
@@ -76,6 +80,7 @@ typedef struct {
     uint8_t target;
     ota_responder_t resp;
     bool no_confirm;
+    bool before_compression;      /* ota_firmware = "before-compression" */
     uint32_t confirm_ms;
     bool confirmed;
     uint64_t boot_us;
@@ -267,6 +272,22 @@ s_pair (lsim_ota_t *o, board_core_t *core)
         board_core_log (core, "pairing: no paired board; OTA pushes are refused");
 }
 
+/* The responder of firmware from before compressed pushes: the same core,
+ * behind the BEGIN length check its decoder had (14 + vlen bytes exactly;
+ * anything else malformed, dropped, unanswered). */
+static void
+s_radio_before_compression (void *ctx, board_core_t *core, const uint8_t src[BOARD_MAC_LEN], int8_t rssi,
+                            const espnow_hdr_t *hdr, const uint8_t *payload, size_t len)
+{
+    (void) core;
+    (void) rssi;
+    (void) hdr;
+    lsim_ota_t *o = (lsim_ota_t *) ctx;
+    if (len >= 14 && payload[0] == OTA_OP_BEGIN && len != 14u + payload[13])
+        return;
+    ota_responder_on_msg (&o->resp, src, payload, len);
+}
+
 static void
 s_on_boot (labsim_board_t *board, void *app)
 {
@@ -303,6 +324,8 @@ s_on_boot (labsim_board_t *board, void *app)
     ota_flash_t fl = { o, f_slot, f_begin, f_resume, f_write, f_end, f_set_boot, f_abort, f_kv_get, f_kv_set,
                        f_read, sim_sig_ops (o->sig) };
     ota_responder_init (&o->resp, core, &fl);
+    if (o->before_compression)
+        board_core_set_handler (core, ESPNOW_T_OTA, s_radio_before_compression, o);
     s_pair (o, core);
     board_core_add_poller (core, s_poll, o);
 }
@@ -381,6 +404,12 @@ labsim_board_ext_attach (labsim_board_t *board, lab_config_t *cfg, zconfig_t *no
     snprintf (o->factory_version, sizeof o->factory_version, "%s",
               zconfig_get (node, "version", "1.0.0"));
     o->no_confirm = !strcmp (zconfig_get (node, "ota_no_confirm", "false"), "true");
+    const char *fw = zconfig_get (node, "ota_firmware", "current");
+    if (strcmp (fw, "current") && strcmp (fw, "before-compression")) {
+        snprintf (err, errlen, "ota_firmware must be current or before-compression, not '%s'", fw);
+        return -1;
+    }
+    o->before_compression = !strcmp (fw, "before-compression");
     long ms = 5000;
     if (lab_config_duration_ms (cfg, zconfig_locate (lab_config_root (cfg), "labsim/ota"),
                                 "confirm_timeout", 5000, &ms, err, errlen))

@@ -20,6 +20,10 @@
 #define SLOT_SIZE (1536u * 1024u)
 #define BOOT_WAIT_MS 30000
 #define CONFIRM_GRACE_MS 8000   /* longer than a board's confirm timeout */
+/* No answer at all to a compressed BEGIN for this long: the board may run
+ * firmware from before compressed pushes (to it the longer BEGIN is
+ * malformed and gets no answer), so the push goes on plain. */
+#define PLAIN_FALLBACK_MS 4000
 
 typedef enum { J_PUSHING, J_BOOTING, J_DONE, J_FAILED } job_phase_t;
 
@@ -43,6 +47,7 @@ typedef struct {
     uint16_t session;
     bool force;
     bool compress;           /* the chunks carry the image deflated */
+    bool fell_back;          /* asked compressed, went plain (no answer to it) */
     uint32_t stream_size;    /* bytes the chunks carry */
     char sig_hex[2 * OTA_SIG_TRAILER_LEN + 1];   /* the trailer ota-initiator signed with, kept for a resume */
     ota_image_t img;
@@ -354,6 +359,34 @@ s_compress (job_t *j, char *err, size_t errlen)
     return rc;
 }
 
+/* The engine of a single-board push, sending the plain image (s_compress
+ * gives it the deflated stream). */
+static ota_engine_t *
+s_engine_new (ota_service_t *self, job_t *j)
+{
+    ota_engine_opts_t eo = { OTA_WINDOW, 300, 500, 30000, 0, 0 };
+    /* A touch over the line rate so the UART never idles for want of data. */
+    eo.link_bytes_per_s = (uint32_t) (s_baud (self, j->via) / 10 * 1.03);
+    return ota_engine_new (j->img.data, j->img.size, j->session, j->img.version, &eo, s_send, j);
+}
+
+/* A compressed push nobody answers: start again plain, with a new session
+ * so nothing of the compressed one is taken for it. A board that is simply
+ * off gets plain BEGINs until the engine gives up, as before. */
+static void
+s_fall_back_to_plain (ota_service_t *self, job_t *j)
+{
+    ota_engine_destroy (&j->eng);
+    j->session = (uint16_t) (j->session % 65534 + 1);
+    j->eng = s_engine_new (self, j);
+    j->compress = false;
+    j->fell_back = true;
+    j->stream_size = j->img.size;
+    s_job_save (j);
+    zsys_warning ("ota-initiator: %s: %s did not answer a compressed BEGIN in %d s; pushing plain "
+                  "(firmware from before compressed pushes?)", j->id, j->target, PLAIN_FALLBACK_MS / 1000);
+}
+
 static job_t *
 s_job_start (ota_service_t *self, const char *image, const char *target, const char *via, bool force,
              bool compress, uint16_t session, const char *id, const char *sig_hex, char *err, size_t errlen)
@@ -430,10 +463,7 @@ s_job_start (ota_service_t *self, const char *image, const char *target, const c
     fresh.phase = J_PUSHING;
     fresh.start_ms = s_ms ();
     *j = fresh;
-    ota_engine_opts_t eo = { OTA_WINDOW, 300, 500, 30000, 0, 0 };
-    /* A touch over the line rate so the UART never idles for want of data. */
-    eo.link_bytes_per_s = (uint32_t) (s_baud (self, j->via) / 10 * 1.03);
-    j->eng = ota_engine_new (j->img.data, j->img.size, j->session, j->img.version, &eo, s_send, j);
+    j->eng = s_engine_new (self, j);
     j->compress = compress;
     j->stream_size = j->img.size;
     if (compress && s_compress (j, err, errlen)) {
@@ -561,6 +591,12 @@ s_tick (ota_service_t *self)
             s_multi_tick (self, j, now);
         else if (j->phase == J_PUSHING) {
             ota_engine_state_t st = ota_engine_tick (j->eng, now);
+            ota_engine_stats_t es;
+            ota_engine_stats (j->eng, now, &es);
+            if (st == OTA_ENG_BEGIN && j->compress && !es.acks && now - j->start_ms > PLAIN_FALLBACK_MS) {
+                s_fall_back_to_plain (self, j);
+                continue;
+            }
             if (st == OTA_ENG_DONE) {
                 j->phase = J_BOOTING;
                 j->pushed_ms = now;
@@ -653,6 +689,7 @@ s_handle (bus_request_t *rq, void *arg)
         json_object_set_new (jo, "version", bus_json_text (j->img.version));
         json_object_set_new (jo, "crc32", json_integer ((json_int_t) (j->multi ? ota_multi_crc (j->multi) : ota_engine_crc (j->eng))));
         json_object_set_new (jo, "compressed", json_boolean (j->compress));
+        json_object_set_new (jo, "plain_fallback", json_boolean (j->fell_back));
         json_object_set_new (jo, "stream_size", json_integer ((json_int_t) j->stream_size));
         char *json = json_dumps (jo, JSON_COMPACT | JSON_PRESERVE_ORDER);
         json_decref (jo);
@@ -673,8 +710,10 @@ s_handle (bus_request_t *rq, void *arg)
             ota_engine_stats_t st = { 0 };
             if (j->eng)
                 ota_engine_stats (j->eng, s_ms (), &st);
-            char how[64] = "plain";
-            if (j->compress)
+            char how[96] = "plain";
+            if (j->fell_back)
+                snprintf (how, sizeof how, "plain (no answer to the compressed BEGIN)");
+            else if (j->compress)
                 snprintf (how, sizeof how, "compressed %u/%u bytes (%.3f)", j->stream_size, j->img.size,
                           j->img.size ? (double) j->stream_size / j->img.size : 0.0);
             o += (size_t) snprintf (msg + o, sizeof msg - o, "%s%s %s -> %s: %s %.0f%% %s %s%s", n++ ? "\n" : "",
