@@ -457,6 +457,13 @@ ota_responder_on_msg (ota_responder_t *self, const uint8_t src[BOARD_MAC_LEN], c
      * dropped before parsing and counted, and gets no answer. */
     if (!s_paired (self, src)) {
         self->stats.unpaired++;
+        /* Said on the UART (the host's only view of it), once per 10 s at
+         * most: a stranger's flood must not flood the log too. */
+        uint64_t now = s_now (self);
+        if (self->stats.unpaired == 1 || now - self->unpaired_logged_us >= OTA_UNPAIRED_LOG_US) {
+            self->unpaired_logged_us = now;
+            s_log (self, "ota: frames from an unpaired board dropped (not provisioned with this lab's keys)");
+        }
         return;
     }
     ota_msg_t m;

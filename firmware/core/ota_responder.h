@@ -67,6 +67,7 @@ typedef struct {
  * same initiator is answered BUSY. */
 #define OTA_STALE_US 10000000u
 #define OTA_PAIRED_MAX 4u                /* initiator boards a responder takes pushes from */
+#define OTA_UNPAIRED_LOG_US 10000000u    /* at most one "unpaired" log line per 10 s */
 
 typedef struct {
     uint32_t chunks, duplicates, out_of_window, bad, acks, writes, resumes;
@@ -92,6 +93,7 @@ typedef struct {
     uint8_t npaired;
     uint32_t since_ack;
     uint64_t last_rx_us, last_ack_us;
+    uint64_t unpaired_logged_us;                 /* the last "unpaired" log line (rate-limited) */
     uint64_t reboot_at_us;                       /* 0: none pending */
     ota_inflate_t inf;                           /* compressed pushes: chunks in order -> OTA write */
     int inf_rc;                                  /* the inflater's error, when a chunk was refused */

@@ -14,6 +14,10 @@
  * before compressed pushes: its BEGIN decoder took exactly 14 + vlen bytes,
  * so the longer BEGIN of a compressed push is malformed to it, dropped
  * without an answer (what ota-initiator's fallback to a plain push is for).
+ * A board with `pairing = "none"` was flashed without the lab's pairing
+ * keys (a stranger's board in radio range): it pairs with nobody and nobody
+ * pairs with it, so what it sends reaches the others unencrypted from an
+ * unpaired MAC.
  *
  * The flash file is a NOR chip (firmware/sim/nor_flash.h: erase sets 0xFF,
  * programming ANDs) and the responder writes through ESP-IDF's OTA write
@@ -81,6 +85,7 @@ typedef struct {
     ota_responder_t resp;
     bool no_confirm;
     bool before_compression;      /* ota_firmware = "before-compression" */
+    bool unprovisioned;           /* pairing = "none": flashed without the lab's keys */
     uint32_t confirm_ms;
     bool confirmed;
     uint64_t boot_us;
@@ -252,7 +257,7 @@ s_pair (lsim_ota_t *o, board_core_t *core)
 {
     labsim_espnow_t *en = labsim_board_espnow (o->board);
     uint8_t key[OTA_PAIR_KEY_LEN];
-    if (ota_pair_pmk (o->keys, key)) {
+    if (o->unprovisioned || ota_pair_pmk (o->keys, key)) {
         board_core_log (core, "pairing: none provisioned; OTA pushes are refused");
         return;
     }
@@ -393,7 +398,9 @@ labsim_board_ext_attach (labsim_board_t *board, lab_config_t *cfg, zconfig_t *no
          b = zconfig_next (b)) {
         const char *mac = zconfig_get (b, "mac", "");
         unsigned m[6];
+        /* A board flashed without the lab's keys is nobody's peer. */
         if (!strcmp (zconfig_name (b), labsim_board_name (board))
+            || !strcmp (zconfig_get (b, "pairing", "lab"), "none")
             || sscanf (mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
             continue;
         snprintf (o->other_name[o->nothers], sizeof o->other_name[0], "%s", zconfig_name (b));
@@ -410,6 +417,12 @@ labsim_board_ext_attach (labsim_board_t *board, lab_config_t *cfg, zconfig_t *no
         return -1;
     }
     o->before_compression = !strcmp (fw, "before-compression");
+    const char *pairing = zconfig_get (node, "pairing", "lab");
+    if (strcmp (pairing, "lab") && strcmp (pairing, "none")) {
+        snprintf (err, errlen, "pairing must be lab or none, not '%s'", pairing);
+        return -1;
+    }
+    o->unprovisioned = !strcmp (pairing, "none");
     long ms = 5000;
     if (lab_config_duration_ms (cfg, zconfig_locate (lab_config_root (cfg), "labsim/ota"),
                                 "confirm_timeout", 5000, &ms, err, errlen))

@@ -6,6 +6,6 @@
 
 #define BOARD_KEYS                                                                              \
     "port", "baud", "mac", "tcp_port", "version", "silent_after", "reset", "flash",             \
-        "elf", "addr2line", "hexdump", "log_max", "log_files", "description", "ota_no_confirm", "ota_firmware", NULL
+        "elf", "addr2line", "hexdump", "log_max", "log_files", "description", "ota_no_confirm", "ota_firmware", "pairing", NULL
 
 #endif
