@@ -89,6 +89,18 @@ s_plan (fx_t *f, const char *backends, const char *extra)
     lab_fixture_write (f->plan, text);
 }
 
+/* Appends a quality bucket running SCENARIOS to the plan s_plan wrote. */
+static void
+s_plan_quality (fx_t *f, const char *scenarios)
+{
+    char plan[4096];
+    char *text = eval_read_file (f->plan, NULL);
+    assert_non_null (text);
+    snprintf (plan, sizeof plan, "%sbuckets\n    quality\n        scenarios = \"%s\"\n", text, scenarios);
+    free (text);
+    lab_fixture_write (f->plan, plan);
+}
+
 /* One labsim backend, sim-a, serving MODEL from the real scenario pack
  * (eval/scenarios), and a plan running SCENARIOS in the quality bucket on
  * it; BACKEND_EXTRA is added to the plan's sim-a section. */
@@ -212,11 +224,7 @@ test_each_fault_gives_its_outcome_and_sweep_continues (void **state)
     s_plan (f, "    sim-a\n        models = \"f500 fhang fcut fbad fping fimend flen good\"\n",
             "    max_tokens = 40\n");
     /* One scenario keeps it short. */
-    char plan[4096];
-    char *text = eval_read_file (f->plan, NULL);
-    snprintf (plan, sizeof plan, "%sbuckets\n    quality\n        scenarios = \"t01_crashloop\"\n", text);
-    free (text);
-    lab_fixture_write (f->plan, plan);
+    s_plan_quality (f, "t01_crashloop");
     eval_progress_t pr;
     assert_int_equal (s_run (f, NULL, &pr, 0), 0);
     json_t *rows = s_rows (f);
@@ -271,11 +279,7 @@ test_llama_server_error_forms_are_error_rows_with_the_message (void **state)
                  "            eevent0\n                fault = \"error_event_early\"\n                token_rate = 2000\n"
                  "            whole\n                fault = \"json_reply\"\n                token_rate = 2000\n");
     s_plan (f, "    sim-a\n        models = \"eline eevent eline0 eevent0 whole\"\n", NULL);
-    char plan[4096];
-    char *text = eval_read_file (f->plan, NULL);
-    snprintf (plan, sizeof plan, "%sbuckets\n    quality\n        scenarios = \"t01_crashloop\"\n", text);
-    free (text);
-    lab_fixture_write (f->plan, plan);
+    s_plan_quality (f, "t01_crashloop");
     eval_progress_t pr;
     assert_int_equal (s_run (f, NULL, &pr, 0), 0);
     json_t *rows = s_rows (f);
@@ -818,11 +822,7 @@ test_external_proxy_with_key_model_check_and_idle_limit (void **state)
         usleep (20000);
     setenv ("EVAL_TEST_PROXY_KEY", "sk-test-4711", 1);
     s_plan (f, "    proxy\n        models = \"m1 nosuch\"\n    proxy-nokey\n        models = \"m1\"\n", NULL);
-    char plan[4096];
-    char *ptext = eval_read_file (f->plan, NULL);
-    snprintf (plan, sizeof plan, "%sbuckets\n    quality\n        scenarios = \"t01_crashloop t02_pending\"\n", ptext);
-    free (ptext);
-    lab_fixture_write (f->plan, plan);
+    s_plan_quality (f, "t01_crashloop t02_pending");
     eval_progress_t pr;
     assert_int_equal (s_run (f, NULL, &pr, 0), 0);
     json_t *rows = s_rows (f);
@@ -861,10 +861,7 @@ test_external_proxy_with_key_model_check_and_idle_limit (void **state)
 
     /* Idle limit against deadline. */
     s_plan (f, "    proxy\n        models = \"slow\"\n", "    max_tokens = 30\n");
-    ptext = eval_read_file (f->plan, NULL);
-    snprintf (plan, sizeof plan, "%sbuckets\n    quality\n        scenarios = \"t01_crashloop\"\n", ptext);
-    free (ptext);
-    lab_fixture_write (f->plan, plan);
+    s_plan_quality (f, "t01_crashloop");
     s_remove_out (f);
     assert_int_equal (s_run (f, NULL, &pr, 0), 0);
     rows = s_rows (f);
@@ -872,7 +869,8 @@ test_external_proxy_with_key_model_check_and_idle_limit (void **state)
     assert_string_equal (s_get (r, "outcome"), "ok");
     assert_true (json_number_value (json_object_get (r, "e2e_ms")) > 1000);
     json_decref (rows);
-    ptext = eval_read_file (f->plan, NULL);
+    char plan[4096];
+    char *ptext = eval_read_file (f->plan, NULL);
     snprintf (plan, sizeof plan, "%s", ptext);
     free (ptext);
     char *at = strstr (plan, "    max_tokens");
