@@ -3,7 +3,7 @@ OTA_SRC := services/ota-initiator/ota_engine.c services/ota-initiator/ota_image.
            services/ota-initiator/ota_service.c services/ota-initiator/ota_sign.c services/ota-initiator/ota_pair.c \
            services/ota-initiator/ota_deflate.c
 # One push to many boards (broadcast chunks, per-board results).
-OTA_SRC += services/ota-initiator/ota_multi.c
+OTA_SRC += services/ota-initiator/ota_multi.c services/ota-initiator/ota_payload.c
 $(eval $(call add_lib,ota,$(OTA_SRC)))
 $(eval $(call add_prog,ota-initiator,services/ota-initiator/main.c,ota fwcore bus))
 LABCTL_SRC += services/labctl/labctl_ota.c services/labctl/labctl_labkeys.c
@@ -13,4 +13,4 @@ $(eval $(call add_fuzz,fuzz_ota,fuzz/fuzz_ota.c services/ota-initiator/ota_image
 # the push path; alone as "otadeflate" for the benches and inflate tests).
 $(eval $(call add_lib,otadeflate,services/ota-initiator/ota_deflate.c))
 # Hostile ACKs to a push to several boards.
-$(eval $(call add_fuzz,fuzz_ota_multi,fuzz/fuzz_ota_multi.c services/ota-initiator/ota_multi.c firmware/core/ota_proto.c firmware/core/lab_crc32.c,))
+$(eval $(call add_fuzz,fuzz_ota_multi,fuzz/fuzz_ota_multi.c services/ota-initiator/ota_multi.c services/ota-initiator/ota_payload.c services/ota-initiator/ota_engine.c firmware/core/ota_proto.c firmware/core/lab_crc32.c,))

@@ -1,15 +1,11 @@
 /* ota_engine - see ota_engine.h. */
 #include "services/ota-initiator/ota_engine.h"
-#include "lab_crc32.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct _ota_engine_t {
-    uint8_t *image;
-    uint32_t size, total, crc;
-    uint16_t session;
-    char version[OTA_VERSION_MAX + 1];
+    ota_payload_t pl;          /* the image, its CRC, the chunks (plain or deflated) */
     ota_engine_opts_t opts;
     ota_send_fn *send;
     void *ctx;
@@ -25,37 +21,44 @@ struct _ota_engine_t {
     uint32_t acked_count;
     uint32_t base_at_start;
     uint32_t rebegins;
-    uint8_t *stream;           /* compressed push: what the chunks carry (NULL: the image) */
-    uint32_t stream_len, *starts;   /* chunk i = stream[starts[i] .. starts[i + 1]) */
-    uint8_t block_shift;
     double credit;             /* pacing: bytes we may send now */
     uint64_t credit_ms;
     ota_engine_stats_t stats;
 };
+
+void
+ota_engine_opts_resolve (ota_engine_opts_t *out, const ota_engine_opts_t *in)
+{
+    ota_engine_opts_t d = { OTA_WINDOW, 300, 500, 30000, 0, 0 };
+    *out = in ? *in : d;
+    if (!out->burst_bytes)
+        out->burst_bytes = 4 * OTA_LINK_COST (OTA_CHUNK_MAX);
+    if (!out->window || out->window > OTA_WINDOW)
+        out->window = OTA_WINDOW;
+}
+
+/* The per-chunk bookkeeping, for PL's chunks. */
+static void
+s_chunk_arrays (ota_engine_t *self)
+{
+    free (self->acked);
+    free (self->sent_at);
+    free (self->sends);
+    self->acked = (uint8_t *) calloc (self->pl.total + 1, 1);
+    self->sent_at = (uint64_t *) calloc (self->pl.total + 1, sizeof (uint64_t));
+    self->sends = (uint8_t *) calloc (self->pl.total + 1, 1);
+}
 
 ota_engine_t *
 ota_engine_new (const uint8_t *image, uint32_t size, uint16_t session, const char *version,
                 const ota_engine_opts_t *opts, ota_send_fn *send, void *ctx)
 {
     ota_engine_t *self = (ota_engine_t *) calloc (1, sizeof (ota_engine_t));
-    self->image = (uint8_t *) malloc (size ? size : 1);
-    memcpy (self->image, image, size);
-    self->size = size;
-    self->total = ota_chunks (size, OTA_CHUNK_MAX);
-    self->crc = lab_crc32 (0, image, size);
-    self->session = session;
-    snprintf (self->version, sizeof self->version, "%s", version);
-    ota_engine_opts_t d = { OTA_WINDOW, 300, 500, 30000, 0, 0 };
-    self->opts = opts ? *opts : d;
-    if (!self->opts.burst_bytes)
-        self->opts.burst_bytes = 4 * OTA_LINK_COST (OTA_CHUNK_MAX);
-    if (!self->opts.window || self->opts.window > OTA_WINDOW)
-        self->opts.window = OTA_WINDOW;
+    ota_payload_init (&self->pl, image, size, session, version);
+    ota_engine_opts_resolve (&self->opts, opts);
     self->send = send;
     self->ctx = ctx;
-    self->acked = (uint8_t *) calloc (self->total + 1, 1);
-    self->sent_at = (uint64_t *) calloc (self->total + 1, sizeof (uint64_t));
-    self->sends = (uint8_t *) calloc (self->total + 1, 1);
+    s_chunk_arrays (self);
     self->state = OTA_ENG_BEGIN;
     return self;
 }
@@ -66,12 +69,10 @@ ota_engine_destroy (ota_engine_t **self_p)
     ota_engine_t *self = *self_p;
     if (!self)
         return;
-    free (self->image);
+    ota_payload_free (&self->pl);
     free (self->acked);
     free (self->sent_at);
     free (self->sends);
-    free (self->stream);
-    free (self->starts);
     free (self);
     *self_p = NULL;
 }
@@ -80,25 +81,9 @@ int
 ota_engine_set_stream (ota_engine_t *self, const uint8_t *stream, uint32_t len, const uint32_t *starts,
                        uint32_t nchunks, uint8_t block_shift)
 {
-    if (!stream || !starts || !nchunks || starts[0] != 0 || starts[nchunks] != len
-        || block_shift < OTA_BLOCK_SHIFT_MIN || block_shift > OTA_BLOCK_SHIFT_MAX || self->start_ms)
+    if (self->start_ms || ota_payload_set_stream (&self->pl, stream, len, starts, nchunks, block_shift))
         return -1;
-    for (uint32_t i = 0; i < nchunks; i++)
-        if (starts[i + 1] <= starts[i] || starts[i + 1] - starts[i] > OTA_CHUNK_MAX)
-            return -1;
-    self->stream = (uint8_t *) malloc (len);
-    self->starts = (uint32_t *) malloc ((nchunks + 1) * sizeof (uint32_t));
-    memcpy (self->stream, stream, len);
-    memcpy (self->starts, starts, (nchunks + 1) * sizeof (uint32_t));
-    self->stream_len = len;
-    self->block_shift = block_shift;
-    self->total = nchunks;
-    free (self->acked);
-    free (self->sent_at);
-    free (self->sends);
-    self->acked = (uint8_t *) calloc (self->total + 1, 1);
-    self->sent_at = (uint64_t *) calloc (self->total + 1, sizeof (uint64_t));
-    self->sends = (uint8_t *) calloc (self->total + 1, 1);
+    s_chunk_arrays (self);
     return 0;
 }
 
@@ -131,15 +116,8 @@ s_paced (ota_engine_t *self, uint32_t cost, uint64_t now)
 static int
 s_send_chunk (ota_engine_t *self, uint32_t seq, uint64_t now)
 {
-    ota_msg_t m = { .op = OTA_OP_CHUNK, .session = self->session, .seq = seq };
-    if (self->stream) {
-        m.data = self->stream + self->starts[seq];
-        m.data_len = (uint16_t) (self->starts[seq + 1] - self->starts[seq]);
-    }
-    else {
-        m.data = self->image + (size_t) seq * OTA_CHUNK_MAX;
-        m.data_len = (uint16_t) (seq + 1 < self->total ? OTA_CHUNK_MAX : self->size - seq * OTA_CHUNK_MAX);
-    }
+    ota_msg_t m;
+    ota_payload_chunk (&self->pl, seq, &m);
     if (!s_paced (self, OTA_LINK_COST (m.data_len), now))
         return -1;
     if (s_send_msg (self, &m))
@@ -163,7 +141,7 @@ s_fail (ota_engine_t *self, const char *fmt, const char *what)
 static void
 s_mark (ota_engine_t *self, uint32_t seq)
 {
-    if (seq < self->total && !self->acked[seq]) {
+    if (seq < self->pl.total && !self->acked[seq]) {
         self->acked[seq] = 1;
         self->acked_count++;
     }
@@ -173,7 +151,7 @@ void
 ota_engine_on_msg (ota_engine_t *self, const uint8_t *buf, size_t len, uint64_t now)
 {
     ota_msg_t m;
-    if (ota_msg_decode (buf, len, &m) || m.op != OTA_OP_ACK || m.session != self->session)
+    if (ota_msg_decode (buf, len, &m) || m.op != OTA_OP_ACK || m.session != self->pl.session)
         return;
     if (self->state == OTA_ENG_DONE || self->state == OTA_ENG_FAILED)
         return;
@@ -184,9 +162,9 @@ ota_engine_on_msg (ota_engine_t *self, const uint8_t *buf, size_t len, uint64_t 
         self->base_at_start = m.base;
     }
     if (m.status == OTA_ST_DONE) {
-        for (uint32_t i = 0; i < self->total; i++)
+        for (uint32_t i = 0; i < self->pl.total; i++)
             s_mark (self, i);
-        self->base = self->total;
+        self->base = self->pl.total;
         self->state = OTA_ENG_DONE;
         return;
     }
@@ -210,7 +188,7 @@ ota_engine_on_msg (ota_engine_t *self, const uint8_t *buf, size_t len, uint64_t 
         self->state = OTA_ENG_SENDING;
         self->last_progress_ms = now;
         if (m.base < self->base) {
-            for (uint32_t i = m.base; i < self->total; i++)
+            for (uint32_t i = m.base; i < self->pl.total; i++)
                 if (self->acked[i]) {
                     self->acked[i] = 0;
                     self->acked_count--;
@@ -218,10 +196,10 @@ ota_engine_on_msg (ota_engine_t *self, const uint8_t *buf, size_t len, uint64_t 
             self->base = m.base;
         }
         self->next_new = m.base;      /* resume where the responder is */
-        for (uint32_t i = m.base; i < self->total; i++)
+        for (uint32_t i = m.base; i < self->pl.total; i++)
             self->sent_at[i] = 0;
     }
-    if (m.base > self->total)
+    if (m.base > self->pl.total)
         return;
     if (m.base > self->base) {
         self->last_progress_ms = now;
@@ -231,7 +209,7 @@ ota_engine_on_msg (ota_engine_t *self, const uint8_t *buf, size_t len, uint64_t 
     }
     else if (m.base < self->base) {
         /* The responder lost progress (rebooted past its last record): go back. */
-        for (uint32_t i = m.base; i < self->total; i++)
+        for (uint32_t i = m.base; i < self->pl.total; i++)
             if (self->acked[i]) {
                 self->acked[i] = 0;
                 self->acked_count--;
@@ -244,7 +222,7 @@ ota_engine_on_msg (ota_engine_t *self, const uint8_t *buf, size_t len, uint64_t 
      * least as much, unless the responder lost its window in a reboot); a
      * chunk it no longer holds goes out again. Only BASE is final. */
     uint32_t hi = 0;
-    for (uint32_t i = 0; i <= OTA_WINDOW && m.base + i < self->total; i++) {
+    for (uint32_t i = 0; i <= OTA_WINDOW && m.base + i < self->pl.total; i++) {
         uint32_t seq = m.base + i;
         if (i > 0 && (m.bitmap & (1u << (i - 1)))) {
             s_mark (self, seq);
@@ -274,15 +252,8 @@ ota_engine_tick (ota_engine_t *self, uint64_t now)
     switch (self->state) {
         case OTA_ENG_BEGIN:
             if (!self->last_ctl_ms || now - self->last_ctl_ms >= self->opts.begin_retry_ms) {
-                ota_msg_t m = { .op = OTA_OP_BEGIN, .session = self->session, .size = self->size,
-                                .crc32 = self->crc, .chunk = OTA_CHUNK_MAX };
-                memcpy (m.version, self->version, sizeof m.version);
-                if (self->stream) {
-                    m.flags = OTA_BEGIN_DEFLATE;
-                    m.zchunks = self->total;
-                    m.zsize = self->stream_len;
-                    m.block_shift = self->block_shift;
-                }
+                ota_msg_t m;
+                ota_payload_begin (&self->pl, &m);
                 s_send_msg (self, &m);
                 self->last_ctl_ms = now;
             }
@@ -290,7 +261,7 @@ ota_engine_tick (ota_engine_t *self, uint64_t now)
                 s_fail (self, "%s", "the responder does not answer BEGIN");
             break;
         case OTA_ENG_SENDING: {
-            if (self->base >= self->total) {
+            if (self->base >= self->pl.total) {
                 self->state = OTA_ENG_ENDING;
                 self->last_ctl_ms = 0;
                 return ota_engine_tick (self, now);
@@ -299,17 +270,17 @@ ota_engine_tick (ota_engine_t *self, uint64_t now)
             uint64_t quiet = now - (self->last_ack_ms > self->last_progress_ms ? self->last_ack_ms
                                                                                 : self->last_progress_ms);
             if (quiet >= self->opts.rto_ms) {
-                for (uint32_t s = self->base; s < self->next_new && s < self->total; s++)
+                for (uint32_t s = self->base; s < self->next_new && s < self->pl.total; s++)
                     if (!self->acked[s] && self->sent_at[s] && now - self->sent_at[s] >= self->opts.rto_ms)
                         self->sent_at[s] = 0;
                 self->last_ack_ms = now;
             }
             /* Retransmissions first (they hold the window back), then new chunks. */
             bool blocked = false;
-            for (uint32_t s = self->base; s < self->next_new && s < self->total && !blocked; s++)
+            for (uint32_t s = self->base; s < self->next_new && s < self->pl.total && !blocked; s++)
                 if (!self->acked[s] && !self->sent_at[s])
                     blocked = s_send_chunk (self, s, now) != 0;
-            while (!blocked && self->next_new < self->total
+            while (!blocked && self->next_new < self->pl.total
                    && self->next_new < self->base + self->opts.window) {
                 if (!self->acked[self->next_new] && s_send_chunk (self, self->next_new, now))
                     break;
@@ -321,12 +292,12 @@ ota_engine_tick (ota_engine_t *self, uint64_t now)
         }
         case OTA_ENG_ENDING:
             if (!self->last_ctl_ms || now - self->last_ctl_ms >= self->opts.begin_retry_ms) {
-                ota_msg_t m = { .op = OTA_OP_END, .session = self->session, .crc32 = self->crc,
-                                .chunks = self->total };
+                ota_msg_t m = { .op = OTA_OP_END, .session = self->pl.session, .crc32 = self->pl.crc,
+                                .chunks = self->pl.total };
                 s_send_msg (self, &m);
                 self->last_ctl_ms = now;
             }
-            if (self->base < self->total)
+            if (self->base < self->pl.total)
                 self->state = OTA_ENG_SENDING;       /* the responder says something is missing */
             if (now - self->last_progress_ms > self->opts.give_up_ms)
                 s_fail (self, "%s", "the responder does not confirm END");
@@ -339,26 +310,26 @@ ota_engine_tick (ota_engine_t *self, uint64_t now)
 
 ota_engine_state_t ota_engine_state (ota_engine_t *self) { return self->state; }
 const char *ota_engine_error (ota_engine_t *self) { return self->error; }
-uint32_t ota_engine_crc (ota_engine_t *self) { return self->crc; }
+uint32_t ota_engine_crc (ota_engine_t *self) { return self->pl.crc; }
 uint32_t ota_engine_base (ota_engine_t *self) { return self->base; }
 
 void
 ota_engine_stats (ota_engine_t *self, uint64_t now, ota_engine_stats_t *out)
 {
-    self->stats.chunks_total = self->total;
+    self->stats.chunks_total = self->pl.total;
     self->stats.chunks_acked = self->acked_count;
     /* In bytes of the plain image (a compressed push: in proportion). */
-    uint64_t bytes = self->stream ? (self->total ? (uint64_t) self->size * self->acked_count / self->total : 0)
+    uint64_t bytes = self->pl.stream ? (self->pl.total ? (uint64_t) self->pl.size * self->acked_count / self->pl.total : 0)
                                   : (uint64_t) self->acked_count * OTA_CHUNK_MAX;
-    if (bytes > self->size)
-        bytes = self->size;
+    if (bytes > self->pl.size)
+        bytes = self->pl.size;
     self->stats.bytes_acked = bytes;
-    self->stats.percent = self->size ? 100.0 * (double) bytes / self->size : 100.0;
+    self->stats.percent = self->pl.size ? 100.0 * (double) bytes / self->pl.size : 100.0;
     double secs = self->first_ack_ms && now > self->first_ack_ms ? (now - self->first_ack_ms) / 1000.0 : 0;
-    uint64_t per_chunk = self->stream && self->total ? self->size / self->total : OTA_CHUNK_MAX;
+    uint64_t per_chunk = self->pl.stream && self->pl.total ? self->pl.size / self->pl.total : OTA_CHUNK_MAX;
     uint64_t done_here = self->acked_count > self->base_at_start
                              ? (uint64_t) (self->acked_count - self->base_at_start) * per_chunk : 0;
     self->stats.rate_bps = secs > 0 ? (double) done_here / secs : 0;
-    self->stats.eta_s = self->stats.rate_bps > 0 ? (double) (self->size - bytes) / self->stats.rate_bps : 0;
+    self->stats.eta_s = self->stats.rate_bps > 0 ? (double) (self->pl.size - bytes) / self->stats.rate_bps : 0;
     *out = self->stats;
 }

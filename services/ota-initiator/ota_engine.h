@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ota_proto.h"
+#include "services/ota-initiator/ota_payload.h"
 
 typedef enum {
     OTA_ENG_BEGIN,       /* waiting for BEGIN's ACK */
@@ -43,6 +44,10 @@ typedef struct {
     uint64_t bytes_acked;
     double rate_bps, eta_s, percent;
 } ota_engine_stats_t;
+
+/* OUT = IN (NULL: the defaults) with unset or out-of-range fields given
+ * their defaults (window, burst). */
+void ota_engine_opts_resolve (ota_engine_opts_t *out, const ota_engine_opts_t *in);
 
 typedef struct _ota_engine_t ota_engine_t;
 

@@ -1,6 +1,5 @@
 /* ota_multi - see ota_multi.h. */
 #include "services/ota-initiator/ota_multi.h"
-#include "lab_crc32.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,18 +28,12 @@ typedef struct {
 } target_t;
 
 struct _ota_multi_t {
-    uint8_t *image;
-    uint32_t size, total, crc;
-    uint16_t session;
-    char version[OTA_VERSION_MAX + 1];
+    ota_payload_t pl;          /* the image, its CRC, the chunks (plain or deflated) */
     ota_engine_opts_t opts;
     ota_multi_send_fn *send;
     void *ctx;
     target_t tgt[OTA_MULTI_MAX];
     int n;
-    uint8_t *stream;           /* compressed push: what the chunks carry (NULL: the image) */
-    uint32_t stream_len, *starts;   /* chunk i = stream[starts[i] .. starts[i + 1]) */
-    uint8_t block_shift;
     uint64_t *sent_at;         /* per chunk, ms; 0 = to be sent (again) */
     uint8_t *sends;            /* per chunk: times sent (saturating) */
     uint32_t next_new;         /* lowest never-sent chunk */
@@ -55,23 +48,12 @@ ota_multi_new (const uint8_t *image, uint32_t size, uint16_t session, const char
                const ota_engine_opts_t *opts, ota_multi_send_fn *send, void *ctx)
 {
     ota_multi_t *self = (ota_multi_t *) calloc (1, sizeof (ota_multi_t));
-    self->image = (uint8_t *) malloc (size ? size : 1);
-    memcpy (self->image, image, size);
-    self->size = size;
-    self->total = ota_chunks (size, OTA_CHUNK_MAX);
-    self->crc = lab_crc32 (0, image, size);
-    self->session = session;
-    snprintf (self->version, sizeof self->version, "%s", version);
-    ota_engine_opts_t d = { OTA_WINDOW, 300, 500, 30000, 0, 0 };
-    self->opts = opts ? *opts : d;
-    if (!self->opts.burst_bytes)
-        self->opts.burst_bytes = 4 * OTA_LINK_COST (OTA_CHUNK_MAX);
-    if (!self->opts.window || self->opts.window > OTA_WINDOW)
-        self->opts.window = OTA_WINDOW;
+    ota_payload_init (&self->pl, image, size, session, version);
+    ota_engine_opts_resolve (&self->opts, opts);
     self->send = send;
     self->ctx = ctx;
-    self->sent_at = (uint64_t *) calloc (self->total + 1, sizeof (uint64_t));
-    self->sends = (uint8_t *) calloc (self->total + 1, 1);
+    self->sent_at = (uint64_t *) calloc (self->pl.total + 1, sizeof (uint64_t));
+    self->sends = (uint8_t *) calloc (self->pl.total + 1, 1);
     return self;
 }
 
@@ -83,9 +65,7 @@ ota_multi_destroy (ota_multi_t **self_p)
         return;
     for (int i = 0; i < self->n; i++)
         free (self->tgt[i].acked);
-    free (self->image);
-    free (self->stream);
-    free (self->starts);
+    ota_payload_free (&self->pl);
     free (self->sent_at);
     free (self->sends);
     free (self);
@@ -96,26 +76,15 @@ int
 ota_multi_set_stream (ota_multi_t *self, const uint8_t *stream, uint32_t len, const uint32_t *starts,
                       uint32_t nchunks, uint8_t block_shift)
 {
-    if (!stream || !starts || !nchunks || starts[0] != 0 || starts[nchunks] != len
-        || block_shift < OTA_BLOCK_SHIFT_MIN || block_shift > OTA_BLOCK_SHIFT_MAX || self->start_ms || self->stream)
+    if (self->start_ms || ota_payload_set_stream (&self->pl, stream, len, starts, nchunks, block_shift))
         return -1;
-    for (uint32_t i = 0; i < nchunks; i++)
-        if (starts[i + 1] <= starts[i] || starts[i + 1] - starts[i] > OTA_CHUNK_MAX)
-            return -1;
-    self->stream = (uint8_t *) malloc (len);
-    self->starts = (uint32_t *) malloc ((nchunks + 1) * sizeof (uint32_t));
-    memcpy (self->stream, stream, len);
-    memcpy (self->starts, starts, (nchunks + 1) * sizeof (uint32_t));
-    self->stream_len = len;
-    self->block_shift = block_shift;
-    self->total = nchunks;
     free (self->sent_at);
     free (self->sends);
-    self->sent_at = (uint64_t *) calloc (self->total + 1, sizeof (uint64_t));
-    self->sends = (uint8_t *) calloc (self->total + 1, 1);
+    self->sent_at = (uint64_t *) calloc (self->pl.total + 1, sizeof (uint64_t));
+    self->sends = (uint8_t *) calloc (self->pl.total + 1, 1);
     for (int i = 0; i < self->n; i++) {
         free (self->tgt[i].acked);
-        self->tgt[i].acked = (uint8_t *) calloc (self->total + 1, 1);
+        self->tgt[i].acked = (uint8_t *) calloc (self->pl.total + 1, 1);
     }
     return 0;
 }
@@ -132,7 +101,7 @@ ota_multi_add (ota_multi_t *self, const uint8_t mac[6])
     memset (t, 0, sizeof *t);
     memcpy (t->mac, mac, 6);
     t->state = OTA_TGT_BEGIN;
-    t->acked = (uint8_t *) calloc (self->total + 1, 1);
+    t->acked = (uint8_t *) calloc (self->pl.total + 1, 1);
     return self->n++;
 }
 
@@ -180,7 +149,7 @@ s_target (ota_multi_t *self, const uint8_t mac[6])
 static void
 s_apply_ack (ota_multi_t *self, target_t *t, const ota_msg_t *m, uint64_t now)
 {
-    if (m->base > self->total)
+    if (m->base > self->pl.total)
         return;
     if (m->base > t->base)
         t->last_progress_ms = now;
@@ -190,7 +159,7 @@ s_apply_ack (ota_multi_t *self, target_t *t, const ota_msg_t *m, uint64_t now)
         s_set (t, i, true);
     t->base = m->base;
     uint32_t hi = 0;
-    for (uint32_t i = 1; i <= OTA_WINDOW && m->base + i < self->total; i++) {
+    for (uint32_t i = 1; i <= OTA_WINDOW && m->base + i < self->pl.total; i++) {
         uint32_t seq = m->base + i;
         if (m->bitmap & (1u << (i - 1))) {
             s_set (t, seq, true);
@@ -216,7 +185,7 @@ ota_multi_on_msg (ota_multi_t *self, const uint8_t src[6], const uint8_t *buf, s
 {
     ota_msg_t m;
     target_t *t = s_target (self, src);
-    if (!t || ota_msg_decode (buf, len, &m) || m.op != OTA_OP_ACK || m.session != self->session)
+    if (!t || ota_msg_decode (buf, len, &m) || m.op != OTA_OP_ACK || m.session != self->pl.session)
         return;
     if (t->state == OTA_TGT_DONE || t->state == OTA_TGT_FAILED)
         return;
@@ -228,9 +197,9 @@ ota_multi_on_msg (ota_multi_t *self, const uint8_t src[6], const uint8_t *buf, s
         t->base_at_start = m.base;
     }
     if (m.status == OTA_ST_DONE) {
-        for (uint32_t i = 0; i < self->total; i++)
+        for (uint32_t i = 0; i < self->pl.total; i++)
             s_set (t, i, true);
-        t->base = self->total;
+        t->base = self->pl.total;
         t->state = OTA_TGT_DONE;
         return;
     }
@@ -256,9 +225,9 @@ ota_multi_on_msg (ota_multi_t *self, const uint8_t src[6], const uint8_t *buf, s
         /* From its base on it has nothing (a resumed responder lost its
          * window): what the stream already carried past that is owed to it
          * now, not after a timeout. */
-        for (uint32_t i = m.base; i < self->total; i++)
+        for (uint32_t i = m.base; i < self->pl.total; i++)
             s_set (t, i, false);
-        for (uint32_t i = m.base; i < self->next_new && i < self->total; i++)
+        for (uint32_t i = m.base; i < self->next_new && i < self->pl.total; i++)
             self->sent_at[i] = 0;
     }
     s_apply_ack (self, t, &m, now);
@@ -306,15 +275,8 @@ s_send_chunk (ota_multi_t *self, uint32_t seq, uint64_t now)
     int lacking = s_lacking (self, seq, &who);
     if (!lacking)
         return 1;
-    ota_msg_t m = { .op = OTA_OP_CHUNK, .session = self->session, .seq = seq };
-    if (self->stream) {
-        m.data = self->stream + self->starts[seq];
-        m.data_len = (uint16_t) (self->starts[seq + 1] - self->starts[seq]);
-    }
-    else {
-        m.data = self->image + (size_t) seq * OTA_CHUNK_MAX;
-        m.data_len = (uint16_t) (seq + 1 < self->total ? OTA_CHUNK_MAX : self->size - seq * OTA_CHUNK_MAX);
-    }
+    ota_msg_t m;
+    ota_payload_chunk (&self->pl, seq, &m);
     if (!s_paced (self, OTA_LINK_COST (m.data_len), now))
         return -1;
     /* One responder left wanting it: unicast (acknowledged and retried by
@@ -342,15 +304,8 @@ s_tick_control (ota_multi_t *self, target_t *t, uint64_t now)
         if (!t->begin_ms)
             t->begin_ms = now;
         if (!t->last_ctl_ms || now - t->last_ctl_ms >= self->opts.begin_retry_ms) {
-            ota_msg_t m = { .op = OTA_OP_BEGIN, .session = self->session, .size = self->size,
-                            .crc32 = self->crc, .chunk = OTA_CHUNK_MAX };
-            memcpy (m.version, self->version, sizeof m.version);
-            if (self->stream) {
-                m.flags = OTA_BEGIN_DEFLATE;
-                m.zchunks = self->total;
-                m.zsize = self->stream_len;
-                m.block_shift = self->block_shift;
-            }
+            ota_msg_t m;
+            ota_payload_begin (&self->pl, &m);
             s_send_msg (self, t->mac, &m);
             t->last_ctl_ms = now;
         }
@@ -358,18 +313,18 @@ s_tick_control (ota_multi_t *self, target_t *t, uint64_t now)
             s_fail (t, "%s", "the responder does not answer BEGIN");
         return;
     }
-    if (t->state == OTA_TGT_SENDING && t->base >= self->total) {
+    if (t->state == OTA_TGT_SENDING && t->base >= self->pl.total) {
         t->state = OTA_TGT_ENDING;
         t->last_ctl_ms = 0;
     }
     if (t->state == OTA_TGT_ENDING) {
-        if (t->base < self->total) {
+        if (t->base < self->pl.total) {
             t->state = OTA_TGT_SENDING;       /* it says something is missing */
             return;
         }
         if (!t->last_ctl_ms || now - t->last_ctl_ms >= self->opts.begin_retry_ms) {
-            ota_msg_t m = { .op = OTA_OP_END, .session = self->session, .crc32 = self->crc,
-                            .chunks = self->total };
+            ota_msg_t m = { .op = OTA_OP_END, .session = self->pl.session, .crc32 = self->pl.crc,
+                            .chunks = self->pl.total };
             s_send_msg (self, t->mac, &m);
             t->last_ctl_ms = now;
         }
@@ -383,7 +338,7 @@ s_tick_control (ota_multi_t *self, target_t *t, uint64_t now)
      * ago goes out again. */
     uint64_t quiet = now - (t->last_ack_ms > t->last_progress_ms ? t->last_ack_ms : t->last_progress_ms);
     if (quiet >= self->opts.rto_ms) {
-        for (uint32_t s = t->base; s < self->next_new && s < self->total; s++)
+        for (uint32_t s = t->base; s < self->next_new && s < self->pl.total; s++)
             if (!t->acked[s] && self->sent_at[s] && now - self->sent_at[s] >= self->opts.rto_ms)
                 self->sent_at[s] = 0;
         t->last_ack_ms = now;
@@ -398,7 +353,7 @@ ota_multi_tick (ota_multi_t *self, uint64_t now)
     if (!self->start_ms)
         self->start_ms = now;
     int running = 0, receiving = 0, waiting = 0;
-    uint32_t lo = self->total;
+    uint32_t lo = self->pl.total;
     for (int i = 0; i < self->n; i++) {
         target_t *t = &self->tgt[i];
         s_tick_control (self, t, now);
@@ -416,7 +371,7 @@ ota_multi_tick (ota_multi_t *self, uint64_t now)
     /* The first chunks wait until every responder is in (or a second). */
     if (!receiving || (waiting && now - self->start_ms < JOIN_WAIT_MS))
         return running;
-    if (lo == self->total)        /* every board receiving has stalled: serve the lowest anyway */
+    if (lo == self->pl.total)        /* every board receiving has stalled: serve the lowest anyway */
         for (int i = 0; i < self->n; i++)
             if (self->tgt[i].state == OTA_TGT_SENDING && self->tgt[i].base < lo)
                 lo = self->tgt[i].base;
@@ -424,10 +379,10 @@ ota_multi_tick (ota_multi_t *self, uint64_t now)
         self->next_new = lo;
     /* Gaps first (they hold the window back), then new chunks. */
     bool blocked = false;
-    for (uint32_t s = lo; s < self->next_new && s < self->total && !blocked; s++)
+    for (uint32_t s = lo; s < self->next_new && s < self->pl.total && !blocked; s++)
         if (!self->sent_at[s])
             blocked = s_send_chunk (self, s, now) < 0;
-    while (!blocked && self->next_new < self->total && self->next_new < lo + self->opts.window) {
+    while (!blocked && self->next_new < self->pl.total && self->next_new < lo + self->opts.window) {
         if (s_send_chunk (self, self->next_new, now) < 0)
             break;
         self->next_new++;
@@ -447,7 +402,7 @@ ota_multi_error (ota_multi_t *self, int i)
     return i >= 0 && i < self->n ? self->tgt[i].error : "";
 }
 
-uint32_t ota_multi_crc (ota_multi_t *self) { return self->crc; }
+uint32_t ota_multi_crc (ota_multi_t *self) { return self->pl.crc; }
 
 void
 ota_multi_stats (ota_multi_t *self, ota_multi_stats_t *out)
@@ -462,22 +417,22 @@ ota_multi_target_stats (ota_multi_t *self, int i, uint64_t now, ota_engine_stats
     if (i < 0 || i >= self->n)
         return;
     target_t *t = &self->tgt[i];
-    out->chunks_total = self->total;
+    out->chunks_total = self->pl.total;
     out->chunks_acked = t->acked_count;
     out->sent = self->stats.sent;
     out->retransmissions = self->stats.retransmissions;
     out->acks = t->acks;
     /* In bytes of the plain image (a compressed push: in proportion). */
-    uint64_t bytes = self->stream ? (self->total ? (uint64_t) self->size * t->acked_count / self->total : 0)
+    uint64_t bytes = self->pl.stream ? (self->pl.total ? (uint64_t) self->pl.size * t->acked_count / self->pl.total : 0)
                                   : (uint64_t) t->acked_count * OTA_CHUNK_MAX;
-    if (bytes > self->size)
-        bytes = self->size;
+    if (bytes > self->pl.size)
+        bytes = self->pl.size;
     out->bytes_acked = bytes;
-    out->percent = self->size ? 100.0 * (double) bytes / self->size : 100.0;
+    out->percent = self->pl.size ? 100.0 * (double) bytes / self->pl.size : 100.0;
     double secs = t->first_ack_ms && now > t->first_ack_ms ? (now - t->first_ack_ms) / 1000.0 : 0;
-    uint64_t per_chunk = self->stream && self->total ? self->size / self->total : OTA_CHUNK_MAX;
+    uint64_t per_chunk = self->pl.stream && self->pl.total ? self->pl.size / self->pl.total : OTA_CHUNK_MAX;
     uint64_t done_here = t->acked_count > t->base_at_start
                              ? (uint64_t) (t->acked_count - t->base_at_start) * per_chunk : 0;
     out->rate_bps = secs > 0 ? (double) done_here / secs : 0;
-    out->eta_s = out->rate_bps > 0 ? (double) (self->size - bytes) / out->rate_bps : 0;
+    out->eta_s = out->rate_bps > 0 ? (double) (self->pl.size - bytes) / out->rate_bps : 0;
 }
