@@ -579,6 +579,37 @@ s_on_line (ota_service_t *self, const char *board, const char *text)
     }
 }
 
+/* Asks serial-bridge which version BOARD runs. True once it has run WANT
+ * (copied into BOOTED) for longer than the confirm window: an image that
+ * did not confirm itself would have rolled back by then. *SEEN_MS tracks
+ * since when. */
+static bool
+s_probe_confirmed (ota_service_t *self, const char *board, const char *want, char *booted, size_t blen,
+                   uint64_t *seen_ms, uint64_t now)
+{
+    const char *args[] = { board };
+    Lab__CommandReply *r = NULL;
+    bool confirmed = false;
+    if (bus_client_call (self->bus, "serial-bridge", "status", 1, args, 500, &r) == BUS_OK && r->message) {
+        const char *v = strstr (r->message, "version ");
+        char running[40] = "";
+        if (v)
+            snprintf (running, sizeof running, "%.*s", (int) strcspn (v + 8, " ,\n"), v + 8);
+        if (!strcmp (running, want)) {
+            snprintf (booted, blen, "%s", running);
+            if (!*seen_ms)
+                *seen_ms = now;
+            else
+                confirmed = now - *seen_ms > CONFIRM_GRACE_MS;
+        }
+        else
+            *seen_ms = 0;
+    }
+    if (r)
+        lab__command_reply__free_unpacked (r, NULL);
+    return confirmed;
+}
+
 static void
 s_tick (ota_service_t *self)
 {
@@ -612,25 +643,9 @@ s_tick (ota_service_t *self)
              * version that stays right past the confirm window is confirmed
              * (an unconfirmed image would have rolled back by then). */
             j->next_probe_ms = now + 1000;
-            const char *args[] = { j->target };
-            Lab__CommandReply *r = NULL;
-            if (bus_client_call (self->bus, "serial-bridge", "status", 1, args, 500, &r) == BUS_OK && r->message) {
-                const char *v = strstr (r->message, "version ");
-                char running[40] = "";
-                if (v)
-                    snprintf (running, sizeof running, "%.*s", (int) strcspn (v + 8, " ,\n"), v + 8);
-                if (!strcmp (running, j->img.version)) {
-                    snprintf (j->booted, sizeof j->booted, "%s", running);
-                    if (!j->version_seen_ms)
-                        j->version_seen_ms = now;
-                    else if (now - j->version_seen_ms > CONFIRM_GRACE_MS)
-                        s_finish (self, j, J_DONE, NULL);
-                }
-                else
-                    j->version_seen_ms = 0;
-            }
-            if (r)
-                lab__command_reply__free_unpacked (r, NULL);
+            if (s_probe_confirmed (self, j->target, j->img.version, j->booted, sizeof j->booted,
+                                   &j->version_seen_ms, now))
+                s_finish (self, j, J_DONE, NULL);
         }
         if (j->used && !j->multi && j->phase == J_BOOTING && now > j->boot_deadline_ms) {
             char e[200];
@@ -1105,25 +1120,8 @@ static void
 s_multi_probe (ota_service_t *self, job_t *j, tgt_t *t, uint64_t now)
 {
     t->next_probe_ms = now + 1000;
-    const char *args[] = { t->name };
-    Lab__CommandReply *r = NULL;
-    if (bus_client_call (self->bus, "serial-bridge", "status", 1, args, 500, &r) == BUS_OK && r->message) {
-        const char *v = strstr (r->message, "version ");
-        char running[40] = "";
-        if (v)
-            snprintf (running, sizeof running, "%.*s", (int) strcspn (v + 8, " ,\n"), v + 8);
-        if (!strcmp (running, j->img.version)) {
-            snprintf (t->booted, sizeof t->booted, "%s", running);
-            if (!t->version_seen_ms)
-                t->version_seen_ms = now;
-            else if (now - t->version_seen_ms > CONFIRM_GRACE_MS)
-                s_tgt_finish (self, j, t, J_DONE, NULL);
-        }
-        else
-            t->version_seen_ms = 0;
-    }
-    if (r)
-        lab__command_reply__free_unpacked (r, NULL);
+    if (s_probe_confirmed (self, t->name, j->img.version, t->booted, sizeof t->booted, &t->version_seen_ms, now))
+        s_tgt_finish (self, j, t, J_DONE, NULL);
 }
 
 static void
