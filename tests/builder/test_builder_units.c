@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/lab_test.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,21 +45,6 @@ s_image (uint8_t *img, size_t size, const char *version, const char *project)
     for (size_t i = 32 + 256; i < size; i++)
         img[i] = (uint8_t) (i * 7);
     return size;
-}
-
-static char *
-s_tmpdir (void)
-{
-    char tmpl[] = "/tmp/test-builder-XXXXXX";
-    return strdup (mkdtemp (tmpl));
-}
-
-static void
-s_rm (const char *dir)
-{
-    char cmd[600];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal (system (cmd), 0);
 }
 
 static void
@@ -111,7 +97,7 @@ static void
 test_sha256_matches_the_fips_vector (void **state)
 {
     (void) state;
-    char *dir = s_tmpdir ();
+    char *dir = lab_test_tmpdir ("builder");
     char path[256];
     snprintf (path, sizeof path, "%s/abc", dir);
     s_write (path, "abc", 3);
@@ -120,7 +106,7 @@ test_sha256_matches_the_fips_vector (void **state)
     assert_int_equal (fw_image_sha256_file (path, hex, &size), 0);
     assert_string_equal (hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     assert_int_equal (size, 3);
-    s_rm (dir);
+    lab_test_rmdir (dir);
     free (dir);
 }
 
@@ -148,7 +134,7 @@ static void
 test_store_keeps_the_last_n_images_per_recipe (void **state)
 {
     (void) state;
-    char *dir = s_tmpdir ();
+    char *dir = lab_test_tmpdir ("builder");
     char err[256], sha1[65], sha2[65], sha3[65];
     fw_store_t *store = fw_store_new (dir, err, sizeof err);
     assert_non_null (store);
@@ -179,7 +165,7 @@ test_store_keeps_the_last_n_images_per_recipe (void **state)
     assert_null (fw_store_find (store, "nothing", "latest", err, sizeof err));
     assert_non_null (strstr (err, "no successful build"));
     fw_store_destroy (&store);
-    s_rm (dir);
+    lab_test_rmdir (dir);
     free (dir);
 }
 
@@ -187,7 +173,7 @@ static void
 test_builds_log_read_back_skips_a_torn_line (void **state)
 {
     (void) state;
-    char *dir = s_tmpdir ();
+    char *dir = lab_test_tmpdir ("builder");
     char err[256];
     fw_store_t *store = fw_store_new (dir, err, sizeof err);
     s_build (store, dir, "bench", "2.0", 5, NULL);
@@ -204,7 +190,7 @@ test_builds_log_read_back_skips_a_torn_line (void **state)
     assert_int_equal (json_array_size (rows), 1);
     json_decref (rows);
     fw_store_destroy (&store);
-    s_rm (dir);
+    lab_test_rmdir (dir);
     free (dir);
 }
 
@@ -219,7 +205,7 @@ static void
 test_history_round_trip_and_expected_version (void **state)
 {
     (void) state;
-    char *dir = s_tmpdir ();
+    char *dir = lab_test_tmpdir ("builder");
     char err[256];
     fw_history_t *h = fw_history_new (dir, err, sizeof err);
     assert_non_null (h);
@@ -248,7 +234,7 @@ test_history_round_trip_and_expected_version (void **state)
     json_decref (bad);
     assert_null (fw_history_parse_event ("{\"board\":\"a\",\"result\":\"maybe\",\"how\":\"usb\",\"version\":\"1\"}", 60));
     fw_history_destroy (&h);
-    s_rm (dir);
+    lab_test_rmdir (dir);
     free (dir);
 }
 

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/lab_test.h"
 #include <string.h>
 #include "firmware/bench/main/bench.h"
 #include "tests/firmware/idf_fake.h"
@@ -200,8 +201,8 @@ test_ota_push_lands_in_the_next_slot_through_esp_ota (void **state)
 {
     (void) state;
     /* The lab's key, made for this test; the board's image "has it built in". */
-    char keys[] = "/tmp/test-glue-keys-XXXXXX", err[200];
-    assert_non_null (mkdtemp (keys));
+    char *keys = lab_test_tmpdir ("glue-keys"), err[200];
+    assert_non_null (keys);
     assert_int_equal (ota_sign_keygen (keys, err, sizeof err), 1);
     snprintf (idf_fake.sig_pub_path, sizeof idf_fake.sig_pub_path, "%s/%s", keys, OTA_SIGN_PUB_FILE);
     /* Paired with the initiator board over USB, then booted. */
@@ -234,7 +235,7 @@ test_ota_push_lands_in_the_next_slot_through_esp_ota (void **state)
     uint8_t msg[OTA_MSG_MAX], air[ESPNOW_MAX_FRAME];
     ota_msg_t m = { .op = OTA_OP_BEGIN, .session = 5, .size = sizeof image,
                     .crc32 = lab_crc32 (0, image, sizeof image), .chunk = OTA_CHUNK_MAX };
-    strcpy (m.version, "9.9.9");
+    snprintf (m.version, sizeof m.version, "9.9.9");
     uint32_t seq = 0;
     size_t n = ota_msg_encode (msg, sizeof msg, &m);
     size_t a = espnow_frame_encode (air, sizeof air, ESPNOW_T_OTA, ++seq, msg, n);
@@ -267,9 +268,8 @@ test_ota_push_lands_in_the_next_slot_through_esp_ota (void **state)
     size_t progress_len = 0;
     assert_non_null (idf_fake_nvs ("labota", "progress", &progress_len));
     assert_int_equal (progress_len, sizeof (ota_progress_t));
-    char cmd[100];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", keys);
-    assert_int_equal (system (cmd), 0);
+    lab_test_rmdir (keys);
+    free (keys);
 }
 
 /* At the default CONFIG_FREERTOS_HZ=100 a tick is 10 ms: a wait of 2 ms
@@ -290,7 +290,7 @@ test_unpaired_board_takes_no_ota_and_encrypted_peers_are_limited (void **state)
     esp_now_recv_info_t info = { .src_addr = src, .des_addr = src, .rx_ctrl = &ctrl };
     uint8_t msg[OTA_MSG_MAX], air[ESPNOW_MAX_FRAME];
     ota_msg_t m = { .op = OTA_OP_BEGIN, .session = 5, .size = 4096, .crc32 = 1, .chunk = OTA_CHUNK_MAX };
-    strcpy (m.version, "6.6.6");
+    snprintf (m.version, sizeof m.version, "6.6.6");
     size_t n = ota_msg_encode (msg, sizeof msg, &m);
     size_t a = espnow_frame_encode (air, sizeof air, ESPNOW_T_OTA, 1, msg, n);
     int sends = idf_fake.sends;

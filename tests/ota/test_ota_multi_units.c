@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/lab_test.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,9 +221,11 @@ s_group_setup (void **state)
 {
     (void) state;
     char err[256];
-    snprintf (s_keys, sizeof s_keys, "/tmp/test-otam-keys-XXXXXX");
-    if (!mkdtemp (s_keys))
+    char *dir = lab_test_tmpdir ("otam-keys");
+    if (!dir)
         return -1;
+    snprintf (s_keys, sizeof s_keys, "%s", dir);
+    free (dir);
     snprintf (s_other_keys, sizeof s_other_keys, "%s/other", s_keys);
     if (ota_sign_keygen (s_keys, err, sizeof err) != 1 || ota_sign_keygen (s_other_keys, err, sizeof err) != 1)
         return -1;
@@ -235,9 +238,8 @@ s_group_teardown (void **state)
 {
     (void) state;
     ota_sign_destroy (&s_signer);
-    char cmd[200];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_keys);
-    return system (cmd) == 0 ? 0 : -1;
+    lab_test_rmdir (s_keys);
+    return 0;
 }
 
 /* Four boards; board OTHER_KEY_BOARD (-1: none) was provisioned with

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/lab_test.h"
 #include <stdlib.h>
 #include <string.h>
 #include "lab_crc32.h"
@@ -178,9 +179,11 @@ s_group_setup (void **state)
 {
     (void) state;
     char err[256];
-    snprintf (s_keys, sizeof s_keys, "/tmp/test-ota-keys-XXXXXX");
-    if (!mkdtemp (s_keys))
+    char *dir = lab_test_tmpdir ("ota-keys");
+    if (!dir)
         return -1;
+    snprintf (s_keys, sizeof s_keys, "%s", dir);
+    free (dir);
     snprintf (s_other_keys, sizeof s_other_keys, "%s/other", s_keys);
     if (ota_sign_keygen (s_keys, err, sizeof err) != 1 || ota_sign_keygen (s_other_keys, err, sizeof err) != 1)
         return -1;
@@ -195,9 +198,8 @@ s_group_teardown (void **state)
     (void) state;
     ota_sign_destroy (&s_signer);
     ota_sign_destroy (&s_other_signer);
-    char cmd[200];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_keys);
-    return system (cmd) == 0 ? 0 : -1;
+    lab_test_rmdir (s_keys);
+    return 0;
 }
 
 static int
@@ -590,7 +592,7 @@ test_codec_round_trip_and_malformed (void **state)
 {
     (void) state;
     ota_msg_t m = { .op = OTA_OP_BEGIN, .session = 9, .size = 123456, .crc32 = 0xdeadbeef, .chunk = 200 };
-    strcpy (m.version, "1.2.3-rc1");
+    snprintf (m.version, sizeof m.version, "1.2.3-rc1");
     uint8_t buf[OTA_MSG_MAX];
     size_t n = ota_msg_encode (buf, sizeof buf, &m);
     ota_msg_t d;

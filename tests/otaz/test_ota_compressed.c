@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include "tests/lab_test.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,8 +135,12 @@ s_group_setup (void **state)
 {
     (void) state;
     char err[256];
-    snprintf (s_keys, sizeof s_keys, "/tmp/test-otaz-keys-XXXXXX");
-    if (!mkdtemp (s_keys) || ota_sign_keygen (s_keys, err, sizeof err) != 1)
+    char *dir = lab_test_tmpdir ("otaz-keys");
+    if (!dir)
+        return -1;
+    snprintf (s_keys, sizeof s_keys, "%s", dir);
+    free (dir);
+    if (ota_sign_keygen (s_keys, err, sizeof err) != 1)
         return -1;
     s_signer = ota_sign_load (s_keys, err, sizeof err);
     return s_signer ? 0 : -1;
@@ -146,9 +151,8 @@ s_group_teardown (void **state)
 {
     (void) state;
     ota_sign_destroy (&s_signer);
-    char cmd[200];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_keys);
-    return system (cmd) == 0 ? 0 : -1;
+    lab_test_rmdir (s_keys);
+    return 0;
 }
 
 static int
@@ -427,7 +431,7 @@ test_begin_codec_and_bad_stream_parameters (void **state)
     world_t *w = (world_t *) *state;
     ota_msg_t m = { .op = OTA_OP_BEGIN, .session = 5, .size = 759808, .crc32 = 0x1234, .chunk = 200,
                     .flags = OTA_BEGIN_DEFLATE, .zchunks = 2400, .zsize = 471000, .block_shift = 15 };
-    strcpy (m.version, "3.0.0");
+    snprintf (m.version, sizeof m.version, "3.0.0");
     uint8_t buf[OTA_MSG_MAX];
     size_t n = ota_msg_encode (buf, sizeof buf, &m);
     assert_int_equal (n, 14 + 5 + OTA_BEGIN_EXT_LEN);
