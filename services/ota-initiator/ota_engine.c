@@ -21,8 +21,7 @@ struct _ota_engine_t {
     uint32_t acked_count;
     uint32_t base_at_start;
     uint32_t rebegins;
-    double credit;             /* pacing: bytes we may send now */
-    uint64_t credit_ms;
+    ota_pace_t pace;           /* over the initiator board's serial link */
     ota_engine_stats_t stats;
 };
 
@@ -95,21 +94,20 @@ s_send_msg (ota_engine_t *self, const ota_msg_t *m)
     return n ? self->send (self->ctx, buf, n) : -1;
 }
 
-/* Token bucket over the serial link's rate; false when this chunk must wait. */
-static bool
-s_paced (ota_engine_t *self, uint32_t cost, uint64_t now)
+bool
+ota_pace_take (ota_pace_t *pace, const ota_engine_opts_t *opts, uint32_t cost, uint64_t now_ms)
 {
-    if (!self->opts.link_bytes_per_s)
+    if (!opts->link_bytes_per_s)
         return true;
-    if (!self->credit_ms)
-        self->credit_ms = now, self->credit = self->opts.burst_bytes;
-    self->credit += (double) (now - self->credit_ms) * self->opts.link_bytes_per_s / 1000.0;
-    self->credit_ms = now;
-    if (self->credit > self->opts.burst_bytes)
-        self->credit = self->opts.burst_bytes;
-    if (self->credit < cost)
+    if (!pace->credit_ms)
+        pace->credit_ms = now_ms, pace->credit = opts->burst_bytes;
+    pace->credit += (double) (now_ms - pace->credit_ms) * opts->link_bytes_per_s / 1000.0;
+    pace->credit_ms = now_ms;
+    if (pace->credit > opts->burst_bytes)
+        pace->credit = opts->burst_bytes;
+    if (pace->credit < cost)
         return false;
-    self->credit -= cost;
+    pace->credit -= cost;
     return true;
 }
 
@@ -118,7 +116,7 @@ s_send_chunk (ota_engine_t *self, uint32_t seq, uint64_t now)
 {
     ota_msg_t m;
     ota_payload_chunk (&self->pl, seq, &m);
-    if (!s_paced (self, OTA_LINK_COST (m.data_len), now))
+    if (!ota_pace_take (&self->pace, &self->opts, OTA_LINK_COST (m.data_len), now))
         return -1;
     if (s_send_msg (self, &m))
         return -1;

@@ -45,6 +45,17 @@ typedef struct {
     double rate_bps, eta_s, percent;
 } ota_engine_stats_t;
 
+/* Pacing over the initiator board's serial link: a token bucket filled at
+ * opts.link_bytes_per_s, holding at most opts.burst_bytes. Zeroed = full
+ * at the first use. */
+typedef struct {
+    double credit;           /* bytes that may be sent now */
+    uint64_t credit_ms;      /* last refill; 0 = never used */
+} ota_pace_t;
+
+/* True (and COST taken from the bucket) when COST bytes may go now. */
+bool ota_pace_take (ota_pace_t *pace, const ota_engine_opts_t *opts, uint32_t cost, uint64_t now_ms);
+
 /* OUT = IN (NULL: the defaults) with unset or out-of-range fields given
  * their defaults (window, burst). */
 void ota_engine_opts_resolve (ota_engine_opts_t *out, const ota_engine_opts_t *in);

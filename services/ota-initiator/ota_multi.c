@@ -38,8 +38,7 @@ struct _ota_multi_t {
     uint8_t *sends;            /* per chunk: times sent (saturating) */
     uint32_t next_new;         /* lowest never-sent chunk */
     uint64_t start_ms;
-    double credit;             /* pacing over the initiator board's serial link */
-    uint64_t credit_ms;
+    ota_pace_t pace;           /* over the initiator board's serial link */
     ota_multi_stats_t stats;
 };
 
@@ -233,24 +232,6 @@ ota_multi_on_msg (ota_multi_t *self, const uint8_t src[6], const uint8_t *buf, s
     s_apply_ack (self, t, &m, now);
 }
 
-/* Token bucket over the serial link's rate; false when this chunk must wait. */
-static bool
-s_paced (ota_multi_t *self, uint32_t cost, uint64_t now)
-{
-    if (!self->opts.link_bytes_per_s)
-        return true;
-    if (!self->credit_ms)
-        self->credit_ms = now, self->credit = self->opts.burst_bytes;
-    self->credit += (double) (now - self->credit_ms) * self->opts.link_bytes_per_s / 1000.0;
-    self->credit_ms = now;
-    if (self->credit > self->opts.burst_bytes)
-        self->credit = self->opts.burst_bytes;
-    if (self->credit < cost)
-        return false;
-    self->credit -= cost;
-    return true;
-}
-
 /* Who still lacks chunk SEQ among the responders receiving: how many, and
  * the last of them. */
 static int
@@ -277,7 +258,7 @@ s_send_chunk (ota_multi_t *self, uint32_t seq, uint64_t now)
         return 1;
     ota_msg_t m;
     ota_payload_chunk (&self->pl, seq, &m);
-    if (!s_paced (self, OTA_LINK_COST (m.data_len), now))
+    if (!ota_pace_take (&self->pace, &self->opts, OTA_LINK_COST (m.data_len), now))
         return -1;
     /* One responder left wanting it: unicast (acknowledged and retried by
      * the radio, encrypted between paired boards). Several: broadcast once. */
