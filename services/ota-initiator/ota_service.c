@@ -359,15 +359,37 @@ s_compress (job_t *j, char *err, size_t errlen)
     return rc;
 }
 
+/* The options of a push through J's initiator board: paced a touch over
+ * its line rate, so the UART never idles for want of data. */
+static ota_engine_opts_t
+s_engine_opts (ota_service_t *self, const job_t *j)
+{
+    ota_engine_opts_t eo = { OTA_WINDOW, 300, 500, 30000, 0, 0 };
+    eo.link_bytes_per_s = (uint32_t) (s_baud (self, j->via) / 10 * 1.03);
+    return eo;
+}
+
 /* The engine of a single-board push, sending the plain image (s_compress
  * gives it the deflated stream). */
 static ota_engine_t *
 s_engine_new (ota_service_t *self, job_t *j)
 {
-    ota_engine_opts_t eo = { OTA_WINDOW, 300, 500, 30000, 0, 0 };
-    /* A touch over the line rate so the UART never idles for want of data. */
-    eo.link_bytes_per_s = (uint32_t) (s_baud (self, j->via) / 10 * 1.03);
+    ota_engine_opts_t eo = s_engine_opts (self, j);
     return ota_engine_new (j->img.data, j->img.size, j->session, j->img.version, &eo, s_send, j);
+}
+
+/* What a push hears from a board: its frames (ACKs on the initiator, boot
+ * reports on a target) and, for a target, its log lines. */
+static void
+s_listen (ota_service_t *self, const char *board, bool lines)
+{
+    char topic[128];
+    snprintf (topic, sizeof topic, "tel.frame.%s", board);
+    bus_client_subscribe (self->bus, topic);
+    if (lines) {
+        snprintf (topic, sizeof topic, "tel.serial.%s", board);
+        bus_client_subscribe (self->bus, topic);
+    }
 }
 
 /* A compressed push nobody answers: start again plain, with a new session
@@ -473,13 +495,8 @@ s_job_start (ota_service_t *self, const char *image, const char *target, const c
         return NULL;
     }
     s_job_save (j);
-    char topic[128];
-    snprintf (topic, sizeof topic, "tel.frame.%s", j->via);
-    bus_client_subscribe (self->bus, topic);
-    snprintf (topic, sizeof topic, "tel.frame.%s", j->target);
-    bus_client_subscribe (self->bus, topic);
-    snprintf (topic, sizeof topic, "tel.serial.%s", j->target);
-    bus_client_subscribe (self->bus, topic);
+    s_listen (self, j->via, false);
+    s_listen (self, j->target, true);
     zsys_info ("ota-initiator: %s: %s %s (%u bytes, %s %u bytes) -> %s via %s", j->id, j->img.project,
                j->img.version, j->img.size, j->compress ? "compressed" : "plain", j->stream_size, j->target, j->via);
     return j;
@@ -962,8 +979,7 @@ s_multi_start (ota_service_t *self, job_t *j, job_t *fresh, const char *via, cha
     fresh->phase = J_PUSHING;
     fresh->start_ms = s_ms ();
     *j = *fresh;
-    ota_engine_opts_t eo = { OTA_WINDOW, 300, 500, 30000, 0, 0 };
-    eo.link_bytes_per_s = (uint32_t) (s_baud (self, j->via) / 10 * 1.03);
+    ota_engine_opts_t eo = s_engine_opts (self, j);
     j->multi = ota_multi_new (j->img.data, j->img.size, j->session, j->img.version, &eo, s_send_multi, j);
     for (int k = 0; k < j->ntgt; k++)
         ota_multi_add (j->multi, j->tgt[k].mac);
@@ -975,15 +991,9 @@ s_multi_start (ota_service_t *self, job_t *j, job_t *fresh, const char *via, cha
         return NULL;
     }
     s_job_save (j);
-    char topic[128];
-    snprintf (topic, sizeof topic, "tel.frame.%s", j->via);
-    bus_client_subscribe (self->bus, topic);
-    for (int k = 0; k < j->ntgt; k++) {
-        snprintf (topic, sizeof topic, "tel.frame.%s", j->tgt[k].name);
-        bus_client_subscribe (self->bus, topic);
-        snprintf (topic, sizeof topic, "tel.serial.%s", j->tgt[k].name);
-        bus_client_subscribe (self->bus, topic);
-    }
+    s_listen (self, j->via, false);
+    for (int k = 0; k < j->ntgt; k++)
+        s_listen (self, j->tgt[k].name, true);
     zsys_info ("ota-initiator: %s: %s %s (%u bytes, %s %u bytes) -> %s via %s, chunks broadcast", j->id,
                j->img.project, j->img.version, j->img.size, j->compress ? "compressed" : "plain", j->stream_size,
                j->target, j->via);
