@@ -14,15 +14,8 @@ mkdir -p "$LAB_RUNTIME_DIR" "$dir/var/images"
 cfg="$dir/lab.cfg"
 tools/isolate-cfg.sh compose/lab.cfg | sed -e "s|\"var/|\"$dir/var/|" >"$dir/base.cfg"
 tools/fleet-cfg.sh "$dir/base.cfg" board-e 0.05 >"$cfg"
-labctl -c "$cfg" keys >/dev/null || { echo "FAIL: labctl keys"; exit 1; }
-labd -c "$cfg" >"$dir/labd.log" 2>&1 &
-lab=$!
-cleanup() { kill -TERM $lab 2>/dev/null; wait $lab 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; tail -n 20 "$dir/labd.log"; for f in "$dir"/var/log/*.log; do echo "== $f"; tail -n 8 "$f"; done; exit 1; }
-ctl() { labctl -c "$cfg" "$@"; }
-for _ in $(seq 150); do ctl --timeout 500 call labd status 2>/dev/null | grep -q '^ota-initiator *up' && break; sleep 0.2; done
-ctl --timeout 500 call labd status | grep -q '^ota-initiator *up' || fail "lab did not come up"
+source tests/lib/ota-lab.bash
+ota_lab_start
 for _ in $(seq 50); do [ "$(ctl call labsim boards | grep -c ' up$')" = 5 ] && break; sleep 0.2; done
 [ "$(ctl call labsim boards | grep -c ' up$')" = 5 ] || fail "labsim has not five boards up: $(ctl call labsim boards)"
 ctl call labsim loss 0.05 board-e | grep -q "board-e receives with loss 0.050" || fail "per-board loss"

@@ -22,15 +22,8 @@ tools/isolate-cfg.sh compose/lab.cfg | sed -e "s|\"var/|\"$dir/var/|" \
         { print }
         END { if (inb) printf "%s", add }' >"$cfg"
 grep -q 'pairing = "none"' "$cfg" || { echo "FAIL: no board-x in the config"; rm -rf "$dir"; exit 1; }
-labctl -c "$cfg" keys >/dev/null || { echo "FAIL: labctl keys"; rm -rf "$dir"; exit 1; }
-labd -c "$cfg" >"$dir/labd.log" 2>&1 &
-lab=$!
-cleanup() { kill -TERM $lab 2>/dev/null; wait $lab 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; tail -n 20 "$dir/labd.log"; for f in "$dir"/var/log/*.log; do echo "== $f"; tail -n 8 "$f"; done; exit 1; }
-ctl() { labctl -c "$cfg" "$@"; }
-for _ in $(seq 150); do ctl --timeout 500 call labd status 2>/dev/null | grep -q '^ota-initiator *up' && break; sleep 0.2; done
-ctl --timeout 500 call labd status | grep -q '^ota-initiator *up' || fail "lab did not come up"
+source tests/lib/ota-lab.bash
+ota_lab_start
 for _ in $(seq 100); do
     b=$(ctl --timeout 2000 call serial-bridge boards 2>/dev/null)
     grep -q "board-b connected" <<<"$b" && grep -q "board-x connected" <<<"$b" && break

@@ -18,16 +18,8 @@ labsim
         confirm_timeout = "1500ms"
 CFG
 sed -i '/^    board-a$/a\        ota_no_confirm = true' "$cfg"
-# The lab's keys before the boards start: they are provisioned at boot.
-labctl -c "$cfg" keys >/dev/null || { echo "FAIL: labctl keys"; exit 1; }
-labd -c "$cfg" >"$dir/labd.log" 2>&1 &
-lab=$!
-cleanup() { kill -TERM $lab 2>/dev/null; wait $lab 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; tail -n 20 "$dir/labd.log"; for f in "$dir"/var/log/*.log; do echo "== $f"; tail -n 8 "$f"; done; exit 1; }
-ctl() { labctl -c "$cfg" "$@"; }
-for _ in $(seq 150); do ctl --timeout 500 call labd status 2>/dev/null | grep -q '^ota-initiator *up' && break; sleep 0.2; done
-ctl --timeout 500 call labd status | grep -q '^ota-initiator *up' || fail "lab did not come up"
+source tests/lib/ota-lab.bash
+ota_lab_start
 
 labsim mkimage --size 200K --version 3.0.0 -o "$dir/var/images/v3.bin" >/dev/null
 labsim mkimage --size 200K --version 3.0.1 -o "$dir/var/images/v301.bin" >/dev/null

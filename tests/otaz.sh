@@ -16,15 +16,8 @@ set -u
 BUILD=${1:-build}
 export PATH="$PWD/$BUILD/bin:$PATH"
 dir=$(mktemp -d /tmp/labtest-otaz-XXXXXX)
-lab=
-cleanup() { [ -n "$lab" ] && { kill -TERM $lab 2>/dev/null; wait $lab 2>/dev/null; }; rm -rf "$dir"; }
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*"
-    [ -f "$dir/labd.log" ] && tail -n 20 "$dir/labd.log"
-    for f in "$dir"/var/log/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 8 "$f"; }; done
-    exit 1
-}
+cfg="$dir/lab.cfg"
+source tests/lib/ota-lab.bash
 labsim mkimage --size 742K --version 1.2.3 -o "$dir/app.bin" >/dev/null || fail "mkimage"
 labsim mkimage --size 742K --version 1.2.3 --incompressible -o "$dir/random.bin" >/dev/null || fail "mkimage --incompressible"
 labsim mkimage --size 742K --version 1.2.3 --bogus -o "$dir/x.bin" 2>/dev/null && fail "mkimage took an unknown option"
@@ -46,14 +39,8 @@ echo "ok: test images"
 # --- 2. pushes on labsim -------------------------------------------------
 export LAB_RUNTIME_DIR="$dir/run"
 mkdir -p "$LAB_RUNTIME_DIR" "$dir/var/images"
-cfg="$dir/lab.cfg"
 tools/isolate-cfg.sh compose/lab.cfg | sed -e "s|\"var/|\"$dir/var/|" >"$cfg"
-labctl -c "$cfg" keys >/dev/null || fail "labctl keys"
-labd -c "$cfg" >"$dir/labd.log" 2>&1 &
-lab=$!
-ctl() { labctl -c "$cfg" "$@"; }
-for _ in $(seq 150); do ctl --timeout 500 call labd status 2>/dev/null | grep -q '^ota-initiator *up' && break; sleep 0.2; done
-ctl --timeout 500 call labd status | grep -q '^ota-initiator *up' || fail "lab did not come up"
+ota_lab_start
 im="$dir/var/images"
 labsim mkimage --size 300K --version 7.0.0 -o "$im/app7.bin" >/dev/null
 labsim mkimage --size 200K --version 7.0.1 --incompressible -o "$im/rand701.bin" >/dev/null
